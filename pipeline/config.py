@@ -1,0 +1,19 @@
+"""Paths and settings in one place, so no module hard-codes a location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+MODELS_DIR = PROJECT_DIR / "models"
+PATTERNS_DIR = MODELS_DIR / "patterns"
+LEXICONS_DIR = MODELS_DIR / "lexicons"
+MATCHER_DIR = MODELS_DIR / "matcher"
+DATA_DIR = PROJECT_DIR / "data"
+DEFAULT_INPUT_DIR = DATA_DIR / "raw"
+DEFAULT_OUTPUT_DIR = DATA_DIR / "processed"
+DEFAULT_GOLD_DIR = DATA_DIR / "gold"
+
+#: File suffixes planmine reads.
+SUPPORTED_SUFFIXES = (".pdf", ".txt")

@@ -1,0 +1,1 @@
+"""Reading input files (PDF, text) into :class:`pipeline.model.Document`."""

@@ -1,0 +1,1 @@
+"""spaCy components that find claims, money, figures and dates in body text."""

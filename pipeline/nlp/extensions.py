@@ -1,0 +1,53 @@
+"""Extension attributes the planmine components write, registered in one place.
+
+Every component imports :func:`register` so the attributes exist however the pipeline is
+built. Results live on the Doc as span groups:
+
+- ``doc.spans["money"]``: value, low, high, currency, approx, qualifier, per
+- ``doc.spans["figures"]``: value, low, high, unit, approx, qualifier, measure
+- ``doc.spans["dates"]``: date_start, date_end (``datetime.date``, inclusive), granularity,
+  resolved
+- ``doc.spans["claims"]``: one span per sentence, with claim_type
+
+The Doc carries the reporting period (``doc._.period_start``/``period_end``) so that dates
+without a year can be resolved.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+SPAN_ATTRS: dict[str, object] = {
+    "value": None,
+    "low": None,
+    "high": None,
+    "currency": None,
+    "approx": False,
+    "qualifier": "",
+    "per": "",
+    "unit": "",
+    "measure": "",
+    "date_start": None,
+    "date_end": None,
+    "granularity": "",
+    "resolved": True,
+    "claim_type": "other",
+}
+
+DOC_ATTRS: dict[str, object] = {
+    "period_start": None,
+    "period_end": None,
+}
+
+
+def register() -> None:
+    """Create the extension attributes once (idempotent)."""
+    for name, default in SPAN_ATTRS.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+    for name, default in DOC_ATTRS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+
+
+register()
