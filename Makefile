@@ -1,0 +1,46 @@
+# planmine: `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RAW ?= data/raw
+OUT ?= data/processed
+GOLD ?= data/gold
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install planmine with its dev tools
+
+extract: $(STAMP) ## Extract claims, money, figures, dates and links from data/raw into data/processed
+	$(BIN)/planmine extract $(RAW) --out $(OUT)
+
+evaluate: $(STAMP) ## Score data/processed against the gold sentences (run `make extract` first)
+	@test -f $(OUT)/claims.csv || $(BIN)/planmine extract $(RAW) --out $(OUT)
+	$(BIN)/planmine evaluate --gold $(GOLD) --pred $(OUT)
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+bench: $(STAMP) ## Pages/s and sentences/s of planmine next to bare pdfplumber (prints a table)
+	$(BIN)/python -m pipeline.bench $(RAW)
+
+fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the corpus and save it under models/matcher
+	$(BIN)/python scripts/fit_matcher.py
+
+lint: $(STAMP) ## Ruff over the package and tests
+	$(BIN)/ruff check pipeline tests
+
+clean: ## Remove outputs and caches (keeps data/raw and .venv)
+	rm -rf $(OUT)/* .pytest_cache .ruff_cache tests/artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+.PHONY: help install extract evaluate test bench fit lint clean

@@ -1,0 +1,169 @@
+"""The ``planmine`` command: a thin layer that parses arguments and calls library functions."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Mine reports for evidence against a strategic plan.")
+console = Console(stderr=True)
+
+OUT_OPTION = typer.Option(DEFAULT_OUTPUT_DIR, "--out", "--pred", help="Output folder of `extract`.")
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def extract(
+    input_dir: Path = typer.Argument(DEFAULT_INPUT_DIR, help="Folder (or one file) of PDF/TXT reports."),
+    out: Path = typer.Option(DEFAULT_OUTPUT_DIR, "--out", help="Where the tables go."),
+    plan: Path | None = typer.Option(None, "--plan", help="Strategic plan: a PDF/TXT, or CSV/YAML of aims."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel worker processes (0 = number of cores)."),
+    force: bool = typer.Option(False, "--force", help="Re-process files even if unchanged."),
+    min_score: float | None = typer.Option(None, "--min-score", help="Drop links scoring below this (0-1)."),
+) -> None:
+    """Read every report in INPUT_DIR and write the tables to --out."""
+    from pipeline.extract import OutputNotWritable, discover_inputs, run_extract
+
+    try:
+        n_files = len(discover_inputs(input_dir))
+    except FileNotFoundError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[current]}"))
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("extracting", total=n_files, current="")
+
+        def advance(name: str) -> None:
+            progress.update(task, advance=1, current=name)
+
+        try:
+            summary = run_extract(input_dir, out, plan_file=plan, jobs=jobs or None,
+                                  force=force, min_score=min_score, on_progress=advance)
+        except OutputNotWritable as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+    for line in summary.errors:
+        console.print(f"[red]failed:[/red] {line}")
+    console.print(
+        f"{summary.files} files ({summary.processed} processed, {summary.cached} unchanged, "
+        f"{summary.failed} failed), {summary.pages} pages, {summary.sections} sections, "
+        f"{summary.claims} claims in {summary.seconds:.1f}s"
+    )
+    console.print(f"tables written to {summary.out_dir}/ (CSV, {summary.written['duckdb'].name}, "
+                  f"{summary.written['datapackage'].name}); texts in {summary.out_dir / 'text'}/")
+    if summary.files and summary.failed == summary.files:
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    gold: list[Path] = typer.Option(None, "--gold", help="Gold JSONL files or folders."),
+    pred: Path = OUT_OPTION,
+    min_score: float | None = typer.Option(None, "--min-score", help="Link threshold for abstention."),
+) -> None:
+    """Score the extracted tables against hand-annotated gold sentences."""
+    from pipeline.evaluate import evaluate as run_evaluate
+    from pipeline.evaluate import format_report, load_gold, load_predictions
+
+    paths = _gold_files(gold or [DEFAULT_GOLD_DIR])
+    report = run_evaluate(load_gold(paths), load_predictions(pred), min_score=min_score)
+    typer.echo(format_report(report))
+
+
+def _gold_files(items: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for item in items:
+        files.extend(sorted(item.glob("*.jsonl")) if item.is_dir() else [item])
+    if not files:
+        raise typer.BadParameter(f"no gold .jsonl files in {', '.join(map(str, items))}")
+    return files
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="SQL to run on planmine.duckdb."),
+    out: Path = OUT_OPTION,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """Run SQL on the DuckDB file and print the result."""
+    from pipeline.queries import run_query
+    from pipeline.compare import format_table
+
+    typer.echo(format_table(run_query(out, sql), fmt))
+
+
+@app.command()
+def show(claim_id: str, out: Path = OUT_OPTION) -> None:
+    """Show one claim: its page and section, its mentions and its links."""
+    from pipeline.queries import describe_claim
+
+    try:
+        typer.echo(describe_claim(out, claim_id))
+    except KeyError as exc:
+        console.print(f"[red]error:[/red] {exc.args[0]}")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def gaps(
+    period: str | None = typer.Option(None, "--period", help="Reporting period, e.g. 2024/25 (default: latest)."),
+    out: Path = OUT_OPTION,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """The aims with no or weak evidence in a period."""
+    from pipeline.compare import find_gaps, format_table
+    from pipeline.queries import load_table
+
+    result = find_gaps(load_table(out, "coverage"), load_table(out, "aims"), period=period)
+    typer.echo(format_table(result, fmt))
+
+
+@app.command()
+def compare(
+    period_a: str = typer.Argument(..., help="Earlier period, e.g. 2023/24."),
+    period_b: str = typer.Argument(..., help="Later period, e.g. 2024/25."),
+    out: Path = OUT_OPTION,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """Per sub-outcome evidence and money in two periods, and aims that lost all evidence."""
+    from pipeline.compare import compare_periods, format_table, lost_evidence
+    from pipeline.queries import load_table
+
+    coverage, aims = load_table(out, "coverage"), load_table(out, "aims")
+    typer.echo(format_table(compare_periods(coverage, aims, period_a, period_b), fmt))
+    lost = lost_evidence(coverage, aims, period_a, period_b)
+    typer.echo(f"\nAims with evidence in {period_a} and none in {period_b}: {len(lost)}")
+    if len(lost):
+        typer.echo(format_table(lost, fmt))
+
+
+@app.command("plan-diff")
+def plan_diff_cmd(
+    out: Path = OUT_OPTION,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """What changed between the plan and its refreshed version (same, reworded, changed target, new, dropped)."""
+    from pipeline.plan_diff import format_plan_diff, plan_diff_from_tables
+    from pipeline.queries import load_table
+
+    df = plan_diff_from_tables(load_table(out, "plans"), load_table(out, "aims"))
+    typer.echo(format_plan_diff(df) if fmt == "table" else _fmt(df, fmt))
+
+
+def _fmt(df, fmt: str) -> str:
+    from pipeline.compare import format_table
+
+    return format_table(df, fmt)

@@ -1,0 +1,125 @@
+"""Corpus-level stages: the plan as data, claim → aim links, coverage and recurring metrics.
+
+These need every document at once (the plan is one of the inputs; coverage spans periods),
+so they run after the per-file work, over the rows already built: nothing here re-reads a file.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.config import MATCHER_DIR
+from pipeline.model import Document
+
+log = logging.getLogger(__name__)
+
+
+def heading_paths(sections: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """section_id → the headings from the outermost down to it, as printed (number + title)."""
+    if sections.empty:
+        return {}
+    by_id = {r.section_id: r for r in sections.itertuples(index=False)}
+    paths: dict[str, tuple[str, ...]] = {}
+
+    def path_of(sid: str) -> tuple[str, ...]:
+        if sid in paths:
+            return paths[sid]
+        row = by_id[sid]
+        label = f"{row.number} {row.title}".strip() if row.number else row.title
+        parent = path_of(row.parent_id) if row.parent_id in by_id else ()
+        paths[sid] = parent + (label,)
+        return paths[sid]
+
+    for sid in by_id:
+        path_of(sid)
+    return paths
+
+
+def select_plan(documents: list[Document], plan_file: Path | None):
+    """The plan to link against: ``plan_file`` if given, else the strategic plan among inputs."""
+    from pipeline import plan as plan_mod
+
+    if plan_file is not None:
+        if plan_file.suffix.lower() in (".csv", ".yaml", ".yml"):
+            return plan_mod.read_plan_file(plan_file)
+        from pipeline.ingest.read import read_document
+
+        doc = read_document(plan_file, plan_file.parent)
+        if doc.status == "failed":
+            raise ValueError(f"{plan_file}: cannot read plan ({doc.error})")
+        return plan_mod.parse_plan(doc)
+    for doc in documents:
+        if doc.status != "failed" and doc.doc_type == "strategic_plan":
+            return plan_mod.parse_plan(doc)
+    return None
+
+
+def corpus_tables(
+    documents: list[Document],
+    tables: dict[str, pd.DataFrame],
+    *,
+    plan_file: Path | None = None,
+    min_score: float | None = None,
+) -> dict[str, pd.DataFrame]:
+    """plans, aims, links, coverage and metrics for the whole batch."""
+    from pipeline import plan as plan_mod
+    from pipeline.link import ClaimInput, Matcher
+
+    out: dict[str, pd.DataFrame] = {}
+    plan = select_plan(documents, plan_file)
+    if plan is None:
+        log.warning("no strategic plan found among the inputs (use --plan FILE): no links written")
+        return out
+    plans = [plan]
+    for doc in documents:
+        if doc.status != "failed" and doc.doc_type == "annual_report":
+            refreshed = plan_mod.refreshed_plan(doc, plan)
+            if refreshed is not None:
+                plans.append(refreshed)
+    out["plans"] = pd.DataFrame([
+        {"plan_id": p.plan_id, "doc_id": p.doc_id, "title": p.title,
+         "period_start": p.period_start, "period_end": p.period_end}
+        for p in plans
+    ])
+    out["aims"] = pd.DataFrame([vars(a).copy() for p in plans for a in p.aims])
+
+    matcher = _load_or_fit_matcher(plan, documents)
+    claims = tables.get("claims", pd.DataFrame())
+    doc_types = {d.doc_id: d.doc_type for d in documents}
+    paths = heading_paths(tables.get("sections", pd.DataFrame()))
+    inputs = [
+        ClaimInput(claim_id=r.claim_id, text=r.text,
+                   heading_path=paths.get(r.section_id, ()),
+                   doc_type=doc_types.get(r.doc_id, "other"))
+        for r in claims.itertuples(index=False)
+    ] if not claims.empty else []
+    links = matcher.link(inputs, min_score=min_score) if inputs else []
+    out["links"] = pd.DataFrame([vars(link).copy() for link in links])
+
+    from pipeline.compare import build_coverage, build_metrics
+
+    base_aims = out["aims"][out["aims"]["plan_id"] == plan.plan_id]
+    docs_df = tables["documents"]
+    out["coverage"] = build_coverage(
+        base_aims, out["links"], claims, docs_df,
+        tables.get("money", pd.DataFrame()), tables.get("figures", pd.DataFrame()),
+    )
+    out["metrics"] = build_metrics(tables.get("figures", pd.DataFrame()), claims, docs_df)
+    return out
+
+
+def _load_or_fit_matcher(plan, documents: list[Document]):
+    from pipeline.link import Matcher
+
+    if (MATCHER_DIR / "matcher.json").exists():
+        try:
+            matcher = Matcher.load(MATCHER_DIR)
+            if matcher.compatible_with(plan):
+                return matcher
+            log.info("saved matcher was fitted on another plan: fitting on this one")
+        except Exception as exc:  # a stale artefact must not stop the run
+            log.warning("could not load the saved matcher (%s): fitting a new one", exc)
+    return Matcher.fit(plan, [d for d in documents if d.status != "failed"])

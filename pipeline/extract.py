@@ -1,0 +1,235 @@
+"""The main job: input folder → ingested documents → annotated rows → linked, tidy tables.
+
+Per-file work (ingest + NLP) runs in a process pool and is cached by the file's SHA-256, so an
+unchanged file is not processed again; the corpus-level stages (plan, links, coverage, metrics)
+run over all documents once. Outputs are written atomically by :mod:`pipeline.writers`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.annotate import DocRows, document_rows
+from pipeline.config import MODELS_DIR, SUPPORTED_SUFFIXES
+from pipeline.model import Document
+from pipeline.writers import write_tables, write_text_atomic
+
+log = logging.getLogger(__name__)
+
+CACHE_DIRNAME = ".cache"
+TEXT_DIRNAME = "text"
+
+
+class OutputNotWritable(Exception):
+    """The output folder cannot be created or written: raised before any work is done."""
+
+
+@dataclass
+class ExtractSummary:
+    """What a run did, for the CLI to print and tests to check."""
+
+    files: int = 0
+    processed: int = 0
+    cached: int = 0
+    failed: int = 0
+    pages: int = 0
+    sections: int = 0
+    claims: int = 0
+    seconds: float = 0.0
+    out_dir: Path = Path(".")
+    written: dict[str, Path] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def discover_inputs(input_dir: Path) -> list[Path]:
+    """The files planmine can read under ``input_dir`` (recursively), in a stable order."""
+    if input_dir.is_file():
+        return [input_dir]
+    if not input_dir.exists():
+        raise FileNotFoundError(f"{input_dir}: input folder does not exist")
+    return sorted(
+        p for p in input_dir.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def check_writable(out_dir: Path) -> None:
+    """Fail early with a clear message if outputs cannot be written."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".planmine-write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputNotWritable(f"{out_dir}: output folder is not writable ({exc.strerror or exc})") from exc
+
+
+def rules_fingerprint() -> str:
+    """A hash of the code version and every rule file: a change invalidates the cache."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted((MODELS_DIR / "patterns").glob("*")) + sorted((MODELS_DIR / "lexicons").glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# --- per-file work (runs in worker processes) ---------------------------------------------
+
+_NLP = None
+
+
+def _nlp():
+    global _NLP
+    if _NLP is None:
+        from pipeline.nlp.pipeline import build_nlp
+
+        _NLP = build_nlp()
+    return _NLP
+
+
+def process_file(path: Path, root: Path) -> tuple[Document, DocRows]:
+    """Ingest one file and annotate its body text. Never raises for bad input."""
+    from pipeline.ingest.read import read_document
+
+    document = read_document(path, root)
+    if document.status == "failed":
+        return document, document_rows(document, None)
+    try:
+        rows = document_rows(document, _nlp())
+    except Exception as exc:  # a bug on one file must not sink the batch
+        log.exception("annotating %s failed", path)
+        document.status = "failed"
+        document.error = f"annotation failed: {type(exc).__name__}: {exc}"
+        rows = document_rows(document, None)
+    return document, rows
+
+
+def _cache_path(cache_dir: Path, sha256: str, fingerprint: str) -> Path:
+    return cache_dir / f"{sha256[:24]}-{fingerprint}.pkl"
+
+
+def _file_sha(path: Path) -> str | None:
+    from pipeline.model import sha256_of
+
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None
+
+
+# --- the whole run ------------------------------------------------------------------------
+
+def run_extract(
+    input_dir: Path,
+    out_dir: Path,
+    *,
+    plan_file: Path | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    min_score: float | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> ExtractSummary:
+    """Process every readable file under ``input_dir`` and write all tables to ``out_dir``."""
+    started = time.perf_counter()
+    check_writable(out_dir)
+    paths = discover_inputs(input_dir)
+    root = input_dir if input_dir.is_dir() else input_dir.parent
+    summary = ExtractSummary(files=len(paths), out_dir=out_dir)
+    cache_dir = out_dir / CACHE_DIRNAME
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fingerprint = rules_fingerprint()
+
+    results: dict[Path, tuple[Document, DocRows]] = {}
+    todo: list[Path] = []
+    for path in paths:
+        sha = _file_sha(path)
+        cached = _cache_path(cache_dir, sha, fingerprint) if sha else None
+        if cached is not None and cached.exists() and not force:
+            with open(cached, "rb") as fh:
+                results[path] = pickle.load(fh)
+            summary.cached += 1
+            if on_progress:
+                on_progress(path.name)
+        else:
+            todo.append(path)
+
+    jobs = jobs or os.cpu_count() or 1
+    if todo:
+        if jobs > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+                futures = {path: pool.submit(process_file, path, root) for path in todo}
+                for path, fut in futures.items():
+                    results[path] = fut.result()
+                    if on_progress:
+                        on_progress(path.name)
+        else:
+            for path in todo:
+                results[path] = process_file(path, root)
+                if on_progress:
+                    on_progress(path.name)
+        for path in todo:
+            document, rows = results[path]
+            summary.processed += 1
+            if document.status != "failed" and document.sha256:
+                target = _cache_path(cache_dir, document.sha256, fingerprint)
+                tmp = target.with_suffix(".tmp")
+                with open(tmp, "wb") as fh:
+                    pickle.dump((document, rows), fh)
+                os.replace(tmp, target)
+    _prune_cache(cache_dir, {r[0].sha256 for r in results.values()}, fingerprint)
+
+    ordered = [results[p] for p in paths]
+    documents = [d for d, _ in ordered]
+    tables = collect_tables([r for _, r in ordered])
+    for document in documents:
+        if document.status != "failed":
+            write_text_atomic(out_dir / TEXT_DIRNAME / f"{document.doc_id}.txt", document.text)
+    _prune_texts(out_dir / TEXT_DIRNAME, {d.doc_id for d in documents})
+
+    from pipeline.corpus import corpus_tables
+
+    tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
+    summary.written = write_tables(tables, out_dir)
+    summary.failed = sum(d.status == "failed" for d in documents)
+    summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"]
+    summary.pages = sum(d.pages for d in documents)
+    summary.sections = len(tables["sections"])
+    summary.claims = len(tables["claims"])
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def collect_tables(rows: list[DocRows]) -> dict[str, pd.DataFrame]:
+    """Concatenate per-document rows into one DataFrame per table."""
+    out: dict[str, pd.DataFrame] = {}
+    for name in ("documents", "sections", "claims", "money", "figures", "dates"):
+        records = [rec for r in rows for rec in getattr(r, name)]
+        out[name] = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    return out
+
+
+def _prune_cache(cache_dir: Path, keep_shas: set[str], fingerprint: str) -> None:
+    """Drop cache entries of files no longer in the input or from older rules."""
+    keep = {_cache_path(cache_dir, s, fingerprint).name for s in keep_shas if s}
+    for entry in cache_dir.glob("*.pkl"):
+        if entry.name not in keep:
+            entry.unlink()
+
+
+def _prune_texts(text_dir: Path, keep_ids: set[str]) -> None:
+    if text_dir.exists():
+        for entry in text_dir.glob("*.txt"):
+            if entry.stem not in keep_ids:
+                entry.unlink()
