@@ -1,0 +1,428 @@
+"""Date mentions placed on the calendar: days, months, seasons, financial years, ranges.
+
+``parse_dates(text, period_start, period_end)`` is the pure parser used by the
+``planmine_dates`` component and by the tests. Each mention gets inclusive ``start``/``end``
+dates and a granularity. The conventions follow the gold annotation rules:
+
+- UK financial years ("2023/24", "2023-24", "2023/2024") run 1 April to 31 March; with
+  "academic year" after them they run 1 September to 31 August.
+- A month, day, season or holiday without a year takes the year of a dated mention in the same
+  sentence, else the year it falls in within the report period (a financial year: April-December
+  belong to its first year, January-March to its second). With no period it stays unresolved
+  (``resolved=False``, no dates).
+- Deictic words ("this autumn", "by the end of the year", "this year") refer to the time of
+  writing, which for an annual report is the year its period ends.
+- Relative windows ("last year", "the last 12 months") are kept as mentions but unresolved.
+- Ranges ("between August and October 2024", "2022/23 to 2025/26") are ONE mention.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+
+from dateutil.easter import easter
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.nlp import extensions
+from pipeline.nlp.numbers import (
+    FRAGMENTS,
+    MONTH_LEAD_WORDS,
+    MONTHS,
+    SEASONS,
+    YEAR_LEAD_WORDS,
+    YEAR_NAME_WORDS,
+    YEAR_PARTS,
+    select_longest,
+    sentence_bounds,
+    set_span_group,
+    taken_offsets,
+)
+from pipeline.nlp.patterns import load_pattern_set
+
+KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
+         "century", "holiday", "relative_null", "relative_end_of_year", "relative_this_season",
+         "relative_this_year")
+_FRAGMENTS, PATTERNS = load_pattern_set("dates", KINDS, FRAGMENTS, flags=re.IGNORECASE)
+_SINGLE = [p for p in PATTERNS if p.kind != "range"]
+
+#: Earliest plausible year for a bare four-digit number without a lead word ("1816" after "in").
+MIN_BARE_YEAR = 1600
+#: A two-digit-ended year pair spanning at most this many years reads as financial years
+#: ("2022-26" -> Apr 2022..Mar 2026); longer spans are calendar years ("2011-36").
+MAX_FY_SPAN = 5
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """One date or period found in text; ``start``/``end`` are character offsets."""
+
+    start: int
+    end: int
+    text: str
+    date_start: date | None
+    date_end: date | None
+    granularity: str
+    resolved: bool = True
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """An interpretation before year resolution.
+
+    ``make(year)`` builds (start, end) for a mention written without a year; ``anchor_month``
+    is the month used to choose that year inside a financial-year period.
+    """
+
+    date_start: date | None
+    date_end: date | None
+    granularity: str
+    make: Callable[[int], tuple[date, date]] | None = None
+    anchor_month: int = 0
+    deictic: str = ""       # "", "null", "this_year", "end_of_year", "this_season"
+    core: tuple[int, int] | None = None
+
+    @property
+    def needs_year(self) -> bool:
+        return self.make is not None and self.date_start is None
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _months(y: int, m1: int, m2: int) -> tuple[date, date]:
+    """First day of m1 to last day of m2; m2 < m1 means m2 is in the next year (winter)."""
+    return date(y, m1, 1), _month_end(y + 1 if m2 < m1 else y, m2)
+
+
+def _year(s: str) -> int:
+    y = int(s)
+    return y + 2000 if y < 100 else y
+
+
+def _month_no(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")]
+
+
+def _is_capitalised(s: str) -> bool:
+    return s[:1].isupper()
+
+
+def _words_before(text: str, pos: int, n: int = 2) -> list[str]:
+    words = re.findall(r"[A-Za-z'\u2019-]+|[.,;:!?()]", text[max(0, pos - 40):pos])
+    return [w.lower() for w in words[-n:]]
+
+
+def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) -> _Parsed | None:
+    """Read one match. ``standalone`` is False for the ends of a range (context checks off)."""
+    gd = m.groupdict()
+    if kind == "numeric":
+        try:
+            d = date(_year(gd["y"]), int(gd["m"]), int(gd["d"]))
+        except ValueError:
+            return None
+        return _Parsed(d, d, "day")
+    if kind == "day":
+        mon, day = _month_no(gd["mon"]), int(re.sub(r"\D", "", gd["d"]))
+        if not _is_capitalised(gd["mon"]):
+            return None
+        if day > 31:
+            return None
+        if gd.get("y"):
+            try:
+                d = date(int(gd["y"]), mon, day)
+            except ValueError:
+                return None
+            return _Parsed(d, d, "day")
+
+        def make_day(y: int, mon: int = mon, day: int = day) -> tuple[date, date]:
+            d = date(y, mon, min(day, calendar.monthrange(y, mon)[1]))
+            return d, d
+        return _Parsed(None, None, "day", make_day, mon)
+    if kind == "month":
+        name = gd["mon"]
+        if not _is_capitalised(name):
+            return None
+        mon = _month_no(name)
+        if gd.get("y"):
+            return _Parsed(*_months(int(gd["y"]), mon, mon), "month")
+        if standalone:
+            lead = _words_before(text, m.start(), 1)
+            is_abbrev = name.lower().rstrip(".") not in {k for k in MONTHS if len(k) > 4} | {
+                "may", "june", "july"}
+            if is_abbrev or not (gd.get("mod") or (lead and lead[0] in MONTH_LEAD_WORDS)):
+                return None
+        return _Parsed(None, None, "month", lambda y, mon=mon: _months(y, mon, mon), mon)
+    if kind == "season":
+        s1 = gd["s1"].lower()
+        s2 = (gd.get("s2") or s1).lower()
+        m1, m2 = SEASONS[s1][0], SEASONS[s2][1]
+        if gd.get("y"):
+            y = int(gd["y"][:4])
+            return _Parsed(*_months(y, m1, m2), "season")
+        if standalone:
+            lead = _words_before(text, m.start(), 1)
+            if not lead or lead[0] not in ("the", "this", "next"):
+                return None
+            if lead[0] == "next":
+                return _Parsed(None, None, "season", deictic="null")
+        anchor = 12 if m1 == 12 else m1 + 1
+        return _Parsed(None, None, "season", lambda y, a=m1, b=m2: _months(y, a, b), anchor)
+    if kind == "year_part":
+        m1, m2 = YEAR_PARTS[re.sub(r"\s+", " ", gd["part"].lower())]
+        return _Parsed(*_months(int(gd["y"]), m1, m2), "year")
+    if kind == "year_pair":
+        return _year_pair(text, m)
+    if kind == "year":
+        y = int(gd["y"])
+        if standalone and not _looks_like_year(text, m.start(), m.end(), y):
+            return None
+        return _Parsed(date(y, 1, 1), date(y, 12, 31), "year")
+    if kind == "century":
+        n = int(gd["n"])
+        return _Parsed(date((n - 1) * 100 + 1, 1, 1), date(n * 100, 12, 31), "range")
+    if kind == "holiday":
+        h = gd["h"].lower()
+        if h == "easter":
+            def make_h(y: int) -> tuple[date, date]:
+                e = easter(y)
+                return date.fromordinal(e.toordinal() - 2), date.fromordinal(e.toordinal() + 1)
+            anchor = 3
+        else:
+            def make_h(y: int) -> tuple[date, date]:
+                return date(y, 12, 25), date(y, 12, 26)
+            anchor = 12
+        if gd.get("y"):
+            return _Parsed(*make_h(int(gd["y"])), "day")
+        return _Parsed(None, None, "day", make_h, anchor)
+    if kind.startswith("relative_"):
+        deictic = kind.removeprefix("relative_")
+        if deictic == "this_season":
+            s = SEASONS[gd["s1"].lower()]
+            return _Parsed(None, None, "season", lambda y, a=s[0], b=s[1]: _months(y, a, b),
+                           deictic=deictic)
+        gran = "month" if deictic == "end_of_year" else "year"
+        return _Parsed(None, None, gran, deictic=deictic)
+    return None
+
+
+def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
+    """A bare four-digit number is a year when a lead word or the following text says so.
+
+    "in 2023", "by 2026", "Awards 2018." are years; "1356 people", "2000 homes" are counts.
+    """
+    before = _words_before(text, start, 1)
+    if before and before[0] in YEAR_NAME_WORDS:
+        return False
+    lead = bool(before) and before[0] in YEAR_LEAD_WORDS
+    if y < MIN_BARE_YEAR or y > 2099:
+        return False
+    after = re.match(r"\s*([A-Za-z][\w'\u2019-]*)?", text[end:end + 30])
+    nxt = after.group(1) if after and after.group(1) else ""
+    if nxt and nxt[0].islower() and nxt.lower() not in YEAR_LEAD_WORDS | {
+            "and", "or", "the", "we", "our", "it", "there", "a", "an", "with", "as", "when",
+            "which", "that", "was", "were", "is", "are", "has", "had", "have", "onwards", "levels",
+            "baseline", "figure", "figures", "budget", "plan", "strategy", "data"}:
+        return False
+    if lead:
+        return True
+    # no lead word: accept when followed by punctuation, a capitalised word or nothing
+    return not nxt or nxt[0].isupper() or nxt.lower() in ("baseline", "figure", "figures")
+
+
+def _year_pair(text: str, m: re.Match[str]) -> _Parsed | None:
+    y1 = int(m.group("y1"))
+    raw2 = m.group("y2")
+    y2 = int(raw2) if len(raw2) == 4 else (y1 // 100) * 100 + int(raw2)
+    if len(raw2) == 2 and y2 < y1:
+        y2 += 100
+    if y2 <= y1:
+        return None
+    after = text[m.end():m.end() + 25].lower()
+    before = text[max(0, m.start() - 25):m.start()].lower()
+    academic = bool(re.match(r"\s+(?:academic|school)\s+year", after)) or bool(
+        re.search(r"(?:academic|school)\s+year\s*$", before))
+    if y2 == y1 + 1:
+        if academic:
+            return _Parsed(date(y1, 9, 1), date(y2, 8, 31), "financial_year")
+        return _Parsed(date(y1, 4, 1), date(y2, 3, 31), "financial_year")
+    if m.group("sep") == "/":
+        return None
+    if len(raw2) == 2 and y2 - y1 <= MAX_FY_SPAN:
+        return _Parsed(date(y1, 4, 1), date(y2, 3, 31), "range")
+    return _Parsed(date(y1, 1, 1), date(y2, 12, 31), "range")
+
+
+def _parse_end(piece: str) -> _Parsed | None:
+    """Parse one end of a range with the single patterns (whole piece must match)."""
+    for pat in _SINGLE:
+        if pat.kind.startswith("relative_"):
+            continue
+        m = pat.regex.fullmatch(piece)
+        if m:
+            parsed = _interpret(piece, pat.kind, m, standalone=False)
+            if parsed is not None:
+                return parsed
+    return None
+
+
+def _with_year(p: _Parsed, year: int) -> _Parsed:
+    assert p.make is not None
+    s, e = p.make(year)
+    return replace(p, date_start=s, date_end=e)
+
+
+def _range(text: str, m: re.Match[str]) -> _Parsed | None:
+    a, b = _parse_end(m.group("a")), _parse_end(m.group("b"))
+    if a is None or b is None:
+        return None
+    sep = (m.group("sep") or "").strip().lower()
+    between = bool(m.group("between"))
+    if sep == "and" and not between and not a.needs_year:
+        return None  # "December 2018 and April 2019": two dates
+    if not sep and not (a.granularity == b.granularity == "month"
+                        and not a.needs_year and not b.needs_year):
+        return None
+    if a.needs_year and not b.needs_year:
+        assert b.date_start is not None
+        year = b.date_start.year
+        a = _with_year(a, year)
+        if a.date_start and a.date_start > b.date_start:
+            a = _with_year(a, year - 1)
+    if a.needs_year or b.needs_year:
+        if not (a.needs_year and b.needs_year):
+            return None
+        make_a, make_b = a.make, b.make
+        assert make_a is not None and make_b is not None
+        return _Parsed(None, None, "range",
+                       lambda y: (make_a(y)[0], make_b(y)[1]), a.anchor_month)
+    assert a.date_start and b.date_end
+    if b.date_end < a.date_start:
+        return None
+    core = (m.start("a"), m.end("b")) if not between else None
+    return _Parsed(a.date_start, b.date_end, "range", core=core)
+
+
+def _fy_year_for(month: int, period_start: date, period_end: date) -> int:
+    """The year a month without a year falls in, within the report period."""
+    if period_start.year == period_end.year:
+        return period_start.year
+    return period_start.year if month >= period_start.month else period_end.year
+
+
+def _writing_year(period_start: date | None, period_end: date | None) -> int | None:
+    return period_end.year if period_end else None
+
+
+def parse_dates(text: str, period_start: date | None = None, period_end: date | None = None,
+                taken: list[tuple[int, int]] | None = None) -> list[DateMention]:
+    """Every date mention in ``text``, in order, non-overlapping and clear of ``taken``."""
+    candidates = []
+    n = len(PATTERNS)
+    for i, pat in enumerate(PATTERNS):
+        for m in pat.regex.finditer(text):
+            candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
+
+    def accept(payload: tuple[str, re.Match[str]]) -> tuple[_Parsed, re.Match[str]] | None:
+        kind, m = payload
+        parsed = _range(text, m) if kind == "range" else _interpret(text, kind, m)
+        return None if parsed is None else (parsed, m)
+
+    chosen = select_longest(candidates, accept, taken or ())
+    sentences = sentence_bounds(text)
+    out: list[DateMention] = []
+    for start, end, result in chosen:
+        parsed, m = result  # type: ignore[misc]
+        if parsed.core:
+            start, end = parsed.core
+        elif m.groupdict().get("core"):
+            start, end = m.span("core")
+        out.append(_resolve(text, start, end, parsed, chosen, sentences, period_start,
+                            period_end))
+    return out
+
+
+def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentences: list,
+             period_start: date | None, period_end: date | None) -> DateMention:
+    span = text[start:end]
+    if p.deictic:
+        wy = _writing_year(period_start, period_end)
+        if p.deictic == "null" or wy is None:
+            return DateMention(start, end, span, None, None, p.granularity, False)
+        if p.deictic == "end_of_year":
+            return DateMention(start, end, span, date(wy, 12, 1), date(wy, 12, 31), "month")
+        if p.deictic == "this_season" and p.make:
+            s, e = p.make(wy)
+            return DateMention(start, end, span, s, e, "season")
+        if p.deictic == "this_year":
+            assert period_start is not None
+            if period_start.month == 1:
+                return DateMention(start, end, span, date(wy, 1, 1), date(wy, 12, 31), "year")
+            return DateMention(start, end, span, date(wy, period_start.month, 1),
+                               _month_end(wy + 1, (period_start.month - 2) % 12 + 1),
+                               "financial_year")
+        return DateMention(start, end, span, None, None, p.granularity, False)
+    if not p.needs_year:
+        return DateMention(start, end, span, p.date_start, p.date_end, p.granularity)
+    year = _year_from_sentence(start, chosen, sentences)
+    if year is None and period_start and period_end:
+        year = _fy_year_for(p.anchor_month or 1, period_start, period_end)
+    if year is None:
+        return DateMention(start, end, span, None, None, p.granularity, False)
+    assert p.make is not None
+    s, e = p.make(year)
+    return DateMention(start, end, span, s, e, p.granularity)
+
+
+def _year_from_sentence(pos: int, chosen: list, sentences: list) -> int | None:
+    """The year of the nearest dated day/month/season mention in the same sentence."""
+    bounds = next(((s, e) for s, e in sentences if s <= pos <= e), None)
+    if bounds is None:
+        return None
+    best: tuple[int, int] | None = None
+    for start, _end, result in chosen:
+        parsed, _m = result
+        if not bounds[0] <= start <= bounds[1] or parsed.needs_year or parsed.deictic:
+            continue
+        if parsed.granularity not in ("day", "month", "season") or parsed.date_start is None:
+            continue
+        dist = abs(start - pos)
+        if best is None or dist < best[0]:
+            best = (dist, parsed.date_start.year)
+    return best[1] if best else None
+
+
+@Language.factory("planmine_dates", assigns=["doc.spans"], default_config={"span_key": "dates"})
+def make_dates(nlp: Language, name: str, span_key: str) -> DatesComponent:
+    """spaCy factory: ``nlp.add_pipe("planmine_dates")`` (after planmine_money)."""
+    return DatesComponent(span_key)
+
+
+class DatesComponent:
+    """Writes ``doc.spans[span_key]`` with date_start, date_end, granularity, resolved.
+
+    Reads the report period from ``doc._.period_start``/``period_end`` to place dates that
+    have no year.
+    """
+
+    def __init__(self, span_key: str = "dates") -> None:
+        extensions.register()
+        self.span_key = span_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        taken = taken_offsets(doc, [k for k in ("money", "figures") if k != self.span_key])
+        mentions = parse_dates(doc.text, doc._.period_start, doc._.period_end, taken)
+        set_span_group(doc, self.span_key, mentions, _set_attrs)
+        return doc
+
+
+def _set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
+    span._.date_start = m.date_start
+    span._.date_end = m.date_end
+    span._.granularity = m.granularity
+    span._.resolved = m.resolved

@@ -1,0 +1,266 @@
+"""Figure mentions: counts, percentages, measures with units, ranges, ordinals.
+
+``parse_figures(text, taken)`` is the pure parser behind the ``planmine_figures`` component.
+It runs last, over whatever money and dates left: years and amounts are never figures. The
+hard part is saying no: numbers inside names and codes ("Wave 5", "A6006", "Covid-19",
+"Key Stage Two"), list numbering, clock times, phone numbers and URLs are excluded by the
+``exclude`` rules in ``models/patterns/figures.yaml`` and by the code-prefix lexicon.
+
+Each figure carries a ``measure``: the few words after the number that say what is counted
+(for percentages, the words after "of"). For counts the mention text includes those words
+("2743 people"), as in the gold annotation; values, not spans, are what is compared.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.nlp import extensions
+from pipeline.nlp.numbers import (
+    AGE_LEAD_WORDS,
+    CODE_PREFIXES,
+    FRAGMENTS,
+    MEASURE_STOP_WORDS,
+    MONTHS,
+    QUALIFIERS,
+    is_sentence_start,
+    multiplier,
+    parse_number,
+    qualifier_before,
+    select_longest,
+    set_span_group,
+    suffix_after,
+    taken_offsets,
+    unit_of,
+    word_before,
+)
+from pipeline.nlp.patterns import load_named_regexes, load_pattern_set
+
+KINDS = ("proportion", "quantity", "halve", "ordinal", "range")
+_FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
+EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
+
+#: Most words in a measure phrase.
+MAX_MEASURE_WORDS = 5
+_QUALIFIER_WORDS = frozenset(w for q in QUALIFIERS for w in q.phrase.split())
+_MEASURE_WORD = re.compile(r"\s+([A-Za-z\u2018\u2019'][\w\u2018\u2019'&-]*)")
+
+
+@dataclass(frozen=True)
+class FigureMention:
+    """One figure found in text; ``start``/``end`` are character offsets."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    unit: str = "count"
+    approx: bool = False
+    qualifier: str = ""
+    measure: str = ""
+
+
+def _is_code_context(text: str, start: int, unit: str) -> bool:
+    """Whether the word before ``start`` makes the number part of a name or code."""
+    wb = word_before(text, start)
+    if not wb:
+        return False
+    low = wb.lower().rstrip(".")
+    if low in CODE_PREFIXES or wb.lower() in CODE_PREFIXES:
+        return True
+    if unit == "percent" or not wb[0].isupper() or low in _QUALIFIER_WORDS or low in MONTHS:
+        return False
+    wb_pos = text.rfind(wb, max(0, start - 40), start)
+    if wb.isupper() and len(wb) > 1:
+        return True  # "ZEBRA 2", "NHS 10-year plan"
+    return not is_sentence_start(text, wb_pos)
+
+
+def _measure(text: str, end: int, unit: str) -> tuple[str, int]:
+    """The counted-thing phrase after a figure, and where it ends."""
+    pos = end
+    if unit != "count":
+        m = re.match(r"\s+of\s+(?:the\s+|all\s+|our\s+)?", text[pos:pos + 20], re.IGNORECASE)
+        if m:
+            pos += m.end() - 1
+    words: list[str] = []
+    last = end
+    for m in _MEASURE_WORD.finditer(text, pos):
+        if m.start() != pos or len(words) >= MAX_MEASURE_WORDS:
+            break
+        word = m.group(1).strip("\u2018\u2019'")
+        if not word or word.lower() in MEASURE_STOP_WORDS or word[0].isdigit():
+            break
+        if words and word.islower() and word.endswith("ed"):
+            break  # a verb: "31.27 million visitors generated"
+        words.append(word)
+        pos = last = m.end()
+    return " ".join(w.lower() for w in words), last
+
+
+def _value(raw: str | None, mult: str | None) -> float | None:
+    if raw is None:
+        return None
+    base = parse_number(raw)
+    return None if base is None else base * multiplier(mult)
+
+
+class _Parser:
+    """One pass over a text: holds the exclusion zones while candidates are judged."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.zones = [m.span() for pat in EXCLUDES for m in pat.regex.finditer(text)]
+
+    def excluded(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.zones)
+
+    def interpret(self, kind: str, m: re.Match[str]) -> FigureMention | None:
+        text = self.text
+        gd = m.groupdict()
+        start, end = m.start(), m.end()
+        num_start = m.start("n1") if gd.get("n1") else (m.start("num") if gd.get("num") else start)
+        if self.excluded(num_start, end):
+            return None
+        if end < len(text) and text[end].isalpha() and text[end - 1].isdigit():
+            return None  # "20a", "5G": a code
+        low = high = None
+        approx = False
+        unit = unit_of(gd.get("unit")) if gd.get("unit") else "count"
+        if kind == "proportion":
+            num, den = parse_number(gd["num"]), parse_number(gd["den"])
+            if num is None or not den or num > den:
+                return None
+            value, unit = round(num / den * 100, 2), "percent"
+        elif kind == "halve":
+            value, unit = 50.0, "percent"
+        elif kind == "ordinal":
+            v = parse_number(gd["n1"])
+            if v is None:
+                return None
+            value, unit = v, "ordinal"
+        elif kind == "range":
+            sep = gd["sep"].strip().lower()
+            mult = gd.get("mult1") or gd.get("mult2")
+            lo, hi = _value(gd["n1"], mult), _value(gd["n2"], gd.get("mult2") or mult)
+            if lo is None or hi is None or hi <= lo:
+                return None
+            if sep == "and" and not (gd.get("between") or gd.get("unit")):
+                return None
+            if sep == "/" and not (hi == lo + 1 and hi < 100):
+                return None
+            if sep in ("or", "to", "/") and lo < 100 and hi < 100 and not lo.is_integer():
+                return None
+            if gd.get("between"):
+                start = m.start("n1")
+            value, low, high = lo, lo, hi
+            approx = sep == "or"
+        else:
+            v = _value(gd["n1"], gd.get("mult1"))
+            if v is None:
+                return None
+            value = v
+            if gd.get("circa"):
+                approx = True
+                num_start = start
+        if _is_code_context(text, start, unit):
+            return None
+        if unit == "count" and kind in ("quantity", "range"):
+            before = word_before(text, start).lower()
+            near = text[max(0, start - 15):start].lower()
+            if before in AGE_LEAD_WORDS or re.search(r"\bage\s+of\s+$", near):
+                unit = "years"
+        q = qualifier_before(text, start, unit)
+        qualifier = q.qualifier if q else ("around" if approx and kind == "quantity" else "")
+        approx = approx or bool(q and q.approx)
+        suffix = suffix_after(text, end)
+        measure, measure_end = _measure(text, suffix[1] if suffix else end, unit)
+        suffix = suffix or suffix_after(text, measure_end)
+        if suffix:
+            approx, qualifier = True, suffix[0].qualifier
+            if suffix[1] > end:
+                measure_end = max(measure_end, suffix[1]) if suffix[1] > measure_end else measure_end
+        span_end = measure_end if unit == "count" else end
+        if suffix and suffix[1] > span_end and unit in ("count", "years"):
+            span_end = suffix[1]
+        return FigureMention(start, span_end, text[start:span_end], float(value), low, high,
+                             unit, approx, qualifier, measure)
+
+
+def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
+                  period_start: date | None = None,
+                  period_end: date | None = None) -> list[FigureMention]:
+    """Every figure in ``text``, in order, clear of ``taken`` spans.
+
+    With ``taken=None`` the money and dates parsers are run first, so the function can be
+    used on its own; the component passes the spans already in the Doc instead.
+    """
+    if taken is None:
+        from pipeline.nlp.dates import parse_dates
+        from pipeline.nlp.money import parse_money
+        money = parse_money(text)
+        spans = [(m.start, m.end) for m in money]
+        spans += [(d.start, d.end) for d in parse_dates(text, period_start, period_end, spans)]
+        taken = spans
+    parser = _Parser(text)
+    candidates = []
+    n = len(PATTERNS)
+    for i, pat in enumerate(PATTERNS):
+        for m in pat.regex.finditer(text):
+            candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
+    chosen = select_longest(candidates, lambda p: parser.interpret(p[0], p[1]), taken)
+    mentions = [c[2] for c in chosen]
+    return _trim_overlaps(mentions, taken)  # type: ignore[arg-type]
+
+
+def _trim_overlaps(mentions: list[FigureMention],
+                   taken: list[tuple[int, int]]) -> list[FigureMention]:
+    """Measure words may run into the next mention: cut the text back where they would."""
+    out: list[FigureMention] = []
+    starts = sorted([m.start for m in mentions] + [s for s, _ in taken])
+    for m in mentions:
+        limit = min((s for s in starts if s > m.start), default=len(m.text) + m.start + 1)
+        if m.end > limit:
+            end = m.start + len(m.text[: limit - m.start].rstrip(" ,;:("))
+            m = FigureMention(m.start, end, m.text[: end - m.start], m.value, m.low, m.high,
+                              m.unit, m.approx, m.qualifier, m.measure)
+        out.append(m)
+    return out
+
+
+@Language.factory("planmine_figures", assigns=["doc.spans"],
+                  default_config={"span_key": "figures"})
+def make_figures(nlp: Language, name: str, span_key: str) -> FiguresComponent:
+    """spaCy factory: ``nlp.add_pipe("planmine_figures")`` (after money and dates)."""
+    return FiguresComponent(span_key)
+
+
+class FiguresComponent:
+    """Writes ``doc.spans[span_key]`` with value, low, high, unit, approx, qualifier, measure."""
+
+    def __init__(self, span_key: str = "figures") -> None:
+        extensions.register()
+        self.span_key = span_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        taken = taken_offsets(doc, ("money", "dates"))
+        mentions = parse_figures(doc.text, taken)
+        set_span_group(doc, self.span_key, mentions, _set_attrs)
+        return doc
+
+
+def _set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span
+    span._.value = m.value
+    span._.low = m.low
+    span._.high = m.high
+    span._.unit = m.unit
+    span._.approx = m.approx
+    span._.qualifier = m.qualifier
+    span._.measure = m.measure

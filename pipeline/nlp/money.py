@@ -1,0 +1,140 @@
+"""Money mentions: "£1.7m", "around £2m", "£3m-£5m", "50p", "$1 billion", "2 million pounds".
+
+``parse_money(text)`` is the pure parser (no spaCy), used by the ``planmine_money`` component
+and by the tests. Values are floats in the currency's own units (never converted); a range
+gives value = low. Hedge words ("over", "around", "c") are kept out of the mention text and
+recorded as ``qualifier`` and ``approx`` instead, as the gold annotation does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.nlp import extensions
+from pipeline.nlp.numbers import (
+    FRAGMENTS,
+    multiplier,
+    parse_number,
+    per_after,
+    qualifier_before,
+    select_longest,
+    set_span_group,
+)
+from pipeline.nlp.patterns import load_pattern_set
+
+KINDS = ("amount", "range", "pence", "nil")
+_FRAGMENTS, PATTERNS = load_pattern_set("money", KINDS, FRAGMENTS)
+
+#: Currency symbols and words to ISO codes.
+CURRENCIES = {"£": "GBP", "$": "USD", "us$": "USD", "€": "EUR", "pound": "GBP",
+              "dollar": "USD", "euro": "EUR"}
+
+
+@dataclass(frozen=True)
+class MoneyMention:
+    """One amount of money found in text; offsets are into the text given to the parser."""
+
+    start: int
+    end: int
+    text: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    currency: str = "GBP"
+    approx: bool = False
+    qualifier: str = ""
+    per: str = ""
+
+
+def _currency(m: re.Match[str], group: str = "cur") -> str:
+    gd = m.groupdict()
+    if gd.get(group):
+        return CURRENCIES.get(gd[group].lower(), "GBP")
+    word = (gd.get("curword") or "").lower().split(" ")[0].rstrip("s")
+    return CURRENCIES.get(word, "GBP")
+
+
+def _value(num: str | None, mult: str | None) -> float | None:
+    if num is None:
+        return None
+    base = parse_number(num)
+    return None if base is None else base * multiplier(mult)
+
+
+def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | None:
+    gd = m.groupdict()
+    start, end = m.start(), m.end()
+    low = high = None
+    if pat_kind == "nil":
+        value: float | None = 0.0
+    elif pat_kind == "pence":
+        base = parse_number(gd["num"])
+        value = None if base is None else base / 100.0
+    elif pat_kind == "range":
+        sep = gd["sep"].strip().lower()
+        if sep in ("to", "and") and not gd.get("between"):
+            return None  # "from £1,971 to £2,800" is two amounts; "rising to" likewise
+        mult, mult2 = gd.get("mult"), gd.get("mult2")
+        low = _value(gd["num"], mult or (mult2 if not gd.get("cur2") else None))
+        high = _value(gd["num2"], mult2)
+        if low is None or high is None or high <= low:
+            return None
+        value = low
+        if gd.get("between"):
+            start = m.start("cur")
+    else:
+        value = _value(gd["num"], gd.get("mult"))
+    if value is None:
+        return None
+    q = None if pat_kind == "range" else qualifier_before(text, start)
+    approx = bool(gd.get("circa")) or (q.approx if q else False)
+    qualifier = q.qualifier if q else ("around" if gd.get("circa") else "")
+    if gd.get("circa"):
+        start = m.start("cur")
+    per = per_after(text, end)
+    cur = "GBP" if pat_kind in ("nil", "pence") else _currency(m)
+    return MoneyMention(start, end, text[start:end], float(value), low, high, cur, approx,
+                        qualifier, per[0] if per else "")
+
+
+def parse_money(text: str, taken: list[tuple[int, int]] | None = None) -> list[MoneyMention]:
+    """Every amount of money in ``text``, in order, non-overlapping (and clear of ``taken``)."""
+    candidates = []
+    for prio, pat in enumerate(reversed(PATTERNS)):
+        for m in pat.regex.finditer(text):
+            candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
+    chosen = select_longest(candidates, lambda p: _interpret(text, p[0], p[1]), taken or ())
+    return [c[2] for c in chosen]  # type: ignore[misc]
+
+
+@Language.factory("planmine_money", assigns=["doc.spans"], default_config={"span_key": "money"})
+def make_money(nlp: Language, name: str, span_key: str) -> MoneyComponent:
+    """spaCy factory: ``nlp.add_pipe("planmine_money")``."""
+    return MoneyComponent(span_key)
+
+
+class MoneyComponent:
+    """Writes ``doc.spans[span_key]`` with value, low, high, currency, approx, qualifier, per."""
+
+    def __init__(self, span_key: str = "money") -> None:
+        extensions.register()
+        self.span_key = span_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        mentions = parse_money(doc.text)
+        set_span_group(doc, self.span_key, mentions, _set_attrs)
+        return doc
+
+
+def _set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
+    span._.value = m.value
+    span._.low = m.low
+    span._.high = m.high
+    span._.currency = m.currency
+    span._.approx = m.approx
+    span._.qualifier = m.qualifier
+    span._.per = m.per

@@ -1,0 +1,259 @@
+"""Numbers as written in council reports: numerals, number words, scales and hedges.
+
+Shared by the money, dates and figures parsers. The tables come from
+``models/lexicons/numbers.yaml``; this module turns them into ready-to-use lookups, regex
+fragments and a few small pure helpers (parse a numeral, find the hedge before a number, the
+open bound or "per year" after it, pick non-overlapping matches). No spaCy here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pipeline.nlp.patterns import alternation, load_lexicon, require_keys
+
+_LEX = load_lexicon("numbers")
+require_keys(_LEX, ("number_words", "multipliers", "qualifiers", "suffix_qualifiers",
+                    "per_phrases", "units", "code_prefixes", "months", "weekdays", "seasons",
+                    "year_parts", "month_lead_words", "year_lead_words", "year_name_words",
+                    "measure_stop_words", "age_lead_words"),
+             "numbers lexicon")
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """A hedge such as "over" or "up to": canonical label, approximate or not."""
+
+    phrase: str
+    qualifier: str
+    approx: bool
+    not_before_units: tuple[str, ...] = ()
+
+
+def _qualifiers(key: str) -> tuple[Qualifier, ...]:
+    out = []
+    for row in _LEX[key]:
+        require_keys(row, ("phrase", "qualifier", "approx"), f"numbers lexicon {key}")
+        out.append(Qualifier(str(row["phrase"]).lower(), str(row["qualifier"]), bool(row["approx"]),
+                             tuple(row.get("not_before_units", ()))))
+    return tuple(sorted(out, key=lambda q: len(q.phrase), reverse=True))
+
+
+NUMBER_WORDS: dict[str, float] = {str(k).lower(): float(v) for k, v in _LEX["number_words"].items()}
+MULTIPLIERS: dict[str, float] = {str(k).lower(): float(v) for k, v in _LEX["multipliers"].items()}
+QUALIFIERS = _qualifiers("qualifiers")
+SUFFIX_QUALIFIERS = _qualifiers("suffix_qualifiers")
+PER_PHRASES: dict[str, str] = {str(k).lower(): str(v) for k, v in _LEX["per_phrases"].items()}
+UNITS: dict[str, str] = {str(k).lower(): str(v) for k, v in _LEX["units"].items()}
+CODE_PREFIXES: frozenset[str] = frozenset(str(w).lower() for w in _LEX["code_prefixes"])
+MONTHS: dict[str, int] = {str(k).lower(): int(v) for k, v in _LEX["months"].items()}
+WEEKDAYS: tuple[str, ...] = tuple(str(w).lower() for w in _LEX["weekdays"])
+SEASONS: dict[str, tuple[int, int]] = {str(k).lower(): (int(v[0]), int(v[1]))
+                                       for k, v in _LEX["seasons"].items()}
+YEAR_PARTS: dict[str, tuple[int, int]] = {str(k).lower(): (int(v[0]), int(v[1]))
+                                          for k, v in _LEX["year_parts"].items()}
+MONTH_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["month_lead_words"])
+YEAR_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_lead_words"])
+MEASURE_STOP_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["measure_stop_words"])
+AGE_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["age_lead_words"])
+YEAR_NAME_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_name_words"])
+
+_SIMPLE_WORDS = {w: v for w, v in NUMBER_WORDS.items() if " " not in w}
+_TENS = {w: v for w, v in _SIMPLE_WORDS.items() if v >= 20 and v % 10 == 0 and v < 100}
+_UNITS_1_9 = {w: v for w, v in _SIMPLE_WORDS.items() if 1 <= v <= 9}
+
+#: Regex fragments derived from the lexicon, for the pattern files.
+FRAGMENTS: dict[str, str] = {
+    # a number word, compound tens first ("twenty-five"), then phrases, then single words
+    "NUMWORD": "(?:" + alternation(_TENS) + r")[-\s](?:" + alternation(_UNITS_1_9) + ")|"
+               + alternation(NUMBER_WORDS),
+    "MULTWORD": alternation(w for w in MULTIPLIERS if len(w) > 2),
+    "MULTSUFFIX": alternation(w for w in MULTIPLIERS if len(w) <= 2),
+    "UNIT": alternation(UNITS),
+    "MONTH": r"(?:(?:" + alternation(k for k in MONTHS if len(k) > 4 or k == "may")
+             + r")|(?:" + alternation(k for k in MONTHS if len(k) <= 4 and k != "may")
+             + r")\.?)(?![A-Za-z])",
+    "WEEKDAY": alternation(WEEKDAYS),
+    "SEASON": alternation(SEASONS),
+    "YEARPART": alternation(YEAR_PARTS),
+}
+
+_NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
+
+
+def parse_number(text: str) -> float | None:
+    """The value of a numeral or number word: "1,300" -> 1300, "Nine" -> 9, "twenty-five" -> 25.
+
+    Returns None for anything else (it never raises), so callers can reject a candidate.
+    """
+    s = text.strip().lower().replace("\u2019", "'")
+    if not s:
+        return None
+    if _NUMERAL.match(s):
+        return float(s.replace(",", ""))
+    s = re.sub(r"\s+", " ", s)
+    if s in NUMBER_WORDS:
+        return NUMBER_WORDS[s]
+    parts = re.split(r"[-\s]", s)
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS_1_9:
+        return _TENS[parts[0]] + _UNITS_1_9[parts[1]]
+    return None
+
+
+def multiplier(word: str | None) -> float:
+    """The scale of a multiplier word or suffix ("m", "bn", "million"); 1 when absent."""
+    if not word:
+        return 1.0
+    return MULTIPLIERS.get(re.sub(r"\s+", "", word.lower()), 1.0)
+
+
+def unit_of(written: str | None) -> str:
+    """The unit to report for a unit as written ("yrs" -> "years", "550acre" -> "acre")."""
+    if not written:
+        return "count"
+    key = re.sub(r"\s+", " ", written.strip(" -").lower())
+    return UNITS.get(key, key)
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w.'\u2019-]*)\W*$")
+
+
+def qualifier_before(text: str, start: int, unit: str = "") -> Qualifier | None:
+    """The hedge that ends just before ``start`` ("over", "up to", "c"), if any.
+
+    ``unit`` lets a hedge opt out before some units ("over 6 months" is a span, not a bound).
+    """
+    window = re.sub(r"\s+", " ", text[max(0, start - 40):start].lower()).rstrip()
+    for q in QUALIFIERS:
+        if window.endswith(q.phrase):
+            before = window[: len(window) - len(q.phrase)]
+            if before and (before[-1].isalnum()):
+                continue
+            if unit and unit in q.not_before_units:
+                return None
+            return q
+    return None
+
+
+def suffix_after(text: str, end: int) -> tuple[Qualifier, int] | None:
+    """An open bound written right after a number ("or more", "and over"): it and its end."""
+    rest = text[end:end + 20].lower()
+    for q in SUFFIX_QUALIFIERS:
+        m = re.match(r"\s+" + re.escape(q.phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])", rest)
+        if m:
+            return q, end + m.end()
+    return None
+
+
+def per_after(text: str, end: int) -> tuple[str, int] | None:
+    """A rate written after an amount ("per year", "a week"): the period and where it ends."""
+    rest = text[end:end + 20].lower()
+    for phrase in sorted(PER_PHRASES, key=len, reverse=True):
+        m = re.match(r"\s+" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])", rest)
+        if m:
+            return PER_PHRASES[phrase], end + m.end()
+    return None
+
+
+def word_before(text: str, start: int) -> str:
+    """The word immediately before ``start`` (only spaces/brackets between), as written."""
+    m = _WORD_BEFORE.search(text[max(0, start - 40):start])
+    if not m:
+        return ""
+    gap = text[max(0, start - 40):start][m.end(1):]
+    if gap.strip(" (\u2018'\"") != "":
+        return ""
+    return m.group(1)
+
+
+_SENT_END = re.compile(r"(?<=[.!?])[\"'\u2019\u201d)]*\s+(?=[\"'\u2018\u201c(]?[A-Z0-9£])|\n\s*\n")
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Rough sentence spans, for "the same sentence" look-ups when no parser has run."""
+    bounds = []
+    pos = 0
+    for m in _SENT_END.finditer(text):
+        bounds.append((pos, m.start()))
+        pos = m.end()
+    bounds.append((pos, len(text)))
+    return bounds
+
+
+def is_sentence_start(text: str, pos: int) -> bool:
+    """Whether only bullets/brackets/quotes stand between ``pos`` and a sentence start."""
+    before = text[max(0, pos - 6):pos]
+    stripped = before.rstrip(" \t\u2022-\u2013*(\"'\u2018\u201c")
+    return stripped == "" and pos - 6 <= 0 or stripped.endswith(("\n", ".", "!", "?", ":", ";"))
+
+
+T = TypeVar("T")
+
+
+def select_longest(candidates: Iterable[tuple[int, int, int, T]],
+                   accept: Callable[[T], object | None],
+                   taken: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int, object]]:
+    """Pick non-overlapping candidates, longest first (ties: higher priority, earlier start).
+
+    ``candidates`` are ``(start, end, priority, payload)``; ``accept(payload)`` returns the
+    interpreted result or None to reject it (a shorter candidate may then take the place).
+    ``taken`` are spans already claimed by another mention type.
+    """
+    chosen: list[tuple[int, int, object]] = []
+    busy = list(taken)
+    order = sorted(candidates, key=lambda c: (-(c[1] - c[0]), -c[2], c[0]))
+    for start, end, _prio, payload in order:
+        if end <= start or any(start < e and s < end for s, e in busy):
+            continue
+        result = accept(payload)
+        if result is None:
+            continue
+        chosen.append((start, end, result))
+        busy.append((start, end))
+    chosen.sort(key=lambda c: c[0])
+    return chosen
+
+
+#: The span groups whose mentions must never overlap one another.
+MENTION_GROUPS = ("money", "dates", "figures")
+
+M = TypeVar("M")
+
+
+def taken_offsets(doc, keys: Iterable[str] = MENTION_GROUPS) -> list[tuple[int, int]]:  # noqa: ANN001
+    """Character spans already claimed in ``doc.spans`` under ``keys`` (spaCy Doc)."""
+    out = []
+    for key in keys:
+        if key in doc.spans:
+            out.extend((s.start_char, s.end_char) for s in doc.spans[key])
+    return out
+
+
+def set_span_group(doc, key: str, mentions: Iterable[M],  # noqa: ANN001 - spaCy Doc
+                   setter: Callable[[object, M], None]) -> None:
+    """Turn parser mentions (with ``start``/``end`` offsets) into ``doc.spans[key]``.
+
+    Offsets are widened to token boundaries; a span that would then overlap a span of another
+    mention group (or of this one) is narrowed to whole tokens inside it, or dropped, so the
+    money, dates and figures groups never overlap.
+    """
+    busy: set[int] = set()
+    for other in MENTION_GROUPS:
+        if other != key and other in doc.spans:
+            for s in doc.spans[other]:
+                busy.update(range(s.start, s.end))
+    spans = []
+    for m in mentions:
+        start, end = m.start, m.end  # type: ignore[attr-defined]
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or busy.intersection(range(span.start, span.end)):
+            span = doc.char_span(start, end, alignment_mode="contract")
+        if span is None or len(span) == 0 or busy.intersection(range(span.start, span.end)):
+            continue
+        setter(span, m)
+        busy.update(range(span.start, span.end))
+        spans.append(span)
+    doc.spans[key] = spans

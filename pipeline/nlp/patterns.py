@@ -1,0 +1,170 @@
+"""Load and validate the rule files under ``models/`` (lexicons and regex pattern sets).
+
+Rules are data: the money, dates and figures components read their regexes and word lists
+from YAML so they can be reviewed and changed without touching code. Everything is validated
+when loaded, so a typo raises a ``ValueError`` naming the file and the entry instead of
+silently never matching.
+
+A pattern file has two sections::
+
+    fragments:            # named regex pieces, referenced as {NAME} (upper case)
+      NUM: '\\d+(?:\\.\\d+)?'
+    patterns:             # tried in order; each needs id, kind, regex
+      - {id: amount, kind: amount, regex: '{CUR}\\s?(?P<num>{NUM})'}
+
+Code may add fragments built from a lexicon (e.g. ``MONTH`` from the month names) through the
+``extra_fragments`` argument. Placeholders are ``{UPPER_CASE}`` so they never clash with regex
+repetition braces such as ``{1,3}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.config import LEXICONS_DIR, PATTERNS_DIR
+
+_PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One compiled rule: ``kind`` says which interpreter in the component reads its groups."""
+
+    id: str
+    kind: str
+    regex: re.Pattern[str]
+    priority: int = 0
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, naming the file in any error."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise ValueError(f"rule file {path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"rule file {path} is not valid YAML: {exc}") from exc
+
+
+@cache
+def load_lexicon(name: str, directory: Path = LEXICONS_DIR) -> dict[str, Any]:
+    """The lexicon ``<directory>/<name>.yaml`` as a dict (cached; treat it as read-only)."""
+    path = directory / f"{name}.yaml"
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"lexicon {path} must be a mapping of table name to table")
+    return data
+
+
+def require_keys(data: dict[str, Any], keys: tuple[str, ...], where: str) -> None:
+    """Raise if any of ``keys`` is missing from ``data``; says which and where."""
+    missing = [k for k in keys if k not in data]
+    if missing:
+        raise ValueError(f"{where} is missing required entries {missing}")
+
+
+def expand(template: str, fragments: dict[str, str], where: str) -> str:
+    """Replace ``{NAME}`` placeholders (recursively, fragments may use fragments)."""
+    seen = 0
+    while _PLACEHOLDER.search(template):
+        seen += 1
+        if seen > 20:
+            raise ValueError(f"{where}: fragment placeholders nest too deep (a cycle?)")
+
+        def sub(m: re.Match[str]) -> str:
+            key = m.group(1)
+            if key not in fragments:
+                raise ValueError(
+                    f"{where}: unknown fragment {{{key}}}; known: {sorted(fragments)}")
+            return f"(?:{fragments[key]})"
+
+        template = _PLACEHOLDER.sub(sub, template)
+    return template
+
+
+def compile_regex(source: str, where: str, flags: int = 0) -> re.Pattern[str]:
+    """Compile with the file/entry named in the error message."""
+    try:
+        return re.compile(source, flags)
+    except re.error as exc:
+        raise ValueError(f"{where}: invalid regex ({exc}): {source[:200]!r}") from exc
+
+
+def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[str, str],
+                     directory: Path = PATTERNS_DIR,
+                     flags: int = 0) -> tuple[dict[str, re.Pattern[str]], list[Pattern]]:
+    """Load ``<directory>/<name>.yaml``: compiled fragments and the ordered pattern list.
+
+    ``kinds`` lists the pattern kinds the calling component can interpret; any other kind is
+    an error. Returns the compiled named fragments (handy for small look-around checks in
+    code) and the patterns.
+    """
+    path = directory / f"{name}.yaml"
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"pattern file {path} must be a mapping")
+    require_keys(data, ("fragments", "patterns"), str(path))
+    fragments: dict[str, str] = dict(extra_fragments)
+    for key, value in (data["fragments"] or {}).items():
+        if not _PLACEHOLDER.fullmatch("{" + str(key) + "}"):
+            raise ValueError(f"{path}: fragment name {key!r} must be UPPER_CASE")
+        fragments[str(key)] = str(value)
+    compiled_fragments = {
+        key: compile_regex(expand(value, fragments, f"{path} fragment {key}"),
+                           f"{path} fragment {key}", flags)
+        for key, value in fragments.items()
+    }
+    patterns: list[Pattern] = []
+    ids: set[str] = set()
+    for i, entry in enumerate(data["patterns"] or []):
+        where = f"{path} pattern #{i}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} must be a mapping with id, kind, regex")
+        require_keys(entry, ("id", "kind", "regex"), where)
+        pid = str(entry["id"])
+        where = f"{path} pattern {pid!r}"
+        if pid in ids:
+            raise ValueError(f"{where}: duplicate id")
+        ids.add(pid)
+        if entry["kind"] not in kinds:
+            raise ValueError(f"{where}: kind {entry['kind']!r} is not one of {kinds}")
+        regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
+        patterns.append(Pattern(pid, str(entry["kind"]), regex, int(entry.get("priority", 0))))
+    if not patterns:
+        raise ValueError(f"{path} defines no patterns")
+    return compiled_fragments, patterns
+
+
+def alternation(words: list[str] | tuple[str, ...] | Any) -> str:
+    """A regex alternation of literal words, longest first so prefixes never win early."""
+    items = sorted({str(w) for w in words}, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in items)
+
+
+def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
+                       directory: Path = PATTERNS_DIR, flags: int = 0) -> list[Pattern]:
+    """A list section of ``id``/``regex`` entries (e.g. ``exclude``) from a pattern file.
+
+    Uses the file's fragments like :func:`load_pattern_set`; the kind is the section name.
+    """
+    path = directory / f"{name}.yaml"
+    data = read_yaml(path)
+    require_keys(data, ("fragments", section), str(path))
+    fragments = dict(extra_fragments)
+    fragments.update({str(k): str(v) for k, v in (data["fragments"] or {}).items()})
+    out: list[Pattern] = []
+    for i, entry in enumerate(data[section] or []):
+        where = f"{path} {section} #{i}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} must be a mapping with id and regex")
+        require_keys(entry, ("id", "regex"), where)
+        regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
+        out.append(Pattern(str(entry["id"]), section, regex))
+    return out
