@@ -211,6 +211,14 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
     return None
 
 
+_YEAR_FOLLOWERS = YEAR_LEAD_WORDS | {
+    "and", "or", "the", "we", "our", "it", "there", "a", "an", "with", "as", "when", "which",
+    "that", "was", "were", "is", "are", "has", "had", "have", "onwards", "levels", "baseline",
+    "figure", "figures", "budget", "plan", "strategy", "data", "this", "these", "its", "has",
+    "saw", "will", "would"}
+_COUNT_NOUNS = {"people", "children", "staff", "men", "women"}
+
+
 def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
     """A bare four-digit number is a year when a lead word or the following text says so.
 
@@ -224,11 +232,11 @@ def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
         return False
     after = re.match(r"\s*([A-Za-z][\w'\u2019-]*)?", text[end:end + 30])
     nxt = after.group(1) if after and after.group(1) else ""
-    if nxt and nxt[0].islower() and nxt.lower() not in YEAR_LEAD_WORDS | {
-            "and", "or", "the", "we", "our", "it", "there", "a", "an", "with", "as", "when",
-            "which", "that", "was", "were", "is", "are", "has", "had", "have", "onwards", "levels",
-            "baseline", "figure", "figures", "budget", "plan", "strategy", "data"}:
-        return False
+    if nxt and nxt[0].islower() and nxt.lower() not in _YEAR_FOLLOWERS:
+        # "1356 people", "2000 homes": a count. After "in"/"by"/"to" only a plural noun
+        # ("in 2000 homes") outweighs the lead word ("to 2028 setting out" is a year).
+        if not lead or nxt.lower().endswith("s") or nxt.lower() in _COUNT_NOUNS:
+            return False
     if lead:
         return True
     # no lead word: accept when followed by punctuation, a capitalised word or nothing
@@ -389,8 +397,11 @@ def _year_from_sentence(pos: int, chosen: list, sentences: list) -> int | None:
         parsed, _m = result
         if not bounds[0] <= start <= bounds[1] or parsed.needs_year or parsed.deictic:
             continue
-        if parsed.granularity not in ("day", "month", "season") or parsed.date_start is None:
+        if parsed.date_start is None or parsed.granularity not in (
+                "day", "month", "season", "range"):
             continue
+        if parsed.date_end and (parsed.date_end - parsed.date_start).days > 400:
+            continue  # a span of years says nothing about one month's year
         dist = abs(start - pos)
         if best is None or dist < best[0]:
             best = (dist, parsed.date_start.year)

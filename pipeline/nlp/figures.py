@@ -24,6 +24,7 @@ from pipeline.nlp import extensions
 from pipeline.nlp.numbers import (
     AGE_LEAD_WORDS,
     CODE_PREFIXES,
+    FRACTION_WORDS,
     FRAGMENTS,
     MEASURE_STOP_WORDS,
     MONTHS,
@@ -41,7 +42,7 @@ from pipeline.nlp.numbers import (
 )
 from pipeline.nlp.patterns import load_named_regexes, load_pattern_set
 
-KINDS = ("proportion", "quantity", "halve", "ordinal", "range")
+KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range")
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
 
@@ -131,6 +132,8 @@ class _Parser:
             return None
         if end < len(text) and text[end].isalpha() and text[end - 1].isdigit():
             return None  # "20a", "5G": a code
+        if text[end:end + 1] == "-" and text[end + 1:end + 2].isalpha():
+            return None  # "six-monthly", "two-tier": part of a compound word, not a count
         low = high = None
         approx = False
         unit = unit_of(gd.get("unit")) if gd.get("unit") else "count"
@@ -138,6 +141,12 @@ class _Parser:
             num, den = parse_number(gd["num"]), parse_number(gd["den"])
             if num is None or not den or num > den:
                 return None
+            value, unit = round(num / den * 100, 2), "percent"
+        elif kind == "fraction":
+            num = 1.0 if gd["num"].lower() == "a" else parse_number(gd["num"])
+            if num is None:
+                return None
+            den = FRACTION_WORDS[gd["den"].lower()]
             value, unit = round(num / den * 100, 2), "percent"
         elif kind == "halve":
             value, unit = 50.0, "percent"

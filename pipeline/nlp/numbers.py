@@ -19,7 +19,7 @@ _LEX = load_lexicon("numbers")
 require_keys(_LEX, ("number_words", "multipliers", "qualifiers", "suffix_qualifiers",
                     "per_phrases", "units", "code_prefixes", "months", "weekdays", "seasons",
                     "year_parts", "month_lead_words", "year_lead_words", "year_name_words",
-                    "measure_stop_words", "age_lead_words"),
+                    "measure_stop_words", "age_lead_words", "fraction_words"),
              "numbers lexicon")
 
 
@@ -58,6 +58,7 @@ YEAR_PARTS: dict[str, tuple[int, int]] = {str(k).lower(): (int(v[0]), int(v[1]))
 MONTH_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["month_lead_words"])
 YEAR_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_lead_words"])
 MEASURE_STOP_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["measure_stop_words"])
+FRACTION_WORDS: dict[str, int] = {str(k).lower(): int(v) for k, v in _LEX["fraction_words"].items()}
 AGE_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["age_lead_words"])
 YEAR_NAME_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_name_words"])
 
@@ -79,6 +80,7 @@ FRAGMENTS: dict[str, str] = {
     "WEEKDAY": alternation(WEEKDAYS),
     "SEASON": alternation(SEASONS),
     "YEARPART": alternation(YEAR_PARTS),
+    "FRACTION": alternation(FRACTION_WORDS),
 }
 
 _NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
