@@ -214,8 +214,7 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
 _YEAR_FOLLOWERS = YEAR_LEAD_WORDS | {
     "and", "or", "the", "we", "our", "it", "there", "a", "an", "with", "as", "when", "which",
     "that", "was", "were", "is", "are", "has", "had", "have", "onwards", "levels", "baseline",
-    "figure", "figures", "budget", "plan", "strategy", "data", "this", "these", "its", "has",
-    "saw", "will", "would"}
+    "figure", "figures", "budget", "plan", "strategy", "data", "this", "these", "its", "saw", "will", "would"}
 _COUNT_NOUNS = {"people", "children", "staff", "men", "women"}
 
 

@@ -1,0 +1,116 @@
+"""Dates: parametrised text -> (start, end) cases, resolution against the report period,
+negatives, and a no-crash property test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.nlp.dates import parse_dates
+
+FY = (date(2023, 4, 1), date(2024, 3, 31))
+D = date
+
+
+@pytest.mark.parametrize("text, start, end, granularity", [
+    ("The plan was agreed on 10 May 2022.", D(2022, 5, 10), D(2022, 5, 10), "day"),
+    ("The plan was agreed on 10th May 2022.", D(2022, 5, 10), D(2022, 5, 10), "day"),
+    ("Held on THURSDAY, 9 JUNE 2022 at noon.", D(2022, 6, 9), D(2022, 6, 9), "day"),
+    ("It aired on 13/2/22 nationally.", D(2022, 2, 13), D(2022, 2, 13), "day"),
+    ("It opened in October 2023.", D(2023, 10, 1), D(2023, 10, 31), "month"),
+    ("We will finish by 2026.", D(2026, 1, 1), D(2026, 12, 31), "year"),
+    ("Spending in 2021/22 rose.", D(2021, 4, 1), D(2022, 3, 31), "financial_year"),
+    ("Spending in 2021-22 rose.", D(2021, 4, 1), D(2022, 3, 31), "financial_year"),
+    ("Spending in 2021/2022 rose.", D(2021, 4, 1), D(2022, 3, 31), "financial_year"),
+    ("Results for the 2021/22 academic year.", D(2021, 9, 1), D(2022, 8, 31), "financial_year"),
+    ("Due in Spring 2026.", D(2026, 3, 1), D(2026, 5, 31), "season"),
+    ("Due in Summer 2026.", D(2026, 6, 1), D(2026, 8, 31), "season"),
+    ("Due in Autumn 2026.", D(2026, 9, 1), D(2026, 11, 30), "season"),
+    ("Due in Winter 2026.", D(2026, 12, 1), D(2027, 2, 28), "season"),
+    ("Due in Autumn/Winter 2026.", D(2026, 9, 1), D(2027, 2, 28), "season"),
+    ("Due to open in early 2027.", D(2027, 1, 1), D(2027, 4, 30), "year"),
+    ("Works ran between July and September 2021.", D(2021, 7, 1), D(2021, 9, 30), "range"),
+    ("From June 2021 to June 2022 we met.", D(2021, 6, 1), D(2022, 6, 30), "range"),
+    ("The strategy for 2019-2023 ends.", D(2019, 1, 1), D(2023, 12, 31), "range"),
+    ("The plan for 2018-22 ends.", D(2018, 4, 1), D(2022, 3, 31), "range"),
+    ("Budgets for 2021/22 to 2024/25 agreed.", D(2021, 4, 1), D(2025, 3, 31), "range"),
+    ("Consulted between 3 March 2021 and 2 May 2021.", D(2021, 3, 3), D(2021, 5, 2), "range"),
+    ("Closed at Easter 2021 for works.", D(2021, 4, 2), D(2021, 4, 5), "day"),
+    ("Built in the 12th century by monks.", D(1101, 1, 1), D(1200, 12, 31), "range"),
+])
+def test_explicit_dates(text: str, start: date, end: date, granularity: str) -> None:
+    (m,) = parse_dates(text, *FY)
+    assert (m.date_start, m.date_end, m.granularity) == (start, end, granularity)
+    assert m.resolved
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("In November the team met.", D(2023, 11, 1), D(2023, 11, 30)),
+    ("In January the team met.", D(2024, 1, 1), D(2024, 1, 31)),
+    ("The scheme began in October 2022 and ended on 3 October.", D(2022, 10, 3), D(2022, 10, 3)),
+    ("Free clubs ran over Christmas for children.", D(2023, 12, 25), D(2023, 12, 26)),
+    ("Work finished by the end of the year.", D(2024, 12, 1), D(2024, 12, 31)),
+    ("We expect a decision this autumn.", D(2024, 9, 1), D(2024, 11, 30)),
+])
+def test_dates_without_a_year_use_the_sentence_or_period(text: str, start: date,
+                                                         end: date) -> None:
+    found = parse_dates(text, *FY)
+    assert (found[-1].date_start, found[-1].date_end) == (start, end)
+
+
+def test_without_a_period_a_yearless_month_is_unresolved() -> None:
+    (m,) = parse_dates("In November the team met.")
+    assert (m.resolved, m.date_start, m.date_end) == (False, None, None)
+
+
+@pytest.mark.parametrize("text", ["Last year we met.", "Over the last 12 months we met.",
+                                  "We will report later this year."])
+def test_relative_windows_are_kept_unresolved(text: str) -> None:
+    (m,) = parse_dates(text, *FY)
+    assert (m.resolved, m.date_start) == (False, None)
+
+
+@pytest.mark.parametrize("text", [
+    "We may review the plan.",
+    "1356 people enrolled.",
+    "We sold 2400 bins.",
+    "The 1620s House reopened.",
+    "Duties under the Care Act 2014 apply.",
+    "It supports 16/17 year olds.",
+    "We work 24/7 across the county.",
+    "Savings over the next 25 years.",
+    "A rate per 100,000 population.",
+    "Local Authority of the Year award.",
+])
+def test_not_dates(text: str) -> None:
+    assert [m.text for m in parse_dates(text, *FY)] == []
+
+
+def test_two_dated_months_joined_by_and_are_two_mentions() -> None:
+    found = parse_dates("Meetings in December 2021 and April 2022.", *FY)
+    assert [m.text for m in found] == ["December 2021", "April 2022"]
+
+
+def test_adjacent_financial_year_and_count_are_split() -> None:
+    (m,) = parse_dates("During 2021/22 428 cases were assessed.", *FY)
+    assert m.text == "2021/22"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
+def test_never_raises(text: str) -> None:
+    for m in parse_dates(text, *FY):
+        assert 0 <= m.start < m.end <= len(text)
+        if m.date_start and m.date_end:
+            assert m.date_start <= m.date_end
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["In", "May", "2023", "/", "24", "between", "and", "to", "June",
+                                 "early", "Spring", "-", "10", "the", "end", "of", "year", ","]),
+                max_size=12))
+def test_date_like_soup_never_raises(words: list[str]) -> None:
+    parse_dates(" ".join(words), *FY)

@@ -1,0 +1,107 @@
+"""Figures: parametrised text -> (value, unit) cases, the names-and-codes negatives, and a
+no-crash property test."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.nlp.figures import parse_figures
+
+
+@pytest.mark.parametrize("text, value, unit, approx", [
+    ("We trained 2743 people last spring.", 2743, "count", False),
+    ("Crews gritted 1,300 miles of road.", 1300, "miles", False),
+    ("There were over 110 attendances.", 110, "count", True),
+    ("The council bought three tractors.", 3, "count", False),
+    ("Nine libraries reopened.", 9, "count", False),
+    ("We ordered a dozen vans.", 12, "count", False),
+    ("A four-year strategy.", 4, "years", False),
+    ("Attainment reached 94.8% of pupils.", 94.8, "percent", False),
+    ("Turnout was 52 per cent overall.", 52, "percent", False),
+    ("The depot covers 660,000m2 of land.", 660_000, "m2", False),
+    ("We stored 18,500 tonnes of salt.", 18_500, "tonnes", False),
+    ("Volunteers gave 860 hours.", 860, "hours", False),
+    ("Support for 18–24 year olds.", 18, "years", False),
+    ("Children aged 2-2.5yrs were seen.", 2, "years", False),
+    ("Students in their 1st year.", 1, "ordinal", False),
+    ("Most got one of their top 3 choices.", 3, "ordinal", False),
+    ("Seized c10,000 fake items.", 10_000, "count", True),
+    ("Open to anyone aged 19 and over.", 19, "years", True),
+    ("Firms with 50 staff or less.", 50, "count", True),
+    ("In 2021, 12.5 million visitors came.", 12_500_000, "count", False),
+    ("It met four or five times a week.", 4, "count", True),
+    ("Between 105 and 116 users benefited.", 105, "count", False),
+    ("It affects one in five adults.", 20, "percent", False),
+    ("Nearly 8 out of 10 parents agreed.", 80, "percent", True),
+    ("Two thirds of adults are active.", 66.67, "percent", False),
+    ("We aim to halve waste.", 50, "percent", False),
+    ("A 30-acre site.", 30, "acre", False),
+    ("Reviews within 14 days of birth.", 14, "days", False),
+])
+def test_figures(text: str, value: float, unit: str, approx: bool) -> None:
+    (m,) = parse_figures(text)
+    assert m.value == pytest.approx(value, rel=1e-3)
+    assert (m.unit, m.approx) == (unit, approx)
+
+
+@pytest.mark.parametrize("text", [
+    "Funding came from Wave 5 of the programme.",
+    "The LTP4 consultation closed.",
+    "The ZEBRA 2 buses arrived.",
+    "Works on the A6006 finished.",
+    "Traffic on the M1 at Junction 24 eased.",
+    "Courses at level 6 are offered.",
+    "Results at Key Stage 2 improved.",
+    "Results at Key Stage Two improved.",
+    "Covid-19 changed services.",
+    "The B582 was resurfaced.",
+    "Call (0116) 305 2583 for help.",
+    "The meeting starts at 2.00 p.m. sharp.",
+    "See paragraph 22 and Pages 13-16.",
+    "We have one of the best records.",
+    "Thousands of items and hundreds of images.",
+    "Support is available 24/7.",
+    "The 1620s House reopened.",
+    "It was built in the 13th century.",
+    "Our net zero target.",
+    "We spent £2.5m in 2023/24.",
+    "Visit https://example.org/Plan%202022-26.pdf today.",
+])
+def test_not_figures(text: str) -> None:
+    assert [m.text for m in parse_figures(text)] == []
+
+
+def test_money_and_years_are_left_to_their_own_components() -> None:
+    found = parse_figures("In 2023, £2.39bn was spent by 22,922 staff.")
+    assert [(m.value, m.unit) for m in found] == [(22_922, "count")]
+
+
+def test_measure_is_the_counted_phrase() -> None:
+    (m,) = parse_figures("Staff planted 420 new street trees in the park.")
+    assert m.measure == "new street trees"
+    assert m.text == "420 new street trees"
+    (p,) = parse_figures("Around 71% of primary applications succeeded.")
+    assert (p.measure, p.text, p.approx) == ("primary applications", "71%", True)
+
+
+def test_list_numbering_is_not_a_figure() -> None:
+    found = parse_figures("6. The Cabinet approved 12 schemes.")
+    assert [m.value for m in found] == [12]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_never_raises(text: str) -> None:
+    for m in parse_figures(text):
+        assert 0 <= m.start < m.end <= len(text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["one", "2", "of", "1,300", "%", "or", "more", "-", "–", "aged",
+                                 "c", "top", "out", "in", "six", "m2", "years", "£", "5m",
+                                 "between", "and", "thirds", "halve", "Wave", "(", ")"]),
+                max_size=12))
+def test_number_soup_never_raises(words: list[str]) -> None:
+    parse_figures(" ".join(words))
