@@ -149,3 +149,17 @@ def test_corpus_groups_never_overlap(corpus_docs) -> None:  # noqa: ANN001
                 for i in range(s.start, s.end):
                     assert i not in owner, (name, key, owner.get(i), s.text)
                     owner[i] = key
+
+
+@pytest.mark.parametrize("body, message", [
+    ("fragments: {}\npatterns:\n  - {id: a, kind: amount, regex: '(unclosed'}\n", "invalid regex"),
+    ("fragments: {}\npatterns:\n  - {id: a, kind: nonsense, regex: 'x'}\n", "kind"),
+    ("fragments: {}\npatterns:\n  - {id: a, kind: amount, regex: '{NOPE}'}\n", "unknown fragment"),
+    ("fragments: {}\npatterns:\n  - {id: a, kind: amount}\n", "missing required"),
+    ("patterns: []\n", "missing required"),
+])
+def test_rule_files_are_validated(tmp_path: Path, body: str, message: str) -> None:
+    from pipeline.nlp.patterns import load_pattern_set
+    (tmp_path / "bad.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_pattern_set("bad", ("amount",), {}, directory=tmp_path)

@@ -189,7 +189,9 @@ def is_sentence_start(text: str, pos: int) -> bool:
     """Whether only bullets/brackets/quotes stand between ``pos`` and a sentence start."""
     before = text[max(0, pos - 6):pos]
     stripped = before.rstrip(" \t\u2022-\u2013*(\"'\u2018\u201c")
-    return stripped == "" and pos - 6 <= 0 or stripped.endswith(("\n", ".", "!", "?", ":", ";"))
+    if stripped == "":
+        return pos <= 6  # only whitespace or bullets back to the start of the text
+    return stripped.endswith(("\n", ".", "!", "?", ":", ";"))
 
 
 T = TypeVar("T")
