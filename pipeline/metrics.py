@@ -1,0 +1,212 @@
+"""Recurring metrics: the same measure, in the same unit, reported in different periods.
+
+A figure's ``measure`` is a short noun phrase ("household waste recycled"). Phrases are
+normalised (lower case, filler words dropped, plural "s" trimmed) and matched across
+reporting periods with rapidfuzz. Precision matters more than recall — a wrong series is
+worse than a missing one — so:
+
+* units must be equal (percent only with percent), and some units never form series;
+* two phrases match only if token_sort_ratio AND token_set_ratio both pass high thresholds;
+* clusters are stars around a seed phrase (no chaining A~B~C with A far from C);
+* generic phrases ("people", "years", "times") are skipped;
+* a period whose best candidates disagree in value is dropped as ambiguous;
+* a series needs ≥ ``min_periods`` periods and values within ``max_value_ratio`` of each other.
+
+The thresholds and lists live in ``models/evidence_rules.yaml`` (section ``metrics``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from pipeline.coverage import (
+    CLAIM_TYPES,
+    check_keys,
+    conform_input,
+    period_key,
+    read_rules_section,
+    reporting_periods,
+)
+from pipeline.schema import TABLES
+
+METRICS_COLUMNS = TABLES["metrics"].column_names
+
+DEFAULT_MIN_PERIODS = 2
+DEFAULT_MIN_TOKEN_SORT_RATIO = 88.0
+DEFAULT_MIN_TOKEN_SET_RATIO = 92.0
+DEFAULT_EXCLUDE_CLAIM_TYPES: tuple[str, ...] = ("plan", "target")
+DEFAULT_SKIP_UNITS: tuple[str, ...] = ("ordinal",)
+DEFAULT_IGNORE_WORDS: tuple[str, ...] = ("the", "a", "an", "of", "in", "on", "for", "to", "and")
+DEFAULT_GENERIC_MEASURES: tuple[str, ...] = ("people", "years", "times", "number")
+DEFAULT_MIN_MEASURE_CHARS = 4
+DEFAULT_MAX_VALUE_RATIO = 10.0
+DEFAULT_DROP_AMBIGUOUS_PERIODS = True
+
+
+@dataclass(frozen=True)
+class MetricRules:
+    """Thresholds and word lists for matching a measure across periods."""
+
+    min_periods: int = DEFAULT_MIN_PERIODS
+    min_token_sort_ratio: float = DEFAULT_MIN_TOKEN_SORT_RATIO
+    min_token_set_ratio: float = DEFAULT_MIN_TOKEN_SET_RATIO
+    exclude_claim_types: tuple[str, ...] = DEFAULT_EXCLUDE_CLAIM_TYPES
+    skip_units: tuple[str, ...] = DEFAULT_SKIP_UNITS
+    ignore_words: tuple[str, ...] = DEFAULT_IGNORE_WORDS
+    generic_measures: tuple[str, ...] = DEFAULT_GENERIC_MEASURES
+    min_measure_chars: int = DEFAULT_MIN_MEASURE_CHARS
+    max_value_ratio: float = DEFAULT_MAX_VALUE_RATIO
+    drop_ambiguous_periods: bool = DEFAULT_DROP_AMBIGUOUS_PERIODS
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.min_periods, int) or self.min_periods < 2:
+            raise ValueError(
+                f"MetricRules.min_periods must be an integer >= 2 (a series recurs), got {self.min_periods!r}")
+        for name in ("min_token_sort_ratio", "min_token_set_ratio"):
+            value = getattr(self, name)
+            if not 0 <= float(value) <= 100:
+                raise ValueError(f"MetricRules.{name} must be in [0, 100], got {value!r}")
+        for ctype in self.exclude_claim_types:
+            if ctype not in CLAIM_TYPES:
+                raise ValueError(
+                    f"MetricRules.exclude_claim_types: {ctype!r} is not one of {CLAIM_TYPES}")
+        if float(self.max_value_ratio) < 1:
+            raise ValueError(f"MetricRules.max_value_ratio must be >= 1, got {self.max_value_ratio!r}")
+        if self.min_measure_chars < 0:
+            raise ValueError(f"MetricRules.min_measure_chars must be >= 0, got {self.min_measure_chars!r}")
+
+
+def load_metric_rules(path: Path | None = None) -> MetricRules:
+    """Read the ``metrics`` section of the rules YAML; missing keys take the defaults."""
+    raw = read_rules_section("metrics", path)
+    check_keys("metrics", raw, set(MetricRules.__dataclass_fields__), path)
+    kwargs: dict[str, Any] = {
+        k: tuple(str(x).lower() for x in v) if isinstance(v, list) else v for k, v in raw.items()
+    }
+    return MetricRules(**kwargs)
+
+
+def _stem(token: str) -> str:
+    """Trim a plural "s" so "gritter"/"gritters" compare equal (not "ss", not short words)."""
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def normalise_measure(measure: str, rules: MetricRules) -> str:
+    """The comparable form of a measure phrase ('' if it is generic or too short)."""
+    words = re.findall(r"[a-z0-9]+", str(measure).lower())
+    ignore = set(rules.ignore_words)
+    kept = [w for w in words if w not in ignore]
+    generic = {_stem(g) for g in rules.generic_measures} | set(rules.generic_measures)
+    if not kept or all(w in generic or _stem(w) in generic or w.isdigit() for w in kept):
+        return ""
+    text = " ".join(_stem(w) for w in kept)
+    return text if len(text) >= rules.min_measure_chars else ""
+
+
+def measures_match(a: str, b: str, rules: MetricRules) -> bool:
+    """Whether two normalised measure phrases name the same thing (both ratios pass)."""
+    if a == b:
+        return True
+    return (fuzz.token_sort_ratio(a, b) >= rules.min_token_sort_ratio
+            and fuzz.token_set_ratio(a, b) >= rules.min_token_set_ratio)
+
+
+def slug(text: str) -> str:
+    """Lower-case words joined by hyphens: a stable, readable id part."""
+    return "-".join(re.findall(r"[a-z0-9]+", str(text).lower())) or "x"
+
+
+def _candidates(figures: pd.DataFrame, claims: pd.DataFrame, documents: pd.DataFrame,
+                rules: MetricRules) -> pd.DataFrame:
+    """Figures that may belong to a series: with a period, a usable measure and unit."""
+    figures = conform_input(figures, "figures")
+    claims = conform_input(claims, "claims")
+    periods = reporting_periods(documents)
+    f = figures.copy()
+    f["period_label"] = f["doc_id"].astype(str).map(periods)
+    f["value"] = pd.to_numeric(f["value"], errors="coerce")
+    f["unit"] = f["unit"].astype(str).str.strip().str.lower()
+    ctype = dict(zip(claims["claim_id"].astype(str), claims["claim_type"].astype(str), strict=True))
+    f["claim_type"] = f["claim_id"].astype(str).map(ctype).fillna("")
+    f = f[f["period_label"].notna() & f["value"].notna()
+          & ~f["unit"].isin(rules.skip_units) & ~f["unit"].isin(("", "nan", "none"))
+          & ~f["claim_type"].isin(rules.exclude_claim_types)]
+    f = f.assign(key=[normalise_measure(m, rules) if isinstance(m, str) else ""
+                      for m in f["measure"]])
+    return f[f["key"] != ""]
+
+
+def _values_consistent(values: list[float], rules: MetricRules) -> bool:
+    mags = [abs(v) for v in values]
+    if all(m == 0 for m in mags):
+        return True
+    if any(m == 0 for m in mags):
+        return False
+    return max(mags) / min(mags) <= rules.max_value_ratio
+
+
+def _series_rows(seed: str, unit: str, group: pd.DataFrame, rules: MetricRules) -> list[dict]:
+    """One value per period for the star around ``seed``, or [] if it is not a series."""
+    rows: list[dict] = []
+    for period, cands in group.groupby("period_label", sort=False):
+        cands = cands.assign(score=[100.0 if k == seed else fuzz.token_sort_ratio(seed, k)
+                                    for k in cands["key"]])
+        best = cands[cands["score"] == cands["score"].max()]
+        if best["value"].nunique() > 1 and rules.drop_ambiguous_periods:
+            continue
+        pick = best.sort_values("mention_id").iloc[0]
+        rows.append({"period_label": period, "value": float(pick["value"]),
+                     "claim_id": str(pick["claim_id"])})
+    if len(rows) < rules.min_periods or not _values_consistent([r["value"] for r in rows], rules):
+        return []
+    return rows
+
+
+def build_metrics(
+    figures: pd.DataFrame,
+    claims: pd.DataFrame,
+    documents: pd.DataFrame,
+    rules: MetricRules | None = None,
+) -> pd.DataFrame:
+    """The metrics table: values of measures that recur across reporting periods.
+
+    ``series_id`` is ``<slug of the normalised measure>--<slug of the unit>`` of the series'
+    seed phrase, so it is stable across runs. ``measure`` is the seed's most frequent wording.
+    One row per (series, period), sorted by series_id and period.
+    """
+    rules = load_metric_rules() if rules is None else rules
+    cand = _candidates(figures, claims, documents, rules)
+    out: list[dict] = []
+    for unit in sorted(cand["unit"].unique()):
+        cu = cand[cand["unit"] == unit]
+        stats = cu.groupby("key").agg(n_periods=("period_label", "nunique"), n=("key", "size"))
+        order = sorted(stats.index, key=lambda k: (-stats.at[k, "n_periods"], -stats.at[k, "n"], k))
+        assigned: set[str] = set()
+        for seed in order:
+            if seed in assigned:
+                continue
+            members = [k for k in order if k not in assigned and measures_match(seed, k, rules)]
+            group = cu[cu["key"].isin(members)]
+            rows = _series_rows(seed, unit, group, rules)
+            if not rows:
+                continue
+            assigned.update(members)
+            wording = Counter(str(m).strip().lower() for m in cu.loc[cu["key"] == seed, "measure"])
+            measure = sorted(wording.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            series_id = f"{slug(seed)}--{slug(unit)}"
+            out.extend({"series_id": series_id, "measure": measure, "unit": unit, **r} for r in rows)
+    if not out:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in METRICS_COLUMNS})
+    df = pd.DataFrame(out)
+    df = df.sort_values(["series_id", "period_label"],
+                        key=lambda s: s.map(period_key) if s.name == "period_label" else s)
+    return df[METRICS_COLUMNS].reset_index(drop=True)
