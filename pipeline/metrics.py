@@ -48,6 +48,10 @@ DEFAULT_GENERIC_MEASURES: tuple[str, ...] = ("people", "years", "times", "number
 DEFAULT_MIN_MEASURE_CHARS = 4
 DEFAULT_MAX_VALUE_RATIO = 10.0
 DEFAULT_DROP_AMBIGUOUS_PERIODS = True
+DEFAULT_MIN_SHARED_CONTEXT_WORDS = 2
+DEFAULT_CONTEXT_MAX_DF = 5
+DEFAULT_CONTEXT_MAX_DF_FRACTION = 0.01
+DEFAULT_CONTEXT_STOP_WORDS: tuple[str, ...] = ("that", "this", "with", "have", "were", "which")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ class MetricRules:
     min_measure_chars: int = DEFAULT_MIN_MEASURE_CHARS
     max_value_ratio: float = DEFAULT_MAX_VALUE_RATIO
     drop_ambiguous_periods: bool = DEFAULT_DROP_AMBIGUOUS_PERIODS
+    min_shared_context_words: int = DEFAULT_MIN_SHARED_CONTEXT_WORDS
+    context_max_df: int = DEFAULT_CONTEXT_MAX_DF
+    context_max_df_fraction: float = DEFAULT_CONTEXT_MAX_DF_FRACTION
+    context_stop_words: tuple[str, ...] = DEFAULT_CONTEXT_STOP_WORDS
 
     def __post_init__(self) -> None:
         if not isinstance(self.min_periods, int) or self.min_periods < 2:
@@ -79,6 +87,12 @@ class MetricRules:
                     f"MetricRules.exclude_claim_types: {ctype!r} is not one of {CLAIM_TYPES}")
         if float(self.max_value_ratio) < 1:
             raise ValueError(f"MetricRules.max_value_ratio must be >= 1, got {self.max_value_ratio!r}")
+        if not isinstance(self.min_shared_context_words, int) or self.min_shared_context_words < 0:
+            raise ValueError("MetricRules.min_shared_context_words must be an integer >= 0,"
+                             f" got {self.min_shared_context_words!r}")
+        if not 0.0 <= float(self.context_max_df_fraction) <= 1.0:
+            raise ValueError("MetricRules.context_max_df_fraction must be in [0, 1],"
+                             f" got {self.context_max_df_fraction!r}")
         if self.min_measure_chars < 0:
             raise ValueError(f"MetricRules.min_measure_chars must be >= 0, got {self.min_measure_chars!r}")
 
@@ -125,6 +139,24 @@ def slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", str(text).lower())) or "x"
 
 
+def context_words(text: str, rules: MetricRules, remove: tuple[str, ...] = ()) -> frozenset[str]:
+    """The stemmed words (4+ letters) of a sentence, without ``remove`` texts and stop words."""
+    for piece in remove:
+        if piece:
+            text = text.replace(piece, " ")
+    stop = set(rules.context_stop_words) | set(rules.ignore_words)
+    return frozenset(_stem(w) for w in re.findall(r"[a-z]{4,}", str(text).lower()) if w not in stop)
+
+
+def _informative(contexts: list[frozenset[str]], rules: MetricRules) -> set[str]:
+    """Words in few enough sentences to say what a sentence is about."""
+    df: Counter[str] = Counter()
+    for ctx in contexts:
+        df.update(ctx)
+    limit = max(rules.context_max_df, rules.context_max_df_fraction * len(contexts))
+    return {w for w, n in df.items() if n <= limit}
+
+
 def _candidates(figures: pd.DataFrame, claims: pd.DataFrame, documents: pd.DataFrame,
                 rules: MetricRules) -> pd.DataFrame:
     """Figures that may belong to a series: with a period, a usable measure and unit."""
@@ -135,14 +167,27 @@ def _candidates(figures: pd.DataFrame, claims: pd.DataFrame, documents: pd.DataF
     f["period_label"] = f["doc_id"].astype(str).map(periods)
     f["value"] = pd.to_numeric(f["value"], errors="coerce")
     f["unit"] = f["unit"].astype(str).str.strip().str.lower()
-    ctype = dict(zip(claims["claim_id"].astype(str), claims["claim_type"].astype(str), strict=True))
+    cids = claims["claim_id"].astype(str)
+    ctype = dict(zip(cids, claims["claim_type"].astype(str), strict=True))
     f["claim_type"] = f["claim_id"].astype(str).map(ctype).fillna("")
+    # context of every report sentence, with the text of all its figures taken out
+    fig_texts: dict[str, list[str]] = {}
+    for cid, text in zip(figures["claim_id"].astype(str), figures["text"].astype(str), strict=True):
+        fig_texts.setdefault(cid, []).append(text)
+    in_reports = claims["doc_id"].astype(str).isin(periods)
+    contexts = {cid: context_words(text, rules, tuple(fig_texts.get(cid, ())))
+                for cid, text in zip(cids[in_reports], claims.loc[in_reports, "text"].astype(str),
+                                     strict=True)}
+    informative = _informative(list(contexts.values()), rules)
     f = f[f["period_label"].notna() & f["value"].notna()
           & ~f["unit"].isin(rules.skip_units) & ~f["unit"].isin(("", "nan", "none"))
           & ~f["claim_type"].isin(rules.exclude_claim_types)]
     f = f.assign(key=[normalise_measure(m, rules) if isinstance(m, str) else ""
                       for m in f["measure"]])
-    return f[f["key"] != ""]
+    f = f[f["key"] != ""]
+    return f.assign(context=[
+        frozenset(contexts.get(str(c), frozenset()) & informative) - set(k.split())
+        for c, k in zip(f["claim_id"], f["key"], strict=True)])
 
 
 def _values_consistent(values: list[float], rules: MetricRules) -> bool:
@@ -154,18 +199,38 @@ def _values_consistent(values: list[float], rules: MetricRules) -> bool:
     return max(mags) / min(mags) <= rules.max_value_ratio
 
 
-def _series_rows(seed: str, unit: str, group: pd.DataFrame, rules: MetricRules) -> list[dict]:
-    """One value per period for the star around ``seed``, or [] if it is not a series."""
-    rows: list[dict] = []
-    for period, cands in group.groupby("period_label", sort=False):
-        cands = cands.assign(score=[100.0 if k == seed else fuzz.token_sort_ratio(seed, k)
-                                    for k in cands["key"]])
-        best = cands[cands["score"] == cands["score"].max()]
-        if best["value"].nunique() > 1 and rules.drop_ambiguous_periods:
+def _support(context: frozenset[str], others: list[frozenset[str]]) -> int:
+    """Most context words ``context`` shares with any of ``others``."""
+    return max((len(context & o) for o in others), default=0)
+
+
+def _series_rows(seed: str, group: pd.DataFrame, rules: MetricRules) -> list[dict]:
+    """One value per period for the star around ``seed``, or [] if it is not a series.
+
+    Within a period: best measure match, then most context shared with other periods'
+    candidates, then first mention; a tie that disagrees in value drops the period. Each kept
+    value must share ``min_shared_context_words`` with another kept value's sentence.
+    """
+    group = group.assign(score=[100.0 if k == seed else fuzz.token_sort_ratio(seed, k)
+                                for k in group["key"]])
+    by_period = {p: g for p, g in group.groupby("period_label", sort=True)}
+    picks: dict[str, pd.Series] = {}
+    for period, cands in by_period.items():
+        others = [c for p, g in by_period.items() if p != period for c in g["context"]]
+        cands = cands.assign(support=[_support(c, others) for c in cands["context"]])
+        cands = cands.sort_values(["score", "support", "mention_id"],
+                                  ascending=[False, False, True])
+        top = cands.iloc[0]
+        tied = cands[(cands["score"] == top["score"]) & (cands["support"] == top["support"])]
+        if tied["value"].nunique() > 1 and rules.drop_ambiguous_periods:
             continue
-        pick = best.sort_values("mention_id").iloc[0]
-        rows.append({"period_label": period, "value": float(pick["value"]),
-                     "claim_id": str(pick["claim_id"])})
+        picks[period] = top
+    need = rules.min_shared_context_words
+    if need:
+        picks = {p: r for p, r in picks.items()
+                 if _support(r["context"], [o["context"] for q, o in picks.items() if q != p]) >= need}
+    rows = [{"period_label": p, "value": float(r["value"]), "claim_id": str(r["claim_id"])}
+            for p, r in picks.items()]
     if len(rows) < rules.min_periods or not _values_consistent([r["value"] for r in rows], rules):
         return []
     return rows
@@ -196,7 +261,7 @@ def build_metrics(
                 continue
             members = [k for k in order if k not in assigned and measures_match(seed, k, rules)]
             group = cu[cu["key"].isin(members)]
-            rows = _series_rows(seed, unit, group, rules)
+            rows = _series_rows(seed, group, rules)
             if not rows:
                 continue
             assigned.update(members)

@@ -31,11 +31,15 @@ def docs() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TABLES["documents"].column_names)
 
 
-def fig(doc: str, n: int, value: float, unit: str, measure: str) -> dict:
+#: Words every synthetic sentence shares unless a test gives its own context.
+CONTEXT = "through the wildlife verge partnership"
+
+
+def fig(doc: str, n: int, value: float, unit: str, measure: str, context: str = CONTEXT) -> dict:
     cid = f"{doc}:c{n:05d}"
-    return {"mention_id": f"{cid}:m01", "claim_id": cid, "doc_id": doc, "text": str(value),
+    return {"mention_id": f"{cid}:m01", "claim_id": cid, "doc_id": doc, "text": f"{value:g}",
             "value": value, "low": None, "high": None, "unit": unit, "approx": False,
-            "qualifier": "", "measure": measure}
+            "qualifier": "", "measure": measure, "sentence": f"{value:g} {measure} {context}."}
 
 
 def tables(figs: list[dict], types: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -43,7 +47,7 @@ def tables(figs: list[dict], types: dict[str, str] | None = None) -> tuple[pd.Da
     figures = pd.DataFrame(figs, columns=TABLES["figures"].column_names)
     claims = pd.DataFrame(
         [{"claim_id": f["claim_id"], "doc_id": f["doc_id"], "section_id": "", "page": 1,
-          "text": "x", "claim_type": types.get(f["claim_id"], "statistic"), "char_start": 0,
+          "text": f["sentence"], "claim_type": types.get(f["claim_id"], "statistic"), "char_start": 0,
           "char_end": 1} for f in figs],
         columns=TABLES["claims"].column_names).drop_duplicates("claim_id")
     return figures, claims
@@ -99,6 +103,26 @@ def test_plural_and_small_wording_changes_match() -> None:
 ])
 def test_not_a_series(figs: list[dict]) -> None:
     assert metrics(figs).empty
+
+
+def test_sentences_about_different_things_are_not_a_series() -> None:
+    figs = [fig("d24", 1, 72.0, "count", "businesses supported", "by the sport networking events"),
+            fig("d25", 1, 80.0, "count", "businesses supported", "in creative industries grants")]
+    assert metrics(figs).empty
+    same = [fig("d24", 1, 72.0, "count", "businesses supported", "by the sport networking events"),
+            fig("d25", 1, 80.0, "count", "businesses supported", "at sport networking sessions")]
+    assert len(metrics(same)) == 2
+
+
+def test_figure_text_and_measure_are_not_shared_context() -> None:
+    # the only shared words are another figure's text: not evidence of the same topic
+    figs = [fig("d24", 1, 72.0, "count", "gritters", "beside 18500 tonnes stored"),
+            fig("d25", 1, 80.0, "count", "gritters", "with 18500 tonnes stored")]
+    figs += [{**fig(d, 2, 18500.0, "tonnes", "salt"), "claim_id": f["claim_id"],
+              "mention_id": f["claim_id"] + ":m02", "text": "18500 tonnes"}
+             for d, f in (("d24", figs[0]), ("d25", figs[1]))]
+    out = metrics(figs)
+    assert "gritter--count" not in set(out["series_id"])
 
 
 def test_targets_are_not_values_of_a_period() -> None:
