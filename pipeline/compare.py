@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pandas as pd
 from rich.console import Console
@@ -198,10 +199,11 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def format_table(df: pd.DataFrame, fmt: str = "table", width: int = 160) -> str:
+def format_table(df: pd.DataFrame, fmt: str = "table", width: int | None = None) -> str:
     """``df`` as text: ``table`` (rich, rendered to a string), ``csv`` or ``json`` (records).
 
-    Missing values print as empty cells (table, csv) or null (json).
+    Missing values print as empty cells (table, csv) or null (json). Numbers never wrap in
+    a table; text columns fold to fit ``width`` (default: the terminal's, at least 120).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -210,12 +212,18 @@ def format_table(df: pd.DataFrame, fmt: str = "table", width: int = 160) -> str:
     if fmt == "json":
         records = json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))
         return json.dumps(records, ensure_ascii=False, indent=2)
+    if width is None:
+        width = max(shutil.get_terminal_size(fallback=(160, 40)).columns, 120)
     table = Table(show_lines=False)
-    for col in df.columns:
+    cells = [[_cell(v) for v in row] for row in df.itertuples(index=False)]
+    for i, col in enumerate(df.columns):
         numeric = pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
-        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold")
-    for row in df.itertuples(index=False):
-        table.add_row(*(Text(_cell(v)) for v in row))  # no markup
+        longest = max((len(r[i]) for r in cells), default=0)
+        # numbers keep their full width; text keeps at least a readable strip
+        table.add_column(str(col), justify="right" if numeric else "left", overflow="fold",
+                         min_width=longest if numeric else min(longest, 14))
+    for row in cells:
+        table.add_row(*(Text(c) for c in row))  # Text: cell values are not markup
     buf = io.StringIO()
     Console(file=buf, width=width, color_system=None, force_terminal=False,
             legacy_windows=False).print(table)
