@@ -49,6 +49,7 @@ DEFAULT_MIN_MEASURE_CHARS = 4
 DEFAULT_MAX_VALUE_RATIO = 10.0
 DEFAULT_DROP_AMBIGUOUS_PERIODS = True
 DEFAULT_MIN_SHARED_CONTEXT_WORDS = 2
+DEFAULT_ALLOW_ALL_ZERO = False
 DEFAULT_CONTEXT_MAX_DF = 5
 DEFAULT_CONTEXT_MAX_DF_FRACTION = 0.01
 DEFAULT_CONTEXT_STOP_WORDS: tuple[str, ...] = ("that", "this", "with", "have", "were", "which")
@@ -69,6 +70,7 @@ class MetricRules:
     max_value_ratio: float = DEFAULT_MAX_VALUE_RATIO
     drop_ambiguous_periods: bool = DEFAULT_DROP_AMBIGUOUS_PERIODS
     min_shared_context_words: int = DEFAULT_MIN_SHARED_CONTEXT_WORDS
+    allow_all_zero: bool = DEFAULT_ALLOW_ALL_ZERO
     context_max_df: int = DEFAULT_CONTEXT_MAX_DF
     context_max_df_fraction: float = DEFAULT_CONTEXT_MAX_DF_FRACTION
     context_stop_words: tuple[str, ...] = DEFAULT_CONTEXT_STOP_WORDS
@@ -193,7 +195,7 @@ def _candidates(figures: pd.DataFrame, claims: pd.DataFrame, documents: pd.DataF
 def _values_consistent(values: list[float], rules: MetricRules) -> bool:
     mags = [abs(v) for v in values]
     if all(m == 0 for m in mags):
-        return True
+        return rules.allow_all_zero
     if any(m == 0 for m in mags):
         return False
     return max(mags) / min(mags) <= rules.max_value_ratio

@@ -94,6 +94,9 @@ def test_plural_and_small_wording_changes_match() -> None:
     # values a hundredfold apart
     [fig("d24", 1, 5.0, "count", "electric vehicle charge points"),
      fig("d25", 1, 900.0, "count", "electric vehicle charge points")],
+    # all-zero values (an age band read as a count)
+    [fig("d24", 1, 0.0, "count", "healthy child programme"),
+     fig("d25", 1, 0.0, "count", "healthy child programme")],
     # ranks never form series
     [fig("d24", 1, 1.0, "ordinal", "county for road maintenance"),
      fig("d25", 1, 2.0, "ordinal", "county for road maintenance")],
