@@ -103,9 +103,16 @@ def load_metric_rules(path: Path | None = None) -> MetricRules:
     """Read the ``metrics`` section of the rules YAML; missing keys take the defaults."""
     raw = read_rules_section("metrics", path)
     check_keys("metrics", raw, set(MetricRules.__dataclass_fields__), path)
-    kwargs: dict[str, Any] = {
-        k: tuple(str(x).lower() for x in v) if isinstance(v, list) else v for k, v in raw.items()
-    }
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, list):
+            odd = [x for x in value if not isinstance(x, str)]
+            if odd:
+                # YAML reads bare on/off/yes/no as booleans and 1 as a number: quote them
+                raise ValueError(f"{path or 'evidence_rules.yaml'}: metrics.{key} has non-text"
+                                 f" item(s) {odd}; quote them, e.g. \"on\"")
+            value = tuple(x.lower() for x in value)
+        kwargs[key] = value
     return MetricRules(**kwargs)
 
 

@@ -202,6 +202,7 @@ def test_measures_match(a: str, b: str, same: bool) -> None:
 def test_yaml_rules_load() -> None:
     rules = load_metric_rules()
     assert rules.min_periods >= 2 and "percent" not in rules.skip_units
+    assert "on" in rules.ignore_words  # quoted in the YAML, not read as a boolean
 
 
 @pytest.mark.parametrize("text,message", [
@@ -209,6 +210,7 @@ def test_yaml_rules_load() -> None:
     ("metrics:\n  min_periods: 1\n", "min_periods"),
     ("metrics:\n  min_token_sort_ratio: 120\n", "min_token_sort_ratio"),
     ("metrics:\n  exclude_claim_types: [targets]\n", "targets"),
+    ("metrics:\n  ignore_words: [the, on]\n", "quote"),
 ])
 def test_bad_yaml_raises(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "rules.yaml"
