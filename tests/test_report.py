@@ -27,6 +27,7 @@ from pipeline.compare import build_coverage
 from pipeline.config import DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR, PROJECT_DIR
 from pipeline.report import build_context, load_tables, render_html, write_report
 from pipeline.report.build import best_level, find_marks, format_gbp, format_number, source_href
+from pipeline.report.render import axis_top
 from pipeline.schema import TABLES
 from pipeline.writers import write_tables
 
@@ -367,3 +368,13 @@ def test_corpus_report_in_chromium(browser_paths, corpus_report, tmp_path) -> No
     expected = sum("recycling" in c.text.lower() for s in ctx.sub_outcomes for c in s.claims)
     assert 0 < result["after"] <= result["before"]
     assert result["after"] >= expected
+
+
+@pytest.mark.parametrize("values,expected", [
+    ([5.0, 4.0, 1.0], 5.0),  # no outlier: the axis ends at the largest
+    ([3.5e9, 3.5e9, 2.3e7, 5e6], 2.3e7 * 1.15),  # two huge amounts are cut
+    ([100.0, 1.0, 1.0, 1.0, 1.0], 1.15),
+    ([7.0], 7.0),
+])
+def test_axis_top_cuts_only_a_few_outliers(values, expected) -> None:
+    assert axis_top(values) == pytest.approx(expected)

@@ -81,7 +81,7 @@ def heatmap_html(plan: PlanView, periods: list[str], show_title: bool) -> str:
             rows.append(f'<tr><th scope="row"><a href="#{e(sub.anchor)}"><span class="num">'
                         f'{e(sub.sub_outcome_id)}</span>{e(sub.sub_outcome)}</a></th>{cells}</tr>')
     caption = f"<caption><h3>{e(plan.title)}</h3></caption>" if show_title else (
-        f'<caption class="visually-hidden" hidden>{e(plan.title)}</caption>')
+        f'<caption class="visually-hidden">{e(plan.title)}</caption>')
     return (f'<div class="heatmap-wrap"><table class="heatmap">{caption}<thead><tr>'
             f'<th scope="col">Sub-outcome</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             "</table></div>")
@@ -93,9 +93,10 @@ def money_chart_svg(outcomes: list[OutcomeView], periods: list[str], width: int 
     """Horizontal bars: for each outcome, one bar per period, each labelled with its amount."""
     if not outcomes or not periods:
         return '<p class="empty">No outcomes or periods to chart.</p>'
-    top = max((v for o in outcomes for v in o.money_gbp.values()), default=0.0)
-    if top <= 0:
+    values = [v for o in outcomes for v in o.money_gbp.values() if v > 0]
+    if not values:
         return '<p class="empty">No amounts in pounds were stated in the linked sentences.</p>'
+    top = axis_top(values)
     label_w, value_w, bar_h, gap, title_h = 70, 70, 16, 4, 22
     plot_w = width - label_w - value_w
     colours = PERIOD_COLOURS[-len(periods):] if len(periods) <= len(PERIOD_COLOURS) else (
@@ -107,20 +108,39 @@ def money_chart_svg(outcomes: list[OutcomeView], periods: list[str], width: int 
         y += title_h
         for period, colour in zip(periods, colours, strict=True):
             value = outcome.money_gbp.get(period, 0.0)
-            w = 0 if value <= 0 else max(1.0, plot_w * value / top)
+            cut = value > top
+            w = 0 if value <= 0 else max(1.0, plot_w * min(value, top) / top)
             shown = format_gbp(value) if value > 0 else "none stated"
+            brk = "" if not cut else (
+                f'<path d="M{label_w + w - 14:.1f},{y + bar_h + 1} l6,{-bar_h - 2} m4,0 '
+                f'l-6,{bar_h + 2}" stroke="#fff" stroke-width="3" fill="none"/>')
             parts.append(
-                f'<g><title>{e(outcome.outcome)}, {e(period)}: {e(shown)}</title>'
+                f'<g><title>{e(outcome.outcome)}, {e(period)}: {e(shown)}'
+                f'{" (bar cut short)" if cut else ""}</title>'
                 f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end">{e(period)}</text>'
                 f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}" '
-                f'stroke="#33415c" stroke-width="{0.5 if w else 0}"/>'
+                f'stroke="#33415c" stroke-width="{0.5 if w else 0}"/>{brk}'
                 f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h - 4}">{e(shown)}</text></g>')
             y += bar_h + gap
         y += 10
     parts.insert(0, f'<line class="axis" x1="{label_w}" y1="0" x2="{label_w}" y2="{y - 10}"/>')
+    note = "" if top >= max(values) else (
+        f'<p class="note">Amounts above {e(format_gbp(top))} are drawn cut short (marked with a '
+        "break) so that the smaller amounts stay visible; the printed amount is the full one.</p>")
     return (f'<svg class="chart money-chart" role="img" viewBox="0 0 {width} {y}" width="{width}" '
             f'height="{y}" aria-label="Money stated in pounds per outcome and reporting period">'
-            f'{"".join(parts)}</svg>')
+            f'{"".join(parts)}</svg>{note}')
+
+
+def axis_top(values: list[float], ratio: float = 5.0, max_cut: int = 3) -> float:
+    """Where a bar axis ends: the largest value, unless at most ``max_cut`` values are over
+    ``ratio`` times the next one; then those are cut, so one £3.5bn scheme does not flatten
+    every other bar to a hairline. Cut bars carry a break mark and their full amount."""
+    ordered = sorted(values, reverse=True)
+    for i in range(min(max_cut, len(ordered) - 1)):
+        if ordered[i] > ratio * ordered[i + 1]:
+            return ordered[i + 1] * 1.15
+    return ordered[0]
 
 
 def metric_chart_svg(metric: MetricView, width: int = 260, height: int = 120) -> str:
