@@ -312,7 +312,8 @@ def browser_paths() -> tuple[str, str]:
     try:
         return find_chromium()
     except BrowserMissing as exc:  # CI installs Chromium: a missing browser is a failure
-        pytest.fail(str(exc), pytrace=False)
+        message = str(exc)
+    pytest.fail(message, pytrace=False)
 
 
 def _check_in_browser(report: Path, tmp_path: Path, shot: Path, word: str,
@@ -378,3 +379,11 @@ def test_corpus_report_in_chromium(browser_paths, corpus_report, tmp_path) -> No
 ])
 def test_axis_top_cuts_only_a_few_outliers(values, expected) -> None:
     assert axis_top(values) == pytest.approx(expected)
+
+
+def test_every_internal_link_has_a_target(page) -> None:
+    tags = _tags(page)
+    ids = {a["id"] for _, a in tags if a.get("id")}
+    targets = {a["href"][1:] for t, a in tags if t == "a" and (a.get("href") or "").startswith("#")}
+    assert {"so-4-1", "so-4-2", "so-5-1", "overview", "gaps"} <= targets
+    assert targets <= ids, targets - ids
