@@ -33,6 +33,10 @@ test: $(STAMP) ## Run the test suite
 bench: $(STAMP) ## Pages/s and sentences/s of planmine next to bare pdfplumber (prints a table)
 	$(BIN)/python -m pipeline.bench $(RAW)
 
+report: $(STAMP) ## Write the offline HTML evidence report to data/processed/report/index.html
+	@test -f $(OUT)/claims.csv || $(BIN)/planmine extract $(RAW) --out $(OUT)
+	$(BIN)/planmine report --out $(OUT) --raw $(RAW)
+
 fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the corpus and save it under models/matcher
 	$(BIN)/python scripts/fit_matcher.py
 
@@ -43,4 +47,4 @@ clean: ## Remove outputs and caches (keeps data/raw and .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install extract evaluate test bench fit lint clean
+.PHONY: help install extract evaluate test bench report fit lint clean

@@ -167,3 +167,16 @@ def _fmt(df, fmt: str) -> str:
     from pipeline.compare import format_table
 
     return format_table(df, fmt)
+
+
+@app.command()
+def report(
+    out: Path = OUT_OPTION,
+    raw: Path = typer.Option(DEFAULT_INPUT_DIR, "--raw", help="Folder of the source PDFs (for page links)."),
+    path: Path | None = typer.Option(None, "--report", help="HTML file to write (default OUT/report/index.html)."),
+) -> None:
+    """Write the offline HTML evidence report for policy staff."""
+    from pipeline.report import write_report
+
+    written = write_report(out, path, raw)
+    console.print(f"report written to {written}")
