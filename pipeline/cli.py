@@ -32,6 +32,10 @@ def extract(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel worker processes (0 = number of cores)."),
     force: bool = typer.Option(False, "--force", help="Re-process files even if unchanged."),
     min_score: float | None = typer.Option(None, "--min-score", help="Drop links scoring below this (0-1)."),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) or dask."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
+    timeout: float | None = typer.Option(None, "--timeout", help="Per-file time limit in seconds."),
+    parquet: bool = typer.Option(False, "--parquet", help="Also write big tables as Parquet partitioned by period."),
 ) -> None:
     """Read every report in INPUT_DIR and write the tables to --out."""
     from pipeline.extract import OutputNotWritable, discover_inputs, run_extract
@@ -51,8 +55,10 @@ def extract(
 
         try:
             summary = run_extract(input_dir, out, plan_file=plan, jobs=jobs or None,
-                                  force=force, min_score=min_score, on_progress=advance)
-        except OutputNotWritable as exc:
+                                  force=force, min_score=min_score, executor=executor,
+                                  scheduler=scheduler, timeout=timeout, parquet=parquet,
+                                  on_progress=advance)
+        except (OutputNotWritable, ValueError) as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
     for line in summary.errors:
@@ -99,8 +105,8 @@ def query(
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """Run SQL on the DuckDB file and print the result."""
-    from pipeline.queries import run_query
     from pipeline.compare import format_table
+    from pipeline.queries import run_query
 
     typer.echo(format_table(run_query(out, sql), fmt))
 

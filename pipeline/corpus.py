@@ -66,7 +66,7 @@ def corpus_tables(
 ) -> dict[str, pd.DataFrame]:
     """plans, aims, links, coverage and metrics for the whole batch."""
     from pipeline import plan as plan_mod
-    from pipeline.link import ClaimInput, Matcher
+    from pipeline.link import ClaimInput
 
     out: dict[str, pd.DataFrame] = {}
     plan = select_plan(documents, plan_file)

@@ -13,7 +13,6 @@ import os
 import pickle
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,8 +21,9 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.annotate import DocRows, document_rows
 from pipeline.config import MODELS_DIR, SUPPORTED_SUFFIXES
+from pipeline.executors import run_files
 from pipeline.model import Document
-from pipeline.writers import write_tables, write_text_atomic
+from pipeline.writers import write_parquet, write_tables, write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,23 @@ def process_file(path: Path, root: Path) -> tuple[Document, DocRows]:
     return document, rows
 
 
+def failed_result(path: Path, root: Path, error: str) -> tuple[Document, DocRows]:
+    """A failed document for ``path`` (e.g. a timeout), with whatever identity can be read."""
+    from pipeline.model import doc_id_for
+
+    sha = _file_sha(path) or ""
+    try:
+        rel = str(path.relative_to(root))
+    except ValueError:
+        rel = path.name
+    # an unreadable file has no bytes to hash: its id comes from its path instead
+    doc_id = doc_id_for(sha) if sha else doc_id_for(hashlib.sha256(rel.encode()).hexdigest())
+    document = Document(doc_id=doc_id, file=rel, sha256=sha,
+                        format=path.suffix.lower().lstrip("."), path=path,
+                        status="failed", error=error)
+    return document, document_rows(document, None)
+
+
 def _cache_path(cache_dir: Path, sha256: str, fingerprint: str) -> Path:
     return cache_dir / f"{sha256[:24]}-{fingerprint}.pkl"
 
@@ -139,6 +156,10 @@ def run_extract(
     jobs: int | None = None,
     force: bool = False,
     min_score: float | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    timeout: float | None = None,
+    parquet: bool = False,
     on_progress: Callable[[str], None] | None = None,
 ) -> ExtractSummary:
     """Process every readable file under ``input_dir`` and write all tables to ``out_dir``."""
@@ -167,18 +188,9 @@ def run_extract(
 
     jobs = jobs or os.cpu_count() or 1
     if todo:
-        if jobs > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-                futures = {path: pool.submit(process_file, path, root) for path in todo}
-                for path, fut in futures.items():
-                    results[path] = fut.result()
-                    if on_progress:
-                        on_progress(path.name)
-        else:
-            for path in todo:
-                results[path] = process_file(path, root)
-                if on_progress:
-                    on_progress(path.name)
+        results.update(run_files(todo, root, jobs=jobs, executor=executor, scheduler=scheduler,
+                                 timeout=timeout,
+                                 on_done=(lambda p: on_progress(p.name)) if on_progress else None))
         for path in todo:
             document, rows = results[path]
             summary.processed += 1
@@ -202,6 +214,8 @@ def run_extract(
 
     tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
     summary.written = write_tables(tables, out_dir)
+    if parquet:
+        summary.written["parquet"] = write_parquet(out_dir)
     summary.failed = sum(d.status == "failed" for d in documents)
     summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"]
     summary.pages = sum(d.pages for d in documents)

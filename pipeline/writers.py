@@ -186,3 +186,53 @@ def write_tables(tables: dict[str, pd.DataFrame | None], out_dir: Path) -> dict[
                       json.dumps(datapackage(conformed), indent=2) + "\n")
     written["datapackage"] = out_dir / DATAPACKAGE_NAME
     return written
+
+
+#: The big tables, written as Parquet partitioned by reporting period with ``--parquet``.
+PARQUET_TABLES = ("claims", "money", "figures", "dates", "links")
+PARQUET_DIRNAME = "parquet"
+
+
+def write_parquet(out_dir: Path) -> Path:
+    """Write the big tables as Parquet datasets partitioned by ``period_label`` (hive style).
+
+    DuckDB, Spark or Polars read ``parquet/<table>/period_label=2023_24/*.parquet`` without
+    loading a corpus-sized CSV. The folder is rebuilt beside the old one and swapped in.
+    """
+    target = out_dir / PARQUET_DIRNAME
+    staging = out_dir / f".{PARQUET_DIRNAME}.tmp"
+    if staging.exists():
+        _rmtree(staging)
+    staging.mkdir(parents=True)
+    con = duckdb.connect(str(out_dir / DUCKDB_NAME), read_only=True)
+    try:
+        for name in PARQUET_TABLES:
+            join_doc = "claims" if name == "links" else name
+            doc_col = "c.doc_id" if name == "links" else "t.doc_id"
+            joined = (
+                f"SELECT t.*, coalesce(replace(d.period_label, '/', '_'), 'none') AS period_label"
+                f" FROM \"{name}\" t"
+                + (" JOIN claims c ON c.claim_id = t.claim_id" if join_doc == "claims" else "")
+                + f" LEFT JOIN documents d ON d.doc_id = {doc_col}"
+            )
+            dest = staging / name
+            con.execute(
+                f"COPY ({joined}) TO '{dest}' (FORMAT PARQUET, PARTITION_BY (period_label),"
+                " OVERWRITE_OR_IGNORE)"
+            )
+    finally:
+        con.close()
+    if target.exists():
+        old = out_dir / f".{PARQUET_DIRNAME}.old"
+        os.replace(target, old)
+        os.replace(staging, target)
+        _rmtree(old)
+    else:
+        os.replace(staging, target)
+    return target
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

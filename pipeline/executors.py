@@ -1,0 +1,123 @@
+"""Where per-file work runs: in this process, a local process pool, or a Dask cluster.
+
+All three call the same :func:`process_file` on each path and return results in input order,
+so the tables do not depend on the executor. A per-file time limit stops one pathological file
+from hanging a batch: the worker raises at the deadline (``SIGALRM``, where the work runs on a
+process's main thread) and the file is recorded as failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.annotate import DocRows
+    from pipeline.model import Document
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("local", "dask")
+Result = tuple["Document", "DocRows"]
+
+
+class FileTimeout(Exception):
+    """A file took longer than the per-file time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise :class:`FileTimeout` in this thread after ``seconds`` (main thread only)."""
+    usable = seconds and seconds > 0 and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def _alarm(signum, frame):  # noqa: ARG001
+        raise FileTimeout(f"timed out after {seconds:g}s")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def process_with_limit(path: Path, root: Path, timeout: float | None) -> Result:
+    """:func:`pipeline.extract.process_file` under a time limit; a timeout becomes a failed row."""
+    from pipeline.extract import failed_result, process_file
+
+    try:
+        with time_limit(timeout):
+            return process_file(path, root)
+    except FileTimeout as exc:
+        log.warning("%s: %s", path, exc)
+        return failed_result(path, root, str(exc))
+
+
+def run_files(
+    paths: list[Path],
+    root: Path,
+    *,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    timeout: float | None = None,
+    on_done: Callable[[Path], None] | None = None,
+) -> dict[Path, Result]:
+    """Process ``paths`` with the chosen executor; results keyed by path."""
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
+    if executor == "dask":
+        return _run_dask(paths, root, scheduler, timeout, on_done)
+    results: dict[Path, Result] = {}
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            results[path] = process_with_limit(path, root, timeout)
+            if on_done:
+                on_done(path)
+        return results
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+        futures = {pool.submit(process_with_limit, p, root, timeout): p for p in paths}
+        for fut in as_completed(futures):
+            path = futures[fut]
+            try:
+                results[path] = fut.result()
+            except Exception as exc:  # a worker that died (e.g. out of memory) fails its file only
+                from pipeline.extract import failed_result
+
+                results[path] = failed_result(path, root, f"worker failed: {type(exc).__name__}: {exc}")
+            if on_done:
+                on_done(path)
+    return results
+
+
+def _run_dask(paths: list[Path], root: Path, scheduler: str | None, timeout: float | None,
+              on_done: Callable[[Path], None] | None) -> dict[Path, Result]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError("the dask executor needs `pip install 'planmine[dask]'`") from exc
+    if not scheduler:
+        scheduler = os.environ.get("DASK_SCHEDULER_ADDRESS")
+    if not scheduler:
+        raise ValueError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+    results: dict[Path, Result] = {}
+    with Client(scheduler) as client:
+        futures = {client.submit(process_with_limit, p, root, timeout, pure=False): p for p in paths}
+        for fut in dask_completed(list(futures)):
+            path = futures[fut]
+            results[path] = fut.result()
+            if on_done:
+                on_done(path)
+    return results
