@@ -1,0 +1,251 @@
+"""Claims: one span per sentence, typed as achievement, progress, plan, target, statistic,
+challenge or other (component ``planmine_claims``).
+
+Why rules and not a model: there is no labelled training data beyond the gold sample (which
+is for measuring only), and the types follow grammar more than topic: tense and aspect
+("has been secured", "continues to", "will"), modal and intention verbs ("plans to", "aim
+to"), and a few lexical fields (pressure, shortfall, demand). So each type has a weighted cue
+lexicon in ``models/patterns/claim_types.yaml``; a sentence's score for a type is the sum of
+the weights of its matching cues, plus a few features read from the mentions the other
+components found (a percentage with no action verb reads as a statistic, a date after the
+report period as a plan). The highest score wins, ties broken by the file's precedence, and
+a sentence with no cue strong enough is the default type ("other").
+
+:func:`classify` is pure (text in, :class:`ClaimDecision` out) so it can be unit-tested and
+reused without spaCy; the component only builds spans and reads the mention spans if present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.config import PATTERNS_DIR
+from pipeline.nlp import extensions
+from pipeline.nlp.patterns import compile_regex, expand, read_yaml, require_keys
+
+DEFAULT_RULES_PATH = PATTERNS_DIR / "claim_types.yaml"
+CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
+FEATURES = ("percent_without_action", "figure_without_action", "percent_any", "many_figures",
+            "future_date", "future_date_with_aim", "aim_with_figure", "historic_date")
+#: Dates ending more than this many years before the report period are background/history.
+HISTORIC_YEARS = 5
+_REQUIRED = ("types", "default", "min_score", "precedence", "fragments", "cues", "features",
+             "action_cues", "aim_cues", "bullet_glyphs")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One weighted regex arguing for one claim type."""
+
+    id: str
+    type: str
+    weight: float
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class ClaimRules:
+    """The validated contents of ``claim_types.yaml``."""
+
+    default: str
+    min_score: float
+    precedence: tuple[str, ...]
+    cues: tuple[Cue, ...]
+    features: dict[str, tuple[str, float]]
+    action_cues: frozenset[str]
+    aim_cues: frozenset[str]
+    bullet_glyphs: str
+
+
+@dataclass(frozen=True)
+class MentionFacts:
+    """What the money/figures/dates components found in one sentence (all optional)."""
+
+    n_percent: int = 0
+    n_figures: int = 0
+    n_money: int = 0
+    n_future_dates: int = 0
+    n_dates: int = 0
+    n_historic_dates: int = 0
+
+
+@dataclass
+class ClaimDecision:
+    """The chosen type, every type's score and the cues that fired (for debugging/tests)."""
+
+    claim_type: str
+    scores: dict[str, float] = field(default_factory=dict)
+    fired: list[str] = field(default_factory=list)
+
+
+def _type_of(value: Any, where: str) -> str:
+    if value not in CLAIM_TYPES:
+        raise ValueError(f"{where}: claim type {value!r} is not one of {CLAIM_TYPES}")
+    return str(value)
+
+
+@cache
+def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
+    """Read and validate the cue file; a typo (unknown type, bad regex, duplicate id) raises."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must be a mapping")
+    require_keys(data, _REQUIRED, str(path))
+    if sorted(data["types"]) != sorted(CLAIM_TYPES):
+        raise ValueError(f"{path}: types must be exactly {CLAIM_TYPES}, got {data['types']}")
+    precedence = tuple(_type_of(t, f"{path} precedence") for t in data["precedence"])
+    if sorted(precedence) != sorted(CLAIM_TYPES):
+        raise ValueError(f"{path}: precedence must list every type once, got {precedence}")
+    fragments = {str(k): str(v) for k, v in (data["fragments"] or {}).items()}
+    cues: list[Cue] = []
+    for i, entry in enumerate(data["cues"] or []):
+        where = f"{path} cue #{i}"
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where} must be a mapping with id, type, weight, regex")
+        require_keys(entry, ("id", "type", "weight", "regex"), where)
+        where = f"{path} cue {entry['id']!r}"
+        if any(c.id == entry["id"] for c in cues):
+            raise ValueError(f"{where}: duplicate id")
+        if not isinstance(entry["weight"], int | float):
+            raise ValueError(f"{where}: weight must be a number, got {entry['weight']!r}")
+        flags = 0 if entry.get("case") else re.IGNORECASE
+        regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
+        cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where), float(entry["weight"]),
+                        regex))
+    if not cues:
+        raise ValueError(f"{path} defines no cues")
+    ids = {c.id for c in cues}
+    features: dict[str, tuple[str, float]] = {}
+    for name, spec in (data["features"] or {}).items():
+        if name not in FEATURES:
+            raise ValueError(f"{path}: unknown feature {name!r}; known: {FEATURES}")
+        require_keys(spec, ("type", "weight"), f"{path} feature {name}")
+        features[name] = (_type_of(spec["type"], f"{path} feature {name}"), float(spec["weight"]))
+    for key in ("action_cues", "aim_cues"):
+        unknown = set(data[key]) - ids
+        if unknown:
+            raise ValueError(f"{path}: {key} names unknown cues {sorted(unknown)}")
+    return ClaimRules(
+        default=_type_of(data["default"], f"{path} default"),
+        min_score=float(data["min_score"]),
+        precedence=precedence,
+        cues=tuple(cues),
+        features=features,
+        action_cues=frozenset(data["action_cues"]),
+        aim_cues=frozenset(data["aim_cues"]),
+        bullet_glyphs=str(data["bullet_glyphs"]),
+    )
+
+
+def classify(text: str, facts: MentionFacts | None = None,
+             rules: ClaimRules | None = None) -> ClaimDecision:
+    """The claim type of one sentence, from its cues and (optionally) its mentions."""
+    rules = rules or load_claim_rules()
+    facts = facts or MentionFacts()
+    text = " ".join(text.split())
+    scores = dict.fromkeys(CLAIM_TYPES, 0.0)
+    fired: list[str] = []
+    for cue in rules.cues:
+        if cue.regex.search(text):
+            scores[cue.type] += cue.weight
+            fired.append(cue.id)
+    has_action = any(c in rules.action_cues for c in fired)
+    has_aim = any(c in rules.aim_cues for c in fired)
+    active = {
+        "percent_without_action": facts.n_percent > 0 and not has_action,
+        "figure_without_action": (facts.n_figures + facts.n_money) > facts.n_percent
+        and not has_action,
+        "future_date": facts.n_future_dates > 0,
+        "future_date_with_aim": facts.n_future_dates > 0 and has_aim,
+        "percent_any": facts.n_percent > 0,
+        "many_figures": facts.n_figures + facts.n_money >= 2,
+        "aim_with_figure": has_aim and facts.n_figures > 0,
+        "historic_date": facts.n_dates > 0 and facts.n_historic_dates == facts.n_dates,
+    }
+    for name, on in active.items():
+        if on and name in rules.features:
+            ctype, weight = rules.features[name]
+            scores[ctype] += weight
+            fired.append(f"feature:{name}")
+    best = max(rules.precedence, key=lambda t: (scores[t], -rules.precedence.index(t)))
+    if scores[best] < rules.min_score:
+        best = rules.default
+    return ClaimDecision(best, scores, fired)
+
+
+def mention_facts(doc: Doc, start_char: int, end_char: int) -> MentionFacts:
+    """Count the money/figures/dates spans inside one sentence (zero if a group is absent)."""
+
+    def inside(key: str) -> list[Span]:
+        return [s for s in doc.spans.get(key, []) if start_char <= s.start_char < end_char]
+
+    figures = inside("figures")
+    dates = inside("dates")
+    period_start: date | None = doc._.period_start
+    period_end: date | None = doc._.period_end
+    future = historic = 0
+    if period_end is not None:
+        future = sum(1 for s in dates
+                     if s._.date_start is not None and s._.date_start > period_end)
+    if period_start is not None:
+        historic = sum(1 for s in dates if s._.date_end is not None
+                       and s._.date_end.year < period_start.year - HISTORIC_YEARS)
+    return MentionFacts(
+        n_percent=sum(1 for s in figures if s._.unit == "percent"),
+        n_figures=len(figures),
+        n_money=len(inside("money")),
+        n_future_dates=future,
+        n_dates=len(dates),
+        n_historic_dates=historic,
+    )
+
+
+def _trimmed(doc: Doc, sent: Span, glyphs: str) -> Span | None:
+    """The sentence without surrounding whitespace or leading bullet glyphs, or None."""
+    text = sent.text
+    lead = len(text) - len(text.lstrip(glyphs + " \t\r\n\u00a0"))
+    body = text.rstrip()
+    start, end = sent.start_char + lead, sent.start_char + len(body)
+    if end <= start or not any(ch.isalnum() for ch in text[lead:len(body)]):
+        return None
+    return doc.char_span(start, end, alignment_mode="expand")
+
+
+@Language.factory("planmine_claims", assigns=["doc.spans"],
+                  requires=["token.is_sent_start"],
+                  default_config={"span_key": "claims", "rules_path": str(DEFAULT_RULES_PATH)})
+def make_claims(nlp: Language, name: str, span_key: str, rules_path: str) -> ClaimsComponent:
+    """spaCy factory: ``nlp.add_pipe("planmine_claims")`` (after ``planmine_sentences``)."""
+    return ClaimsComponent(span_key, Path(rules_path))
+
+
+class ClaimsComponent:
+    """Writes ``doc.spans[span_key]``: one span per sentence with ``span._.claim_type``."""
+
+    def __init__(self, span_key: str = "claims", rules_path: Path = DEFAULT_RULES_PATH) -> None:
+        extensions.register()
+        self.span_key = span_key
+        self.rules = load_claim_rules(rules_path)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        # without a sentence splitter upstream the whole Doc is one sentence
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        if len(doc):
+            for sent in sents:
+                span = _trimmed(doc, sent, self.rules.bullet_glyphs)
+                if span is None:
+                    continue
+                facts = mention_facts(doc, span.start_char, span.end_char)
+                span._.claim_type = classify(span.text, facts, self.rules).claim_type
+                spans.append(span)
+        doc.spans[self.span_key] = spans
+        return doc

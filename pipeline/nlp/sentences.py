@@ -1,0 +1,175 @@
+"""Sentence boundaries inside one block of body text (component ``planmine_sentences``).
+
+Each Doc the pipeline sees is a single paragraph, bullet or table row, so the splitter only
+has to decide where full stops (and ``!``, ``?``, ellipses) end a sentence. Council prose is
+full of full stops that do not: titles and initials ("Mr. M. I. Seedat"), Latin
+abbreviations ("e.g.", "i.e."), hedges ("c.", "approx."), clock times ("2.00 p.m."),
+numbered-paragraph prefixes ("6. The Cabinet ...", "(b) That ..."). A block with no terminal
+punctuation (a typical bullet) is one sentence.
+
+The rules (abbreviation lists, opener/closer characters, the list-prefix regex) are data in
+``models/patterns/sentences.yaml``; :func:`sentence_starts` is a pure function over a string
+so it can be tested without spaCy, and the component only copies its answer onto
+``token.is_sent_start``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.config import PATTERNS_DIR
+from pipeline.nlp.patterns import compile_regex, read_yaml, require_keys
+
+DEFAULT_RULES_PATH = PATTERNS_DIR / "sentences.yaml"
+_REQUIRED = ("never_final", "may_be_final", "continuation_words", "closers", "openers",
+             "terminals", "split_before_lowercase", "initials_are_abbreviations", "list_prefix")
+#: A dotted run of single capitals ("M", "M.I", "U.K"): an initial, not a word.
+_INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
+
+
+@dataclass(frozen=True)
+class SentenceRules:
+    """The splitter's settings, read from YAML and validated."""
+
+    never_final: frozenset[str]
+    may_be_final: frozenset[str]
+    continuation_words: frozenset[str]
+    closers: str
+    openers: str
+    terminals: str
+    split_before_lowercase: bool
+    initials_are_abbreviations: bool
+    list_prefix: re.Pattern[str]
+    candidate: re.Pattern[str]
+
+
+def _words(data: dict, key: str, path: Path) -> frozenset[str]:
+    value = data[key]
+    if not isinstance(value, list) or not all(isinstance(w, str) and w for w in value):
+        raise ValueError(f"{path}: {key!r} must be a list of non-empty strings, got {value!r}")
+    return frozenset(w.lower().rstrip(".") for w in value)
+
+
+@cache
+def load_sentence_rules(path: Path = DEFAULT_RULES_PATH) -> SentenceRules:
+    """Read and validate ``sentences.yaml`` (cached: the rules are immutable once loaded)."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must be a mapping")
+    require_keys(data, _REQUIRED, str(path))
+    for key in ("closers", "openers", "terminals"):
+        if not isinstance(data[key], str) or not data[key]:
+            raise ValueError(f"{path}: {key!r} must be a non-empty string of characters")
+    for key in ("split_before_lowercase", "initials_are_abbreviations"):
+        if not isinstance(data[key], bool):
+            raise ValueError(f"{path}: {key!r} must be true or false, got {data[key]!r}")
+    terminals, closers = re.escape(data["terminals"]), re.escape(data["closers"])
+    candidate = compile_regex(
+        rf"(?P<term>[{terminals}]+)(?P<close>[{closers}]*)(?P<ws>\s+)(?=\S)",
+        f"{path} candidate")
+    return SentenceRules(
+        never_final=_words(data, "never_final", path),
+        may_be_final=_words(data, "may_be_final", path),
+        continuation_words=_words(data, "continuation_words", path),
+        closers=data["closers"],
+        openers=data["openers"],
+        terminals=data["terminals"],
+        split_before_lowercase=data["split_before_lowercase"],
+        initials_are_abbreviations=data["initials_are_abbreviations"],
+        list_prefix=compile_regex(str(data["list_prefix"]), f"{path} list_prefix"),
+        candidate=candidate,
+    )
+
+
+def _word_before(text: str, end: int, rules: SentenceRules) -> str:
+    """The word ending at ``end`` (before the full stop), opening punctuation stripped."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end].lstrip(rules.openers + rules.closers)
+
+
+def _next_word(text: str, start: int) -> str:
+    m = re.match(r"[\w']+", text[start:])
+    return m.group(0) if m else ""
+
+
+def _is_boundary(text: str, m: re.Match[str], rules: SentenceRules, prefix_end: int) -> bool:
+    """Decide one candidate: terminal punctuation + optional closers + whitespace."""
+    nxt = m.end()
+    first = text[nxt]
+    if first.islower() and not rules.split_before_lowercase:
+        return False
+    if not (first.isupper() or first.isdigit() or first.islower() or first in rules.openers):
+        return False
+    term = m.group("term")
+    if term != ".":
+        return True  # "!", "?", "...", "…": a real end unless a lower-case word follows
+    if m.start() < prefix_end:
+        return False  # the "6." of "6. The Cabinet ..."
+    word = _word_before(text, m.start(), rules)
+    if not word:
+        return True
+    key = word.lower()
+    closed = bool(m.group("close"))
+    if key in rules.may_be_final:
+        return first.isupper() and _next_word(text, nxt).lower() not in rules.continuation_words
+    if closed:
+        return True  # "(see e.g.)" is rare; "... approved.)" is common
+    if key in rules.never_final:
+        return False
+    if rules.initials_are_abbreviations and _INITIALS.match(word):
+        return False
+    return True
+
+
+def sentence_starts(text: str, rules: SentenceRules | None = None) -> list[int]:
+    """Character offsets where sentences start in one block of text (first one included).
+
+    Each offset is the first non-space character of a sentence. A text that is only
+    whitespace has no sentences.
+    """
+    rules = rules or load_sentence_rules()
+    stripped = len(text) - len(text.lstrip())
+    if stripped == len(text):
+        return []
+    prefix = rules.list_prefix.match(text)
+    prefix_end = prefix.end() if prefix else 0
+    starts = [stripped]
+    for m in rules.candidate.finditer(text):
+        if _is_boundary(text, m, rules, prefix_end):
+            starts.append(m.end())
+    return starts
+
+
+def split_sentences(text: str, rules: SentenceRules | None = None) -> list[str]:
+    """The sentences of one block as strings, surrounding whitespace trimmed."""
+    starts = sentence_starts(text, rules)
+    ends = [*starts[1:], len(text)] if starts else []
+    return [text[s:e].strip() for s, e in zip(starts, ends, strict=True)]
+
+
+@Language.factory("planmine_sentences", assigns=["token.is_sent_start"],
+                  default_config={"rules_path": str(DEFAULT_RULES_PATH)})
+def make_sentences(nlp: Language, name: str, rules_path: str) -> SentenceSplitter:
+    """spaCy factory: ``nlp.add_pipe("planmine_sentences")``."""
+    return SentenceSplitter(Path(rules_path))
+
+
+class SentenceSplitter:
+    """Sets ``token.is_sent_start`` from :func:`sentence_starts` on the Doc's text."""
+
+    def __init__(self, rules_path: Path = DEFAULT_RULES_PATH) -> None:
+        self.rules = load_sentence_rules(rules_path)
+
+    def __call__(self, doc: Doc) -> Doc:
+        starts = set(sentence_starts(doc.text, self.rules))
+        for i, token in enumerate(doc):
+            token.is_sent_start = i == 0 or token.idx in starts
+        return doc
