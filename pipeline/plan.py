@@ -1,0 +1,491 @@
+"""The strategic plan as data: outcomes, sub-outcomes and their aims, actions and measures.
+
+A plan document is read through the shared :class:`~pipeline.model.Document` model only (no
+PDF or text specifics): numbered headings give the outcomes ("4. Clean and Green") and
+sub-outcomes ("4.1 People act now ..."), and under each sub-outcome the marker headings
+"Our aim(s) by 2026", "Our actions" and "How we will measure success" open lists whose
+bullets are the plan elements of kind ``aim``, ``action`` and ``measure``. The marker
+wording and the heading shapes are data in ``models/lexicons/sub_outcomes.yaml`` (section
+``plan``).
+
+A top-level section is an outcome only when every numbered sub-section under it states aims
+and its title is not listed under ``not_outcomes`` (the 2022-26 plan's "Strategic Change
+Portfolio" has aims in 9.2 and 9.4 but not in 9.1 and 9.3, and is an internal programme).
+
+IDs follow SCHEMA.md: ``plan_id`` is the plan document's ``doc_id``; an element is
+``<plan_id>:<sub_outcome_id>:<a|c|m><n>`` numbered from 1 per sub-outcome and kind.
+
+Plan files (``read_plan_file``) let a user supply a plan without a document:
+
+* CSV: one row per element with columns ``outcome_id, outcome, sub_outcome_id, sub_outcome,
+  kind, text``; optional ``plan_id``, ``aim_id``, ``title``, ``period_start``, ``period_end``
+  (plan-level columns are read from the first row).
+* YAML: a mapping with optional ``plan_id``, ``title``, ``period_start``, ``period_end``,
+  ``version_label`` and a list ``aims`` of mappings with the CSV columns.
+
+Without ``plan_id`` the plan id is the first 12 hex digits of the file's SHA-256, like a
+document id; missing ``aim_id`` values are generated in file order.
+
+A later report can restate the aims after a refresh (the 2024 report has "Our aims by 2026"
+under each of its renumbered sections): :func:`refreshed_plan` maps those sections to the
+base plan's sub-outcomes by title (rapidfuzz), never by number, and returns a second version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from pipeline.config import LEXICONS_DIR
+from pipeline.model import Block, Document, doc_id_for, sha256_of
+from pipeline.nlp.patterns import read_yaml
+
+LEXICON_FILE = LEXICONS_DIR / "sub_outcomes.yaml"
+KINDS = ("aim", "action", "measure")
+KIND_LETTER = {"aim": "a", "action": "c", "measure": "m"}
+AIM_COLUMNS = ("aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "sub_outcome",
+               "kind", "text")
+
+
+@dataclass
+class Aim:
+    """One plan element (a row of the ``aims`` table)."""
+
+    aim_id: str
+    plan_id: str
+    outcome_id: str
+    outcome: str
+    sub_outcome_id: str
+    sub_outcome: str
+    kind: str
+    text: str
+
+
+@dataclass
+class Plan:
+    """A strategic plan version: metadata and its elements in plan order."""
+
+    plan_id: str
+    doc_id: str
+    title: str
+    period_start: date | None
+    period_end: date | None
+    version_label: str
+    aims: list[Aim] = field(default_factory=list)
+
+    def sub_outcomes(self) -> dict[str, str]:
+        """sub_outcome_id → title, in plan order."""
+        return {a.sub_outcome_id: a.sub_outcome for a in self.aims}
+
+    def outcomes(self) -> dict[str, str]:
+        """outcome_id → title, in plan order."""
+        return {a.outcome_id: a.outcome for a in self.aims}
+
+    def elements(self, sub_outcome_id: str, kind: str | None = None) -> list[Aim]:
+        """The elements of one sub-outcome (of one kind if given)."""
+        return [a for a in self.aims if a.sub_outcome_id == sub_outcome_id
+                and (kind is None or a.kind == kind)]
+
+
+# --------------------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """Compiled ``plan``/``refresh``/``diff`` sections of the sub-outcomes lexicon."""
+
+    markers: dict[str, tuple[re.Pattern[str], ...]]
+    min_markers: int
+    sub_heading: re.Pattern[str]
+    top_heading: re.Pattern[str]
+    max_heading_words: int
+    not_outcomes: tuple[str, ...]
+    title: re.Pattern[str]
+    min_title_score: float
+    title_splitter: re.Pattern[str]
+    max_aim_words: int
+    not_aim: tuple[re.Pattern[str], ...]
+    keep_if_base_score: float
+    max_aims: int
+    same_score: float
+    match_score: float
+
+
+def _compile(pattern: Any, where: str) -> re.Pattern[str]:
+    if not isinstance(pattern, str):
+        raise ValueError(f"{LEXICON_FILE}: {where} must be a regex string, got {pattern!r}")
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"{LEXICON_FILE}: bad regex at {where}: {exc}") from exc
+
+
+def load_rules(path: Path = LEXICON_FILE) -> PlanRules:
+    """Read and validate the plan layout rules; errors name the file and the key."""
+    data = read_yaml(path)
+    try:
+        plan, refresh, diff = data["plan"], data["refresh"], data["diff"]
+        markers = {kind: tuple(_compile(p, f"plan.markers.{kind}") for p in plan["markers"][kind])
+                   for kind in KINDS}
+        return PlanRules(
+            markers=markers,
+            min_markers=int(plan["min_markers"]),
+            sub_heading=_compile(plan["sub_heading"], "plan.sub_heading"),
+            top_heading=_compile(plan["top_heading"], "plan.top_heading"),
+            max_heading_words=int(plan["max_heading_words"]),
+            not_outcomes=tuple(str(s).lower() for s in plan["not_outcomes"]),
+            title=_compile(plan["title"], "plan.title"),
+            min_title_score=float(refresh["min_title_score"]),
+            title_splitter=_compile(refresh["title_splitter"], "refresh.title_splitter"),
+            max_aim_words=int(refresh["max_aim_words"]),
+            not_aim=tuple(_compile(p, "refresh.not_aim") for p in refresh["not_aim"]),
+            keep_if_base_score=float(refresh["keep_if_base_score"]),
+            max_aims=int(refresh["max_aims"]),
+            same_score=float(diff["same_score"]),
+            match_score=float(diff["match_score"]),
+        )
+    except KeyError as exc:
+        raise ValueError(f"{path}: missing key {exc} in the plan rules") from exc
+
+
+@cache
+def rules() -> PlanRules:
+    """The plan rules, loaded once."""
+    return load_rules()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def marker_kind(text: str, r: PlanRules | None = None) -> str | None:
+    """``aim``/``action``/``measure`` if the text is a list marker such as "Our actions"."""
+    r = r or rules()
+    t = " ".join(text.split()).strip()
+    for kind, patterns in r.markers.items():
+        if any(p.match(t) for p in patterns):
+            return kind
+    return None
+
+
+def _heading_match(block: Block, pattern: re.Pattern[str], r: PlanRules) -> re.Match[str] | None:
+    if block.kind not in ("heading", "paragraph"):
+        return None
+    text = " ".join(block.text.split())
+    if len(text.split()) > r.max_heading_words:
+        return None
+    return pattern.match(text)
+
+
+def clean_element(text: str) -> str:
+    """An element's text with whitespace collapsed and stray bullet glyphs removed."""
+    text = " ".join(text.split())
+    return re.sub(r"^[\-\u2022\u25cf\u25aa\uf0b7o•·]\s+", "", text).strip()
+
+
+@dataclass
+class _Sub:
+    outcome_id: str
+    number: str
+    title: str
+    elements: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in KINDS})
+
+
+def _outcome_titles(doc: Document, r: PlanRules) -> dict[str, str]:
+    """Top-level numbered headings: number → title (the last one seen wins; TOC lines lose)."""
+    titles: dict[str, str] = {}
+    for block in doc.blocks:
+        if block.kind != "heading":
+            continue
+        m = _heading_match(block, r.top_heading, r)
+        if m and not r.sub_heading.match(block.text.strip()) and "\t" not in block.text:
+            titles[m["outcome"]] = m["title"].strip()
+    return titles
+
+
+def _outcome_from_path(path: Iterable[str], number: str, r: PlanRules) -> str | None:
+    for title in reversed(tuple(path)):
+        m = r.top_heading.match(" ".join(title.split()))
+        if m and m["outcome"] == number and not r.sub_heading.match(title.strip()):
+            return m["title"].strip()
+    return None
+
+
+def _scan(doc: Document, r: PlanRules) -> tuple[list[_Sub], dict[str, str]]:
+    """Walk the blocks once: numbered sub-sections and the bullets under their markers."""
+    subs: list[_Sub] = []
+    outcome_names: dict[str, str] = {}
+    current: _Sub | None = None
+    kind: str | None = None
+    for block in doc.blocks:
+        m_sub = _heading_match(block, r.sub_heading, r)
+        if m_sub:
+            current = _Sub(m_sub["outcome"], f"{m_sub['outcome']}.{m_sub['sub']}",
+                           m_sub["title"].strip())
+            subs.append(current)
+            kind = None
+            name = _outcome_from_path(block.heading_path, m_sub["outcome"], r)
+            if name:
+                outcome_names.setdefault(m_sub["outcome"], name)
+            continue
+        if block.kind == "heading" and _heading_match(block, r.top_heading, r):
+            current, kind = None, None
+            continue
+        found = marker_kind(block.text, r) if block.kind != "table" else None
+        if found:
+            kind = found
+            continue
+        if current is not None and kind is not None and block.kind == "bullet":
+            text = clean_element(block.text)
+            if text:
+                current.elements[kind].append(text)
+    return subs, outcome_names
+
+
+def _plan_subs(subs: list[_Sub], outcome_titles: dict[str, str], r: PlanRules) -> list[_Sub]:
+    """Keep the sub-sections of real outcomes (see the module docstring)."""
+    by_outcome: dict[str, list[_Sub]] = {}
+    for sub in subs:
+        by_outcome.setdefault(sub.outcome_id, []).append(sub)
+    kept: list[_Sub] = []
+    for outcome_id, group in by_outcome.items():
+        title = outcome_titles.get(outcome_id, "").lower()
+        if any(word in title for word in r.not_outcomes):
+            continue
+        with_aims = [s for s in group if s.elements["aim"]]
+        if not with_aims or len(with_aims) < len({s.number for s in group}):
+            continue
+        seen: set[str] = set()
+        for sub in group:
+            if sub.number not in seen:  # a repeated number (a cross-reference) is not a section
+                seen.add(sub.number)
+                kept.append(sub)
+    return kept
+
+
+def _period(doc: Document, r: PlanRules) -> tuple[str, date | None, date | None]:
+    for block in doc.blocks:
+        m = r.title.search(" ".join(block.text.split()))
+        if m:
+            start = int(m["start"])
+            end_text = m["end"]
+            end = int(end_text) if len(end_text) == 4 else (start // 100) * 100 + int(end_text)
+            if end < start:
+                end += 100
+            label = f"{m['title'].strip()} {start}-{end_text}"
+            return label, date(start, 4, 1), date(end, 3, 31)
+    return doc.title or doc.stem, doc.period_start, doc.period_end
+
+
+def is_strategic_plan(doc: Document) -> bool:
+    """True when the document lays out aims, actions and measures (by content, not name)."""
+    r = rules()
+    counts = {k: 0 for k in KINDS}
+    for block in doc.blocks:
+        if block.kind != "table":
+            found = marker_kind(block.text, r)
+            if found:
+                counts[found] += 1
+    return all(n >= r.min_markers for n in counts.values())
+
+
+def parse_plan(doc: Document) -> Plan:
+    """The plan laid out in ``doc``: every bullet under every sub-outcome's markers.
+
+    Raises ``ValueError`` naming the document when no outcome with aims is found.
+    """
+    r = rules()
+    subs, names_from_paths = _scan(doc, r)
+    titles = {**_outcome_titles(doc, r), **names_from_paths}
+    kept = _plan_subs(subs, titles, r)
+    if not kept:
+        raise ValueError(f"{doc.file}: no plan outcomes with 'Our aims' lists found; "
+                         "is this a strategic plan? (or pass a CSV/YAML plan file)")
+    plan_id = doc.doc_id
+    title, start, end = _period(doc, r)
+    aims: list[Aim] = []
+    for sub in kept:
+        for kind in KINDS:
+            for n, text in enumerate(sub.elements[kind], start=1):
+                aims.append(Aim(
+                    aim_id=f"{plan_id}:{sub.number}:{KIND_LETTER[kind]}{n}", plan_id=plan_id,
+                    outcome_id=sub.outcome_id, outcome=titles.get(sub.outcome_id, ""),
+                    sub_outcome_id=sub.number, sub_outcome=sub.title, kind=kind, text=text))
+    label = f"{start.year}-{str(end.year)[2:]}" if start and end else "v1"
+    return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=title, period_start=start,
+                period_end=end, version_label=label, aims=aims)
+
+
+# --------------------------------------------------------------------------- plan files
+
+
+def _to_date(value: Any) -> date | None:
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _plan_from_rows(rows: list[dict[str, Any]], meta: dict[str, Any], default_id: str) -> Plan:
+    plan_id = str(meta.get("plan_id") or default_id)
+    aims: list[Aim] = []
+    counters: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows, start=1):
+        missing = [c for c in AIM_COLUMNS[2:] if row.get(c) in (None, "")]
+        if missing:
+            raise ValueError(f"plan file row {i}: missing {', '.join(missing)}")
+        kind = str(row["kind"]).strip().lower()
+        if kind not in KINDS:
+            raise ValueError(f"plan file row {i}: kind must be one of {KINDS}, got {kind!r}")
+        sub_id = str(row["sub_outcome_id"]).strip()
+        key = (sub_id, kind)
+        counters[key] = counters.get(key, 0) + 1
+        aim_id = row.get("aim_id") or f"{plan_id}:{sub_id}:{KIND_LETTER[kind]}{counters[key]}"
+        aims.append(Aim(aim_id=str(aim_id), plan_id=plan_id,
+                        outcome_id=str(row["outcome_id"]).strip(), outcome=str(row["outcome"]),
+                        sub_outcome_id=sub_id, sub_outcome=str(row["sub_outcome"]), kind=kind,
+                        text=clean_element(str(row["text"]))))
+    return Plan(plan_id=plan_id, doc_id=str(meta.get("doc_id") or plan_id),
+                title=str(meta.get("title") or ""), period_start=_to_date(meta.get("period_start")),
+                period_end=_to_date(meta.get("period_end")),
+                version_label=str(meta.get("version_label") or "v1"), aims=aims)
+
+
+def read_plan_file(path: Path) -> Plan:
+    """A plan from a CSV or YAML file (format in the module docstring)."""
+    path = Path(path)
+    default_id = doc_id_for(sha256_of(path))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        rows = df.to_dict("records")
+        meta = rows[0] if rows else {}
+        return _plan_from_rows(rows, meta, default_id)
+    if suffix in (".yaml", ".yml"):
+        data = read_yaml(path)
+        if not isinstance(data, dict) or not isinstance(data.get("aims"), list):
+            raise ValueError(f"{path}: a YAML plan is a mapping with a list 'aims'")
+        return _plan_from_rows([dict(a) for a in data["aims"]], data, default_id)
+    raise ValueError(f"{path}: plan files are .csv, .yaml or .yml, got {suffix!r}")
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def _split_titles(title: str, r: PlanRules) -> list[str]:
+    parts = [p.strip(" .;") for p in r.title_splitter.split(title) if p and p.strip(" .;")]
+    out = []
+    for part in parts:
+        m = r.sub_heading.match(part)
+        out.append(m["title"] if m else part)
+    return out
+
+
+def map_title(title: str, base: Plan, r: PlanRules | None = None) -> str | None:
+    """The base plan's sub_outcome_id whose title best matches ``title`` (or None)."""
+    r = r or rules()
+    best, best_score = None, 0.0
+    for sub_id, sub_title in base.sub_outcomes().items():
+        score = fuzz.token_set_ratio(title.lower(), sub_title.lower())
+        if score > best_score:
+            best, best_score = sub_id, score
+    return best if best_score >= r.min_title_score else None
+
+
+def _restated_section(block: Block, r: PlanRules) -> str | None:
+    """The innermost numbered title above a marker block."""
+    for title in reversed(block.heading_path):
+        m = r.sub_heading.match(" ".join(title.split()))
+        if m:
+            return f"{m['outcome']}.{m['sub']} {m['title']}"
+    return None
+
+
+def _looks_like_aim(text: str, r: PlanRules) -> bool:
+    if len(text.split()) > r.max_aim_words:
+        return False
+    return not any(p.search(text) for p in r.not_aim)
+
+
+def _split_sentences(text: str) -> Iterator[str]:
+    for part in re.split(r"(?<=[a-z)])\.\s+(?=[A-Z])", text):
+        part = part.strip()
+        if part:
+            yield part
+
+
+def _best_base(text: str, candidates: list[str], base: Plan) -> tuple[str, float]:
+    best, best_score = candidates[0], -1.0
+    for sub_id in candidates:
+        for aim in base.elements(sub_id, "aim"):
+            score = fuzz.token_set_ratio(text.lower(), aim.text.lower())
+            if score > best_score:
+                best, best_score = sub_id, score
+    return best, best_score
+
+
+def refreshed_plan(doc: Document, base: Plan) -> Plan | None:
+    """The aims a report restates under "Our aims by ..." headings, as a new plan version.
+
+    Sections are mapped to ``base``'s sub-outcomes by title; an aim under a heading naming
+    several sub-outcomes goes to the one whose base aims it resembles most. Returns None when
+    the document restates no aims (most reports) or is the base plan itself.
+    """
+    r = rules()
+    if doc.doc_id == base.doc_id:
+        return None
+    found: dict[str, list[str]] = {}
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        if block.kind == "table" or marker_kind(block.text, r) != "aim":
+            continue
+        path = block.heading_path + ((block.text,) if block.kind != "heading" else ())
+        section = _restated_section(Block(block.kind, block.text, block.page, heading_path=path), r)
+        if section is None:
+            continue
+        candidates = [s for s in (map_title(t, base, r) for t in _split_titles(section, r)) if s]
+        if not candidates:
+            continue
+        taken = 0
+        for nxt in blocks[i + 1:]:
+            # a short aim printed in bold can be read as a heading: only the first block may be one
+            if nxt.kind == "table" or taken >= r.max_aims or (nxt.kind == "heading" and taken):
+                break
+            text = clean_element(nxt.text)
+            stop = len(text.split()) > r.max_aim_words and \
+                _best_base(text, candidates, base)[1] < r.keep_if_base_score
+            picks = [] if stop else [(sentence, *_best_base(sentence, candidates, base))
+                                     for sentence in _split_sentences(text)]
+            if any(score < r.keep_if_base_score and not _looks_like_aim(sentence, r)
+                   for sentence, _, score in picks):
+                stop = True
+            else:
+                for sentence, sub_id, _ in picks:
+                    found.setdefault(sub_id, []).append(sentence.rstrip(". "))
+                    taken += 1
+            if stop:
+                break
+    if not found:
+        return None
+    plan_id = doc.doc_id
+    outcomes = base.outcomes()
+    subs = base.sub_outcomes()
+    aims: list[Aim] = []
+    for sub_id in subs:  # base plan order
+        for n, text in enumerate(found.get(sub_id, []), start=1):
+            outcome_id = sub_id.split(".")[0]
+            aims.append(Aim(aim_id=f"{plan_id}:{sub_id}:a{n}", plan_id=plan_id,
+                            outcome_id=outcome_id, outcome=outcomes.get(outcome_id, ""),
+                            sub_outcome_id=sub_id, sub_outcome=subs[sub_id], kind="aim", text=text))
+    label = f"refresh ({doc.period_label})" if doc.period_label else "refresh"
+    return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=f"{base.title} ({label})",
+                period_start=base.period_start, period_end=base.period_end,
+                version_label=label, aims=aims)
