@@ -1,0 +1,241 @@
+"""The evaluator scored on tiny synthetic gold + prediction tables with known answers.
+
+Gold sentences here are invented; they never come from data/gold (which is for measuring).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.evaluate import (
+    align,
+    evaluate,
+    format_report,
+    load_gold,
+    load_predictions,
+    match_mentions,
+    normalise,
+)
+from pipeline.schema import TABLES
+
+DOC = "council-report-2031"
+DOC_ID = "abcdef012345"
+
+
+def gold_row(text: str, claim_type: str = "achievement", money=(), figures=(), dates=(),
+             sub: str | None = "7.1") -> dict:
+    return {"doc": DOC, "report_period": "2030/31", "section": "1 Intro", "text": text,
+            "claim_type": claim_type, "money": list(money), "figures": list(figures),
+            "dates": list(dates), "outcome": None, "sub_outcome": None, "sub_outcome_id": sub}
+
+
+GOLD = [
+    gold_row("We secured £2.5m for the new depot in May 2030.",
+             money=[{"text": "£2.5m", "value_gbp": 2500000}],
+             dates=[{"text": "May 2030", "start": "2030-05-01", "end": "2030-05-31"}]),
+    gold_row("Around 40% of residents now cycle weekly.", "statistic",
+             figures=[{"text": "40%", "value": 40, "unit": "percent"}], sub="4.4"),
+    gold_row("The committee met last year.", "other",
+             dates=[{"text": "last year", "start": None, "end": None}], sub=None),
+]
+
+
+def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
+    cols = TABLES[name].column_names
+    return pd.DataFrame([{c: r.get(c, "") for c in cols} for r in rows], columns=cols)
+
+
+def perfect_preds() -> dict[str, pd.DataFrame]:
+    c = [f"{DOC_ID}:c0000{i}" for i in (1, 2, 3, 4)]
+    return {
+        "documents": _frame("documents", [{"doc_id": DOC_ID, "file": f"reports/{DOC}.pdf"}]),
+        "claims": _frame("claims", [
+            {"claim_id": c[0], "doc_id": DOC_ID, "text": "- We secured £2.5m for the new depot in May 2030.",
+             "claim_type": "achievement"},
+            {"claim_id": c[1], "doc_id": DOC_ID, "text": "Around 40% of residents now cycle weekly.",
+             "claim_type": "statistic"},
+            {"claim_id": c[2], "doc_id": DOC_ID, "text": "The committee met last year.",
+             "claim_type": "other"},
+            {"claim_id": c[3], "doc_id": DOC_ID, "text": "An unannotated sentence with £9m.",
+             "claim_type": "other"},
+        ]),
+        "money": _frame("money", [
+            {"mention_id": c[0] + ":m01", "claim_id": c[0], "value": "2500000.0", "currency": "GBP"},
+            {"mention_id": c[3] + ":m01", "claim_id": c[3], "value": "9000000.0", "currency": "GBP"},
+        ]),
+        "figures": _frame("figures", [
+            {"mention_id": c[1] + ":m01", "claim_id": c[1], "value": "40", "unit": "percent"},
+        ]),
+        "dates": _frame("dates", [
+            {"mention_id": c[0] + ":m02", "claim_id": c[0], "start": "2030-05-01",
+             "end": "2030-05-31", "resolved": "true"},
+            {"mention_id": c[2] + ":m01", "claim_id": c[2], "start": "", "end": "",
+             "resolved": "false"},
+        ]),
+        "links": _frame("links", [
+            {"claim_id": c[0], "aim_id": "p:7.1:a1", "sub_outcome_id": "7.1", "rank": "1", "score": "0.85"},
+            {"claim_id": c[1], "aim_id": "p:4.4:a1", "sub_outcome_id": "4.4", "rank": "1", "score": "0.75"},
+            {"claim_id": c[2], "aim_id": "p:5.2:a1", "sub_outcome_id": "5.2", "rank": "1", "score": "0.15"},
+        ]),
+    }
+
+
+def test_perfect_prediction_scores_one() -> None:
+    report = evaluate(GOLD, perfect_preds())
+    o = report.overall
+    assert o.n_aligned == 3 and o.alignment_rate == 1.0
+    assert o.type_accuracy == 1.0 and o.type_accuracy_strict == 1.0
+    for kind in ("money", "figures", "dates"):
+        assert (o.mentions[kind].precision, o.mentions[kind].recall) == (1.0, 1.0), kind
+    assert o.links.top1 == 2 and o.links.n_linked_gold == 2
+    # the null-gold sentence has a weak link: no abstention unless the threshold drops it
+    assert o.links.abstained == 0
+    assert evaluate(GOLD, perfect_preds(), min_score=0.3).overall.links.abstained == 1
+    text = format_report(report)
+    assert DOC in text and "confusion" in text and "reliability" in text
+
+
+def test_missing_mention_lowers_recall_only() -> None:
+    preds = perfect_preds()
+    preds["figures"] = preds["figures"].iloc[0:0]
+    m = evaluate(GOLD, preds).overall.mentions["figures"]
+    assert (m.tp, m.fp, m.fn) == (0, 0, 1)
+    assert m.recall == 0.0 and m.precision == 1.0
+
+
+def test_wrong_value_lowers_precision_and_recall() -> None:
+    preds = perfect_preds()
+    preds["money"].loc[0, "value"] = "2000000"
+    m = evaluate(GOLD, preds).overall.mentions["money"]
+    assert (m.tp, m.fp, m.fn) == (0, 1, 1)
+
+
+@pytest.mark.parametrize(("pred_value", "ok"), [
+    (2500000 * 1.004, True), (2500000 * 0.996, True),
+    (2500000 * 1.006, False), (2500000 * 0.994, False),
+])
+def test_money_tolerance_half_percent(pred_value: float, ok: bool) -> None:
+    preds = perfect_preds()
+    preds["money"].loc[0, "value"] = str(pred_value)
+    assert evaluate(GOLD, preds).overall.mentions["money"].tp == int(ok)
+
+
+def test_percent_flag_must_agree() -> None:
+    assert match_mentions([(40.0, True)], [(40.0, False)], "figures").tp == 0
+    assert match_mentions([(40.0, True)], [(40.0, True)], "figures").tp == 1
+
+
+@pytest.mark.parametrize(("gold", "pred", "tp", "fp", "fn"), [
+    ([("2030-05", "2030-05")], [("2030-05", "2030-05", True)], 1, 0, 0),
+    ([("2030-05", "2030-05")], [("2030-05", "2030-06", True)], 0, 1, 1),
+    ([(None, None)], [(None, None, False)], 1, 0, 0),       # unplaceable, left unresolved
+    ([(None, None)], [], 0, 0, 0),                          # unplaceable, skipped: no penalty
+    ([(None, None)], [("2030-01", "2030-12", True)], 0, 1, 0),  # guessed a date: a false positive
+])
+def test_date_matching(gold, pred, tp, fp, fn) -> None:  # noqa: ANN001
+    m = match_mentions(gold, pred, "dates")
+    assert (m.tp, m.fp, m.fn) == (tp, fp, fn)
+
+
+def test_unaligned_gold_counts_as_missed() -> None:
+    preds = perfect_preds()
+    preds["claims"] = preds["claims"].iloc[1:]
+    o = evaluate(GOLD, preds).overall
+    assert o.n_aligned == 2
+    assert o.mentions["money"].fn == 1 and o.mentions["dates"].fn == 1
+    assert o.type_accuracy == 1.0 and o.type_accuracy_strict == pytest.approx(2 / 3)
+
+
+def test_unknown_document_is_flagged() -> None:
+    gold = [dict(GOLD[0], doc="no-such-report")]
+    report = evaluate(gold, perfect_preds())
+    assert report.overall.n_aligned == 0 and not report.documents[0].found
+    assert "NOT IN PREDICTIONS" in format_report(report)
+
+
+def test_wrong_type_and_wrong_link() -> None:
+    preds = perfect_preds()
+    preds["claims"].loc[1, "claim_type"] = "achievement"
+    preds["links"].loc[1, "sub_outcome_id"] = "4.1"
+    report = evaluate(GOLD, preds)
+    assert report.overall.type_correct == 2
+    assert report.confusion[("statistic", "achievement")] == 1
+    lk = report.overall.links
+    assert (lk.top1, lk.outcome) == (1, 2)  # 4.1 is the right outcome (4), wrong sub-outcome
+    b = [b for b in report.reliability if b.low == pytest.approx(0.7)][0]
+    assert (b.n, b.correct) == (1, 0)
+
+
+# --- alignment ---------------------------------------------------------------------------
+
+CLAIMS = [("c1", normalise("First sentence about the depot. Second sentence about parks.")),
+          ("c2", normalise("A long sentence that the splitter cut")),
+          ("c3", normalise("into two pieces at a bad place.")),
+          ("c4", normalise("Totally unrelated text about libraries."))]
+
+
+@pytest.mark.parametrize(("gold", "ids", "method"), [
+    ("Totally unrelated text about libraries.", ["c4"], "exact"),
+    ("“Totally unrelated text about libraries.”", ["c4"], "exact"),
+    ("Totaly unrelated text about libraries.", ["c4"], "fuzzy"),
+    ("Second sentence about parks.", ["c1"], "contained"),
+    ("A long sentence that the splitter cut into two pieces at a bad place.", ["c2", "c3"], "joined"),
+])
+def test_align(gold: str, ids: list[str], method: str) -> None:
+    found = align(gold, CLAIMS)
+    assert found is not None and found.claim_ids == ids and found.method == method
+
+
+def test_align_rejects_unrelated() -> None:
+    assert align("Nothing like any claim here at all, surely.", CLAIMS) is None
+
+
+def test_contained_alignment_scores_only_its_window() -> None:
+    gold = [gold_row("Second part costs £3m.", money=[{"text": "£3m", "value_gbp": 3e6}])]
+    preds = perfect_preds()
+    preds["claims"].loc[0, "text"] = "First part costs £1m. Second part costs £3m."
+    preds["money"] = _frame("money", [
+        {"mention_id": "x:m01", "claim_id": preds["claims"].loc[0, "claim_id"], "text": "£1m",
+         "value": "1000000"},
+        {"mention_id": "x:m02", "claim_id": preds["claims"].loc[0, "claim_id"], "text": "£3m",
+         "value": "3000000"},
+    ])
+    m = evaluate(gold, preds).overall.mentions["money"]
+    assert (m.tp, m.fp, m.fn) == (1, 0, 0)
+
+
+# --- loading -----------------------------------------------------------------------------
+
+def test_load_round_trip(tmp_path: Path) -> None:
+    gold_file = tmp_path / "g.jsonl"
+    gold_file.write_text("\n".join(json.dumps(r) for r in GOLD) + "\n", encoding="utf-8")
+    pred_dir = tmp_path / "pred"
+    pred_dir.mkdir()
+    for name, df in perfect_preds().items():
+        df.to_csv(pred_dir / f"{name}.csv", index=False)
+    report = evaluate(load_gold([gold_file]), load_predictions(pred_dir))
+    assert report.overall.type_accuracy == 1.0
+    assert report.overall.mentions["money"].f1 == 1.0
+
+
+def test_load_predictions_checks_columns(tmp_path: Path) -> None:
+    pd.DataFrame({"doc_id": ["x"]}).to_csv(tmp_path / "documents.csv", index=False)
+    _frame("claims", []).to_csv(tmp_path / "claims.csv", index=False)
+    with pytest.raises(ValueError, match="documents.csv"):
+        load_predictions(tmp_path)
+
+
+def test_load_predictions_requires_claims(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="planmine extract"):
+        load_predictions(tmp_path)
+
+
+def test_load_gold_names_bad_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"doc": "x", "text": "y"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:1"):
+        load_gold([bad])
