@@ -17,8 +17,8 @@ from pipeline.nlp import claims, sentences  # noqa: F401  (registers the factori
 from pipeline.nlp.claims import CLAIM_TYPES, MentionFacts, classify, load_claim_rules
 from pipeline.nlp.pipeline import build_nlp, make_doc
 
-#: Floor a little below what the rules reach today (0.745 measured); raise as rules improve.
-GOLD_ACCURACY_FLOOR = 0.72
+#: Floor a little below what the rules reach today (0.764 measured); raise as rules improve.
+GOLD_ACCURACY_FLOOR = 0.74
 PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 
