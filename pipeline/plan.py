@@ -175,6 +175,18 @@ def marker_kind(text: str, r: PlanRules | None = None) -> str | None:
     return None
 
 
+def split_trailing_marker(text: str, r: PlanRules | None = None) -> tuple[str, str | None]:
+    """Split a marker run into the end of a bullet ("... independently How we will measure
+    success"): a reader can join an unpunctuated last bullet with the next short line."""
+    r = r or rules()
+    words = text.split()
+    for k in range(1, min(6, len(words) - 1) + 1):
+        found = marker_kind(" ".join(words[-k:]), r)
+        if found and words[-k][:1].isupper():
+            return " ".join(words[:-k]), found
+    return text, None
+
+
 def _heading_match(block: Block, pattern: re.Pattern[str], r: PlanRules) -> re.Match[str] | None:
     if block.kind not in ("heading", "paragraph"):
         return None
@@ -243,9 +255,10 @@ def _scan(doc: Document, r: PlanRules) -> tuple[list[_Sub], dict[str, str]]:
             kind = found
             continue
         if current is not None and kind is not None and block.kind == "bullet":
-            text = clean_element(block.text)
+            text, trailing = split_trailing_marker(clean_element(block.text), r)
             if text:
                 current.elements[kind].append(text)
+            kind = trailing or kind
     return subs, outcome_names
 
 

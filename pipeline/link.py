@@ -1,0 +1,353 @@
+"""The claim → aim matcher: which sub-outcome (and which aim in it) a sentence is evidence for.
+
+Six signals, each a score per sub-outcome in 0..1 (plus ``none``, the abstention label):
+
+``clf``      a logistic regression over TF-IDF word and character n-grams, trained on labels
+             derived by code from document structure (:mod:`pipeline.link_data`);
+``tfidf``    cosine similarity to each sub-outcome's profile (title, aims, actions, measures);
+``phrase``   rapidfuzz containment of the plan's named programmes and measures;
+``heading``  a heading on the claim's path that names a sub-outcome (by title, any numbering);
+``hclf``     the classifier applied to the claim's innermost headings (service-organised
+             reports: "Supporting Carers");
+``lex``      domain terms from ``models/lexicons/sub_outcomes.yaml``.
+
+The weighted sum ranks sub-outcomes. Whether rank 1 is right is then estimated by a logistic
+(Platt) calibration on the raw score of a candidate, the ``none`` score and the lead over
+the runner-up; the result is the link ``score`` (0..1), so ``min_score`` reads as "keep links
+at least this likely to be right". Below it the matcher abstains (finance, governance and
+introduction text are not forced onto an aim).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion
+
+from pipeline.link_data import Example, GoldItem, training_examples
+from pipeline.link_signals import NONE, heading_prior, named_phrases, phrase_hits, term_hits
+from pipeline.model import Document
+from pipeline.plan import Plan
+
+log = logging.getLogger(__name__)
+
+ARTEFACT = "matcher.joblib"
+SIDECAR = "matcher.json"
+CODE_VERSION = "link-1"
+SIGNALS = ("clf", "tfidf", "phrase", "heading", "hclf", "lex")
+MAX_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    """What the matcher needs to know about a sentence."""
+
+    claim_id: str
+    text: str
+    heading_path: tuple[str, ...] = ()
+    doc_type: str = "other"
+
+
+@dataclass
+class Link:
+    """A claim-to-aim candidate (a row of the ``links`` table)."""
+
+    claim_id: str
+    aim_id: str
+    sub_outcome_id: str
+    rank: int
+    score: float
+    method: str
+
+
+@dataclass
+class MatcherSettings:
+    """Weights of the signals, the calibration and the default abstention threshold.
+
+    The defaults are the values fitted on this corpus (``scripts/fit_matcher.py``); a matcher
+    fitted without gold keeps them.
+    """
+
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "clf": 0.30, "tfidf": 0.10, "phrase": 0.05, "heading": 0.25, "hclf": 0.15, "lex": 0.15})
+    tfidf_scale: float = 3.0
+    calibration: tuple[float, float, float, float] = (8.0, -6.0, 3.0, -3.0)
+    min_score: float = 0.35
+    clf_c: float = 4.0
+    max_word_features: int = 8000
+    max_char_features: int = 12000
+
+    def __post_init__(self) -> None:
+        unknown = set(self.weights) - set(SIGNALS)
+        if unknown:
+            raise ValueError(f"MatcherSettings.weights: unknown signals {sorted(unknown)}; "
+                             f"allowed {SIGNALS}")
+        if not 0.0 <= self.min_score <= 1.0:
+            raise ValueError(f"MatcherSettings.min_score must be in 0..1, got {self.min_score}")
+
+
+def _vectoriser(settings: MatcherSettings) -> FeatureUnion:
+    return FeatureUnion([
+        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english",
+                                 max_features=settings.max_word_features, lowercase=True)),
+        ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                 max_features=settings.max_char_features, lowercase=True)),
+    ])
+
+
+def _rownorm(m: sparse.spmatrix) -> sparse.csr_matrix:
+    m = sparse.csr_matrix(m, dtype=np.float64)
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1))).ravel()
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms) @ m
+
+
+class Matcher:
+    """Fitted matcher for one plan; see the module docstring for how it scores."""
+
+    def __init__(self, plan_aims: list[dict[str, str]], labels: list[str], vectoriser: FeatureUnion,
+                 clf: LogisticRegression, profiles: sparse.csr_matrix,
+                 elements: sparse.csr_matrix, phrases: dict[str, list[str]],
+                 settings: MatcherSettings, meta: dict | None = None) -> None:
+        self.plan_aims = plan_aims
+        self.labels = labels
+        self.vectoriser = vectoriser
+        self.clf = clf
+        self.profiles = profiles
+        self.elements = elements
+        self.phrases = phrases
+        self.settings = settings
+        self.meta = meta or {}
+        self._subs = [lab for lab in labels if lab != NONE]
+        self._plan = _plan_stub(plan_aims)
+
+    # ------------------------------------------------------------------ fitting
+    @classmethod
+    def fit(cls, plan: Plan, training_docs: list[Document],
+            settings: MatcherSettings | None = None) -> Matcher:
+        """Train on the plan's elements and the structure-labelled sentences of the documents."""
+        settings = settings or MatcherSettings()
+        examples = training_examples(plan, training_docs)
+        return cls.fit_examples(plan, examples, settings,
+                                inputs={d.file: d.sha256 for d in training_docs})
+
+    @classmethod
+    def fit_examples(cls, plan: Plan, examples: list[Example], settings: MatcherSettings,
+                     inputs: dict[str, str] | None = None) -> Matcher:
+        """Fit from ready examples (lets evaluation leave documents out)."""
+        subs = list(plan.sub_outcomes())
+        labels = subs + [NONE]
+        texts = [e.text for e in examples]
+        y = [e.label for e in examples]
+        if NONE not in y:
+            log.warning("no abstention examples found; the 'none' signal relies on the lexicon")
+        profiles_text = [_profile_text(plan, s) for s in subs]
+        vec = _vectoriser(settings)
+        vec.fit(texts + profiles_text)
+        clf = LogisticRegression(C=settings.clf_c, max_iter=3000, class_weight="balanced")
+        clf.fit(vec.transform(texts), y)
+        clf.coef_ = clf.coef_.astype(np.float32)
+        profiles = _rownorm(vec.transform(profiles_text))
+        elements = _rownorm(vec.transform([a.text for a in plan.aims]))
+        plan_aims = [{"aim_id": a.aim_id, "sub_outcome_id": a.sub_outcome_id,
+                      "sub_outcome": a.sub_outcome, "kind": a.kind, "text": a.text}
+                     for a in plan.aims]
+        counts: dict[str, int] = {}
+        for e in examples:
+            counts[e.label] = counts.get(e.label, 0) + 1
+        meta = {"plan_id": plan.plan_id, "n_examples": len(examples), "examples_per_label": counts,
+                "inputs": inputs or {}}
+        return cls(plan_aims, labels, vec, clf, profiles, elements, named_phrases(plan),
+                   settings, meta)
+
+    def compatible_with(self, plan: Plan) -> bool:
+        """True when fitted on a plan with exactly these elements (ids and texts)."""
+        return [(a["aim_id"], a["text"]) for a in self.plan_aims] == \
+            [(a.aim_id, a.text) for a in plan.aims]
+
+    # ------------------------------------------------------------------ scoring
+    def signals(self, claims: list[ClaimInput]) -> dict[str, np.ndarray]:
+        """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``)."""
+        n, k = len(claims), len(self.labels)
+        texts = [c.text for c in claims]
+        x = self.vectoriser.transform(texts)
+        out = {name: np.zeros((n, k)) for name in SIGNALS}
+        out["clf"] = self._proba(x)
+        sims = (_rownorm(x) @ self.profiles.T).toarray()
+        out["tfidf"][:, : len(self._subs)] = np.clip(sims * self.settings.tfidf_scale, 0, 1)
+        heads: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        for i, claim in enumerate(claims):
+            out["phrase"][i] = phrase_hits(claim.text, self.phrases, self.labels)
+            out["lex"][i] = term_hits(claim.text, self.labels)
+            path = tuple(claim.heading_path)
+            if path not in heads:
+                heads[path] = (heading_prior(path, self._plan, self.labels), self._heading_clf(path))
+            out["heading"][i], out["hclf"][i] = heads[path]
+        return out
+
+    def _proba(self, x: sparse.spmatrix) -> np.ndarray:
+        proba = self.clf.predict_proba(x)
+        out = np.zeros((x.shape[0], len(self.labels)))
+        for j, label in enumerate(self.clf.classes_):
+            out[:, self.labels.index(label)] = proba[:, j]
+        return out
+
+    def _heading_clf(self, path: tuple[str, ...]) -> np.ndarray:
+        if not path:
+            return np.zeros(len(self.labels))
+        text = " ".join(path[-2:])
+        return self._proba(self.vectoriser.transform([text]))[0]
+
+    def raw_scores(self, claims: list[ClaimInput],
+                   signals: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """The weighted sum of the signals, (n_claims, n_labels), in 0..1."""
+        signals = signals if signals is not None else self.signals(claims)
+        weights = self.settings.weights
+        total = sum(weights.values()) or 1.0
+        raw = sum(weights.get(name, 0.0) * signals[name] for name in SIGNALS)
+        return np.asarray(raw) / total
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """P(correct) for each sub-outcome column, from its raw score, none and lead."""
+        a, b, c, d = self.settings.calibration
+        subs = raw[:, : len(self._subs)]
+        none = raw[:, len(self._subs)][:, None]
+        top2 = np.sort(subs, axis=1)[:, -2:]
+        lead = (subs - np.where(subs >= top2[:, 1:2], top2[:, 0:1], top2[:, 1:2]))
+        z = a * subs + b * none + c * lead + d
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def rank(self, claims: list[ClaimInput]) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated scores (n, n_subs) and sub-outcome order per claim (best first)."""
+        if not claims:
+            return np.zeros((0, len(self._subs))), np.zeros((0, len(self._subs)), dtype=int)
+        raw = self.raw_scores(claims)
+        cal = self.calibrate(raw)
+        order = np.argsort(-raw[:, : len(self._subs)], axis=1, kind="stable")
+        return cal, order
+
+    def link(self, claims: list[ClaimInput], min_score: float | None = None) -> list[Link]:
+        """Up to three candidates per claim scoring at least ``min_score`` (default: settings)."""
+        threshold = self.settings.min_score if min_score is None else min_score
+        if not claims:
+            return []
+        cal, order = self.rank(claims)
+        x = _rownorm(self.vectoriser.transform([c.text for c in claims]))
+        elem_sims = (x @ self.elements.T).toarray()
+        links: list[Link] = []
+        for i, claim in enumerate(claims):
+            rank = 0
+            for j in order[i, :MAX_CANDIDATES]:
+                score = float(cal[i, j])
+                if score < threshold:
+                    break
+                rank += 1
+                sub_id = self._subs[j]
+                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i]), sub_id,
+                                  rank, round(score, 4), "combined"))
+        return links
+
+    def _best_aim(self, sub_id: str, sims: np.ndarray) -> str:
+        idx = [k for k, a in enumerate(self.plan_aims) if a["sub_outcome_id"] == sub_id]
+        best = max(idx, key=lambda k: sims[k])
+        return self.plan_aims[best]["aim_id"]
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: Path, scores: dict | None = None) -> Path:
+        """Write the fitted objects (joblib) and the JSON sidecar; returns the sidecar path."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        artefact = directory / ARTEFACT
+        joblib.dump({"plan_aims": self.plan_aims, "labels": self.labels,
+                     "vectoriser": self.vectoriser, "clf": self.clf, "profiles": self.profiles,
+                     "elements": self.elements, "phrases": self.phrases}, artefact, compress=3)
+        sidecar = {
+            "code_version": CODE_VERSION,
+            "artefact": ARTEFACT,
+            "artefact_sha256": hashlib.sha256(artefact.read_bytes()).hexdigest(),
+            "settings": asdict(self.settings),
+            "scores": scores if scores is not None else self.meta.get("scores", {}),
+            **{k: v for k, v in self.meta.items() if k != "scores"},
+        }
+        path = directory / SIDECAR
+        path.write_text(json.dumps(sidecar, indent=2, sort_keys=True, default=str) + "\n",
+                        encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> Matcher:
+        """Read a matcher written by :meth:`save` (checks the artefact's hash)."""
+        directory = Path(directory)
+        meta = json.loads((directory / SIDECAR).read_text(encoding="utf-8"))
+        artefact = directory / meta.get("artefact", ARTEFACT)
+        digest = hashlib.sha256(artefact.read_bytes()).hexdigest()
+        if digest != meta.get("artefact_sha256"):
+            raise ValueError(f"{artefact}: hash differs from {SIDECAR}; re-run scripts/fit_matcher.py")
+        if meta.get("code_version") != CODE_VERSION:
+            raise ValueError(f"{directory}: fitted by code version {meta.get('code_version')!r}, "
+                             f"this is {CODE_VERSION!r}; re-run scripts/fit_matcher.py")
+        obj = joblib.load(artefact)
+        s = meta["settings"]
+        settings = MatcherSettings(weights=dict(s["weights"]), tfidf_scale=s["tfidf_scale"],
+                                   calibration=tuple(s["calibration"]), min_score=s["min_score"],
+                                   clf_c=s["clf_c"], max_word_features=s["max_word_features"],
+                                   max_char_features=s["max_char_features"])
+        return cls(obj["plan_aims"], obj["labels"], obj["vectoriser"], obj["clf"], obj["profiles"],
+                   obj["elements"], obj["phrases"], settings, meta)
+
+
+def _profile_text(plan: Plan, sub_id: str) -> str:
+    parts = [plan.sub_outcomes()[sub_id], plan.outcomes().get(sub_id.split(".")[0], "")]
+    parts += [a.text for a in plan.elements(sub_id)]
+    return " ".join(parts)
+
+
+def _plan_stub(plan_aims: list[dict[str, str]]) -> Plan:
+    """A Plan with just the titles, for the heading signal of a loaded matcher."""
+    from pipeline.plan import Aim
+
+    aims = [Aim(a["aim_id"], "", a["sub_outcome_id"].split(".")[0], "", a["sub_outcome_id"],
+                a["sub_outcome"], a["kind"], a["text"]) for a in plan_aims]
+    return Plan("", "", "", None, None, "", aims)
+
+
+# ---------------------------------------------------------------------- evaluation
+
+
+def evaluate(matcher: Matcher, items: list[GoldItem], min_score: float | None = None) -> dict:
+    """Top-1/top-3 on gold with a sub-outcome, abstention on gold without, per document.
+
+    ``top1``/``top3`` rank without a threshold; ``top1_kept`` counts an abstention as wrong;
+    ``abstain`` is the share of null-gold sentences given no link at ``min_score``.
+    """
+    threshold = matcher.settings.min_score if min_score is None else min_score
+    claims = [ClaimInput(f"g{i}", it.text, it.heading_path, it.doc_type) for i, it in enumerate(items)]
+    cal, order = matcher.rank(claims)
+    subs = matcher._subs
+
+    def summary(idx: list[int]) -> dict:
+        pos = [i for i in idx if items[i].expected]
+        neg = [i for i in idx if not items[i].expected]
+        top1 = [subs[order[i, 0]] == items[i].expected for i in pos]
+        top3 = [items[i].expected in {subs[j] for j in order[i, :3]} for i in pos]
+        kept = [t and cal[i, order[i, 0]] >= threshold for t, i in zip(top1, pos, strict=True)]
+        abst = [cal[i, order[i, 0]] < threshold for i in neg]
+        return {"n": len(pos), "n_null": len(neg),
+                "top1": round(float(np.mean(top1)), 3) if pos else None,
+                "top3": round(float(np.mean(top3)), 3) if pos else None,
+                "top1_kept": round(float(np.mean(kept)), 3) if pos else None,
+                "abstain": round(float(np.mean(abst)), 3) if neg else None}
+
+    result = {"all": summary(list(range(len(items)))), "min_score": threshold}
+    for doc in sorted({it.doc for it in items}):
+        result[doc] = summary([i for i, it in enumerate(items) if it.doc == doc])
+    return result

@@ -1,0 +1,127 @@
+"""Examples for the matcher, labelled by code from document structure, and gold inputs.
+
+Training labels come from where text sits, never from annotation: the plan's own elements
+belong to their sub-outcome; a sentence under a heading that names a sub-outcome (the 2024
+report's "4.3 Resources are used in an environmentally sustainable way", matched by title)
+belongs to it; a sentence under a council-business heading (introduction, finance,
+governance; ``none_headings`` in the lexicon) is an example of text to abstain on.
+
+Gold sentences are only measured against (:func:`gold_inputs`): each is located in its
+ingested document (rapidfuzz over blocks) and given that block's heading path, exactly what
+the runtime would see; the gold ``section`` field is never used.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from pipeline.link_signals import NONE, heading_sub_outcomes, is_none_heading, split_sentences
+from pipeline.model import Document
+from pipeline.plan import Plan
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled training text (label is a sub_outcome_id or ``none``)."""
+
+    text: str
+    label: str
+    source: str
+
+
+def structure_label(path: tuple[str, ...], plan: Plan) -> str | None:
+    """The label a heading path implies: the innermost heading naming one sub-outcome."""
+    for title in reversed(path):
+        named = heading_sub_outcomes(title, plan)
+        if len(named) == 1:
+            return next(iter(named))
+        if named:
+            return None  # a heading naming several sub-outcomes is ambiguous
+    # the innermost heading decides; the outermost only when nothing nests under it
+    if path and (is_none_heading(path[-1]) or (len(path) <= 2 and is_none_heading(path[0]))):
+        return NONE
+    return None
+
+
+def plan_examples(plan: Plan) -> list[Example]:
+    """Every element of the plan, with its sub-outcome title, as an example of its sub-outcome."""
+    out = [Example(a.text, a.sub_outcome_id, f"plan:{a.kind}") for a in plan.aims]
+    out += [Example(title, sub_id, "plan:title") for sub_id, title in plan.sub_outcomes().items()]
+    return out
+
+
+def structure_examples(doc: Document, plan: Plan) -> list[Example]:
+    """Sentences of body blocks whose headings say which sub-outcome (or none) they serve."""
+    out: list[Example] = []
+    cache: dict[tuple[str, ...], str | None] = {}
+    for block in doc.blocks:
+        if block.kind not in ("paragraph", "bullet"):
+            continue
+        if block.heading_path not in cache:
+            cache[block.heading_path] = structure_label(block.heading_path, plan)
+        label = cache[block.heading_path]
+        if label is None:
+            continue
+        for sentence in split_sentences(block.text):
+            out.append(Example(sentence, label, f"{doc.stem}:p{block.page}"))
+    return out
+
+
+def training_examples(plan: Plan, docs: list[Document]) -> list[Example]:
+    """Plan elements plus structure-labelled sentences of every document."""
+    out = plan_examples(plan)
+    for doc in docs:
+        out += structure_examples(doc, plan)
+    return out
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """A gold sentence as the matcher would see it, and the expected sub-outcome."""
+
+    doc: str
+    text: str
+    heading_path: tuple[str, ...]
+    doc_type: str
+    expected: str | None
+    locate_score: float
+
+
+def read_gold(path: Path) -> list[dict]:
+    """The rows of one gold JSONL file."""
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def locate(text: str, doc: Document) -> tuple[tuple[str, ...], float]:
+    """Heading path of the block that best contains ``text`` (and the match score 0-100)."""
+    probe = " ".join(text.split())[:160]
+    best_path: tuple[str, ...] = ()
+    best = -1.0
+    for block in doc.blocks:
+        if block.kind == "table" or len(block.text) < 10:
+            continue
+        score = fuzz.partial_ratio(probe, " ".join(block.text.split()))
+        if score > best:
+            best, best_path = score, block.heading_path
+            if score >= 99.5:
+                break
+    return best_path, best
+
+
+def gold_inputs(gold_dir: Path, docs: dict[str, Document]) -> list[GoldItem]:
+    """Gold sentences of the documents in ``docs`` (keyed by file stem), located in them."""
+    items: list[GoldItem] = []
+    for path in sorted(Path(gold_dir).glob("*.jsonl")):
+        doc = docs.get(path.stem)
+        if doc is None:
+            continue
+        for row in read_gold(path):
+            heading_path, score = locate(row["text"], doc)
+            items.append(GoldItem(path.stem, row["text"], heading_path, doc.doc_type,
+                                  row.get("sub_outcome_id"), score))
+    return items

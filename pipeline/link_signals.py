@@ -1,0 +1,158 @@
+"""Rule signals for the claim → aim matcher: lexicon terms, headings, named programmes.
+
+Each signal maps a text (or a heading path) to a score per sub-outcome in 0..1; the matcher
+(:mod:`pipeline.link`) weighs them with the learned signals. The vocabulary is data in
+``models/lexicons/sub_outcomes.yaml`` (``terms``, ``none_headings``); named programmes are
+taken from the plan's own elements (capitalised phrases such as "Bus Service Improvement
+Plan"), so a different plan brings its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from pipeline.nlp.patterns import read_yaml
+from pipeline.plan import LEXICON_FILE, Plan, rules
+
+NONE = "none"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£\"'‘“(])")
+_PROPER = re.compile(r"\b(?:[A-Z][\w'&-]*\s+){1,5}[A-Z][\w'&-]*\b")
+_STOP_PROPER = {"The", "Our", "We", "In", "This", "Council", "County", "Leicestershire", "Work", "Support",
+                "Develop", "Deliver", "Provide", "Increase", "Improve", "Ensure", "Promote", "Percentage",
+                "Number", "Rate", "Through", "With", "Reduce", "Create"}
+
+
+def split_sentences(text: str) -> list[str]:
+    """A cheap sentence split for training text (claims arrive already split)."""
+    return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if len(s.split()) >= 4]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Compiled term patterns per sub-outcome id (and ``none``) and the abstention headings."""
+
+    terms: dict[str, tuple[re.Pattern[str], ...]]
+    none_headings: tuple[str, ...]
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    body = r"\s+".join(re.escape(w) for w in term.split())
+    flags = 0 if (term.isupper() and len(term) > 1) else re.IGNORECASE
+    return re.compile(rf"(?<![\w-]){body}(?![\w-])", flags)
+
+
+def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
+    """Read the ``terms`` and ``none_headings`` sections; errors name the file and key."""
+    data = read_yaml(path)
+    terms = data.get("terms")
+    if not isinstance(terms, dict):
+        raise ValueError(f"{path}: 'terms' must map sub-outcome ids to lists of phrases")
+    compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for key, words in terms.items():
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ValueError(f"{path}: terms[{key!r}] must be a list of non-empty phrases")
+        compiled[str(key)] = tuple(_term_pattern(w) for w in words)
+    heads = data.get("none_headings", [])
+    if not isinstance(heads, list):
+        raise ValueError(f"{path}: 'none_headings' must be a list")
+    return Lexicon(terms=compiled, none_headings=tuple(str(h).lower() for h in heads))
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The lexicon, loaded once."""
+    return load_lexicon()
+
+
+def term_hits(text: str, labels: list[str], lex: Lexicon | None = None) -> np.ndarray:
+    """Per label, 1 - 0.5**hits: one term gives 0.5, two 0.75 (saturating, not counting)."""
+    lex = lex or lexicon()
+    out = np.zeros(len(labels))
+    for i, label in enumerate(labels):
+        hits = sum(1 for p in lex.terms.get(label, ()) if p.search(text))
+        out[i] = 1.0 - 0.5 ** hits
+    return out
+
+
+def is_none_heading(title: str, lex: Lexicon | None = None) -> bool:
+    """True when a heading names council business (finance, governance, introductions)."""
+    lex = lex or lexicon()
+    t = _strip_number(title).lower()
+    return any(t.startswith(h) or t == h for h in lex.none_headings)
+
+
+def _strip_number(title: str) -> str:
+    return re.sub(r"^\s*\d+(?:\.\d+)*\.?\s*", "", " ".join(title.split())).strip(" .")
+
+
+def heading_sub_outcomes(title: str, plan: Plan, min_score: float = 70.0) -> dict[str, float]:
+    """Sub-outcomes a heading names, with the match score in 0..1.
+
+    Stricter than the refresh mapping (token_sort, at least four words) so a short service
+    heading ("Supporting Carers") is not read as naming a sub-outcome.
+    """
+    out: dict[str, float] = {}
+    r = rules()
+    for part in r.title_splitter.split(_strip_number(title)):
+        part = _strip_number(part or "")
+        if len(part.split()) < 4:
+            continue
+        for sub_id, sub_title in plan.sub_outcomes().items():
+            score = fuzz.token_sort_ratio(part.lower(), sub_title.lower())
+            if score >= min_score:
+                out[sub_id] = max(out.get(sub_id, 0.0), score / 100.0)
+    return out
+
+
+def heading_prior(path: tuple[str, ...], plan: Plan, labels: list[str]) -> np.ndarray:
+    """Per label: how strongly the claim's enclosing headings name that sub-outcome.
+
+    The innermost naming heading wins; ``none`` gets 1 under a council-business heading
+    that no plan heading overrides.
+    """
+    out = np.zeros(len(labels))
+    index = {label: i for i, label in enumerate(labels)}
+    for title in reversed(path):
+        named = heading_sub_outcomes(title, plan)
+        if named:
+            for sub_id, score in named.items():
+                if sub_id in index:
+                    out[index[sub_id]] = score
+            return out
+    if NONE in index and any(is_none_heading(t) for t in path[:1] + path[-1:]):
+        out[index[NONE]] = 1.0
+    return out
+
+
+def named_phrases(plan: Plan) -> dict[str, list[str]]:
+    """Capitalised multi-word names in each sub-outcome's elements ("Family Hubs")."""
+    found: dict[str, set[str]] = {}
+    for aim in plan.aims:
+        for m in _PROPER.finditer(aim.text):
+            words = m.group(0).split()
+            while words and words[0] in _STOP_PROPER:
+                words = words[1:]
+            if len(words) >= 2:
+                found.setdefault(aim.sub_outcome_id, set()).add(" ".join(words))
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def phrase_hits(text: str, phrases: dict[str, list[str]], labels: list[str],
+                min_score: float = 90.0) -> np.ndarray:
+    """Per label, the best fuzzy containment score (0..1) of its named phrases in the text."""
+    out = np.zeros(len(labels))
+    lowered = text.lower()
+    for i, label in enumerate(labels):
+        best = 0.0
+        for phrase in phrases.get(label, ()):
+            score = fuzz.partial_ratio(phrase.lower(), lowered)
+            if score >= min_score:
+                best = max(best, score / 100.0)
+        out[i] = best
+    return out
