@@ -65,7 +65,9 @@ def body_units(document: Document) -> list[BodyUnit]:
 
 def _iter_docs(nlp: Language, document: Document, units: list[BodyUnit]) -> Iterator[Doc]:
     for unit in units:
-        yield make_doc(nlp, unit.text, document.period_start, document.period_end)
+        path = document.blocks[unit.block_index].heading_path
+        yield make_doc(nlp, unit.text, document.period_start, document.period_end,
+                       path[-1] if path else "")
 
 
 def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRows:

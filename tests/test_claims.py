@@ -156,3 +156,18 @@ def test_gold_claim_type_accuracy(full_nlp: Language, capsys: pytest.CaptureFixt
         for g in CLAIM_TYPES:
             print(g.ljust(12) + "".join(str(confusion[(g, p)]).rjust(7) for p in CLAIM_TYPES))
     assert accuracy >= GOLD_ACCURACY_FLOOR
+
+
+@pytest.mark.parametrize("heading,text,expected", [
+    ("Our aims by 2026", "Fewer households in fuel poverty.", "target"),
+    ("Our aim by 2030", "Roads maintained to a good standard.", "target"),
+    ("Public Transport", "Roads maintained to a good standard.", "other"),
+])
+def test_heading_types_a_list(heading: str, text: str, expected: str) -> None:
+    from pipeline.nlp.claims import classify
+
+    got = classify(text, heading=heading).claim_type
+    if expected == "other":
+        assert got != "target"
+    else:
+        assert got == expected

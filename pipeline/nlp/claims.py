@@ -63,6 +63,7 @@ class ClaimRules:
     action_cues: frozenset[str]
     aim_cues: frozenset[str]
     bullet_glyphs: str
+    heading_cues: tuple[Cue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,13 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
                         regex))
     if not cues:
         raise ValueError(f"{path} defines no cues")
+    heading_cues: list[Cue] = []
+    for i, entry in enumerate(data.get("heading_cues") or []):
+        where = f"{path} heading cue #{i}"
+        require_keys(entry, ("id", "type", "weight", "regex"), where)
+        regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, re.IGNORECASE)
+        heading_cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where),
+                                float(entry["weight"]), regex))
     ids = {c.id for c in cues}
     features: dict[str, tuple[str, float]] = {}
     for name, spec in (data["features"] or {}).items():
@@ -142,12 +150,17 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         action_cues=frozenset(data["action_cues"]),
         aim_cues=frozenset(data["aim_cues"]),
         bullet_glyphs=str(data["bullet_glyphs"]),
+        heading_cues=tuple(heading_cues),
     )
 
 
 def classify(text: str, facts: MentionFacts | None = None,
-             rules: ClaimRules | None = None) -> ClaimDecision:
-    """The claim type of one sentence, from its cues and (optionally) its mentions."""
+             rules: ClaimRules | None = None, heading: str = "") -> ClaimDecision:
+    """The claim type of one sentence, from its cues, its mentions and the heading it sits under.
+
+    The heading matters because reports label whole lists: the bullets under "Our aims by
+    2026" are targets whatever their wording.
+    """
     rules = rules or load_claim_rules()
     facts = facts or MentionFacts()
     text = " ".join(text.split())
@@ -157,6 +170,11 @@ def classify(text: str, facts: MentionFacts | None = None,
         if cue.regex.search(text):
             scores[cue.type] += cue.weight
             fired.append(cue.id)
+    if heading:
+        for cue in rules.heading_cues:
+            if cue.regex.search(heading):
+                scores[cue.type] += cue.weight
+                fired.append(f"heading:{cue.id}")
     has_action = any(c in rules.action_cues for c in fired)
     has_aim = any(c in rules.aim_cues for c in fired)
     active = {
@@ -245,7 +263,8 @@ class ClaimsComponent:
                 if span is None:
                     continue
                 facts = mention_facts(doc, span.start_char, span.end_char)
-                span._.claim_type = classify(span.text, facts, self.rules).claim_type
+                span._.claim_type = classify(span.text, facts, self.rules,
+                                             doc._.heading or "").claim_type
                 spans.append(span)
         doc.spans[self.span_key] = spans
         return doc

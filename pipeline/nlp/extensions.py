@@ -10,7 +10,8 @@ built. Results live on the Doc as span groups:
 - ``doc.spans["claims"]``: one span per sentence, with claim_type
 
 The Doc carries the reporting period (``doc._.period_start``/``period_end``) so that dates
-without a year can be resolved.
+without a year can be resolved, and the innermost heading above its text (``doc._.heading``),
+which can type a whole list of claims.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ SPAN_ATTRS: dict[str, object] = {
 DOC_ATTRS: dict[str, object] = {
     "period_start": None,
     "period_end": None,
+    "heading": "",
 }
 
 
