@@ -19,9 +19,13 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
+from pipeline.config import PROJECT_DIR
 from pipeline.link_signals import NONE, heading_sub_outcomes, is_none_heading, split_sentences
-from pipeline.model import Document
-from pipeline.plan import Plan
+from pipeline.model import Document, doc_id_for, sha256_of
+from pipeline.plan import Plan, is_strategic_plan
+
+#: Text versions of the corpus, used while no document reader is installed.
+TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"
 
 
 @dataclass(frozen=True)
@@ -125,3 +129,32 @@ def gold_inputs(gold_dir: Path, docs: dict[str, Document]) -> list[GoldItem]:
             items.append(GoldItem(path.stem, row["text"], heading_path, doc.doc_type,
                                   row.get("sub_outcome_id"), score))
     return items
+
+
+def read_corpus(raw_dir: Path, text_dir: Path = TEXT_DIR) -> list[Document]:
+    """The corpus through the project's reader (PDFs), or the text versions as a fallback.
+
+    Documents without a type are typed here by content (plan or report), which is all the
+    matcher needs.
+    """
+    try:
+        from pipeline.ingest.read import read_document
+    except ImportError:
+        read_document = None
+    if read_document is not None:
+        docs = [read_document(p, raw_dir) for p in sorted(Path(raw_dir).glob("*.pdf"))]
+    else:
+        from pipeline.ingest.text import read_text
+
+        docs = []
+        for p in sorted(Path(text_dir).glob("*.txt")):
+            sha = sha256_of(p)
+            blocks, _ = read_text(p)
+            doc = Document(doc_id=doc_id_for(sha), file=p.name, sha256=sha, format="txt",
+                           path=p, blocks=blocks)
+            doc.build_text()
+            docs.append(doc)
+    for doc in docs:
+        if doc.doc_type == "other":
+            doc.doc_type = "strategic_plan" if is_strategic_plan(doc) else "annual_report"
+    return [d for d in docs if d.status != "failed"]
