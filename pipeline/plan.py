@@ -413,15 +413,6 @@ def map_title(title: str, base: Plan, r: PlanRules | None = None) -> str | None:
     return best if best_score >= r.min_title_score else None
 
 
-def _restated_section(block: Block, r: PlanRules) -> str | None:
-    """The innermost numbered title above a marker block."""
-    for title in reversed(block.heading_path):
-        m = r.sub_heading.match(" ".join(title.split()))
-        if m:
-            return f"{m['outcome']}.{m['sub']} {m['title']}"
-    return None
-
-
 def _looks_like_aim(text: str, r: PlanRules) -> bool:
     if len(text.split()) > r.max_aim_words:
         return False
@@ -457,11 +448,14 @@ def refreshed_plan(doc: Document, base: Plan) -> Plan | None:
         return None
     found: dict[str, list[str]] = {}
     blocks = doc.blocks
+    section: str | None = None
     for i, block in enumerate(blocks):
+        m_sub = _heading_match(block, r.sub_heading, r)
+        if m_sub:  # a numbered title, whether the reader made it a heading or a paragraph
+            section = f"{m_sub['outcome']}.{m_sub['sub']} {m_sub['title']}"
+            continue
         if block.kind == "table" or marker_kind(block.text, r) != "aim":
             continue
-        path = block.heading_path + ((block.text,) if block.kind != "heading" else ())
-        section = _restated_section(Block(block.kind, block.text, block.page, heading_path=path), r)
         if section is None:
             continue
         candidates = [s for s in (map_title(t, base, r) for t in _split_titles(section, r)) if s]

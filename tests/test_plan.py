@@ -1,0 +1,157 @@
+"""The Strategic Plan 2022-26 as data: counts per sub-outcome, the 2024 refresh and its diff."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import DEFAULT_INPUT_DIR
+from pipeline.link_data import TEXT_DIR, read_corpus
+from pipeline.model import Block, Document
+from pipeline.plan import (
+    is_strategic_plan,
+    marker_kind,
+    parse_plan,
+    read_plan_file,
+    refreshed_plan,
+    split_trailing_marker,
+)
+from pipeline.plan_diff import format_plan_diff, plan_diff
+
+PLAN_STEM = "lcc-council-agenda-2022-05-18-strategic-plan-2022-26"
+
+# Counted by hand in the plan (Appendix A): (aims, actions, measures) per sub-outcome.
+EXPECTED = {
+    "4.1": (1, 7, 6), "4.2": (1, 3, 3), "4.3": (1, 4, 2), "4.4": (2, 12, 4),
+    "5.1": (2, 6, 4), "5.2": (1, 4, 4), "5.3": (1, 6, 2), "5.4": (1, 6, 1), "5.5": (2, 6, 6),
+    "6.1": (2, 9, 4), "6.2": (2, 9, 3), "6.3": (1, 6, 2), "6.4": (3, 12, 6),
+    "7.1": (2, 17, 4), "7.2": (1, 15, 7), "7.3": (2, 9, 4), "7.4": (1, 3, 6),
+    "8.1": (2, 10, 8), "8.2": (1, 8, 6), "8.3": (3, 15, 10), "8.4": (3, 18, 6),
+}
+
+
+@pytest.fixture(scope="session")
+def text_docs() -> dict[str, Document]:
+    from pipeline.ingest.text import read_text
+    from pipeline.model import doc_id_for, sha256_of
+
+    docs = {}
+    for p in sorted(TEXT_DIR.glob("*.txt")):
+        sha = sha256_of(p)
+        blocks, _ = read_text(p)
+        docs[p.stem] = Document(doc_id=doc_id_for(sha), file=p.name, sha256=sha, format="txt",
+                                blocks=blocks)
+    return docs
+
+
+@pytest.fixture(scope="session")
+def plan(text_docs):
+    return parse_plan(text_docs[PLAN_STEM])
+
+
+def _counts(p) -> dict[str, tuple[int, int, int]]:
+    c = Counter((a.sub_outcome_id, a.kind) for a in p.aims)
+    return {s: (c[(s, "aim")], c[(s, "action")], c[(s, "measure")]) for s in p.sub_outcomes()}
+
+
+def test_plan_counts_text(plan):
+    assert _counts(plan) == EXPECTED
+    assert list(plan.outcomes()) == ["4", "5", "6", "7", "8"]
+    assert plan.outcomes()["8"] == "Safe and Well"
+
+
+def test_plan_counts_pdf():
+    pytest.importorskip("pipeline.ingest.read")
+    docs = read_corpus(DEFAULT_INPUT_DIR)
+    pdf_plan = parse_plan(next(d for d in docs if d.stem == PLAN_STEM))
+    assert _counts(pdf_plan) == EXPECTED
+
+
+def test_plan_ids_and_period(plan, text_docs):
+    doc = text_docs[PLAN_STEM]
+    assert plan.plan_id == doc.doc_id
+    assert {a.aim_id for a in plan.aims} == {a.aim_id for a in plan.aims}  # unique below
+    assert len({a.aim_id for a in plan.aims}) == len(plan.aims) == 318
+    assert f"{doc.doc_id}:4.4:a2" in {a.aim_id for a in plan.aims}
+    assert f"{doc.doc_id}:8.3:m10" in {a.aim_id for a in plan.aims}
+    assert plan.period_start.isoformat() == "2022-04-01"
+    assert plan.period_end.isoformat() == "2026-03-31"
+    # nothing from the Strategic Change Portfolio or the MTFS section
+    assert not any("IT kit" in a.text or "Financial Resilience" in a.text for a in plan.aims)
+
+
+def test_is_strategic_plan(text_docs):
+    assert is_strategic_plan(text_docs[PLAN_STEM])
+    for stem, doc in text_docs.items():
+        if stem != PLAN_STEM:
+            assert not is_strategic_plan(doc), stem
+
+
+def test_refreshed_plan_2024(plan, text_docs):
+    new = refreshed_plan(text_docs["lcc-annual-delivery-report-2024"], plan)
+    assert new is not None and new.plan_id == text_docs["lcc-annual-delivery-report-2024"].doc_id
+    assert set(new.sub_outcomes()) == set(EXPECTED)  # the report's 3.1 is mapped to 7.1 by title
+    counts = Counter(a.sub_outcome_id for a in new.aims)
+    assert counts["7.3"] == 2 and counts["7.4"] == 1  # "3.3 ...; and 3.4 ..." split by content
+    assert len(new.aims) == 35  # counted by hand in the 2024 report
+    assert all(a.kind == "aim" for a in new.aims)
+    assert refreshed_plan(text_docs["lcc-annual-delivery-report-2025"], plan) is None
+    assert refreshed_plan(text_docs[PLAN_STEM], plan) is None
+
+
+def test_plan_diff_net_zero(plan, text_docs):
+    new = refreshed_plan(text_docs["lcc-annual-delivery-report-2024"], plan)
+    df = plan_diff(plan, new)
+    row = df[df["new_text"].str.contains("own operations by 2035")].iloc[0]
+    assert row["status"] == "changed_target" and "2030" in row["old_text"]
+    assert "2030" in row["detail"] and "2035" in row["detail"]
+    assert set(df["status"]) <= {"same", "reworded", "changed_target", "new", "dropped"}
+    assert (df["status"] == "same").sum() >= 10
+    assert "changed_target" in format_plan_diff(df)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Our aim by 2026", "aim"), ("Our aims by 2026", "aim"), ("Our actions", "action"),
+    ("How we will measure success", "measure"), ("Our aims and actions", None),
+    ("Progress in 2023/24", None), ("We will measure success by", None),
+])
+def test_marker_kind(text, kind):
+    assert marker_kind(text) == kind
+
+
+def test_split_trailing_marker():
+    assert split_trailing_marker("Support people to live independently How we will measure success") == \
+        ("Support people to live independently", "measure")
+    assert split_trailing_marker("Support people to live independently") == \
+        ("Support people to live independently", None)
+
+
+def test_parse_plan_rejects_non_plan():
+    doc = Document(doc_id="x" * 12, file="x.txt", sha256="x" * 64, format="txt",
+                   blocks=[Block("paragraph", "Just a report.", 1)])
+    with pytest.raises(ValueError, match="no plan outcomes"):
+        parse_plan(doc)
+
+
+def test_read_plan_file_csv_yaml(tmp_path: Path):
+    csv = tmp_path / "plan.csv"
+    csv.write_text("outcome_id,outcome,sub_outcome_id,sub_outcome,kind,text\n"
+                   "1,Green,1.1,Less waste,aim,Recycle more\n"
+                   "1,Green,1.1,Less waste,action,Open a reuse shop\n", encoding="utf-8")
+    p = read_plan_file(csv)
+    assert [a.aim_id for a in p.aims] == [f"{p.plan_id}:1.1:a1", f"{p.plan_id}:1.1:c1"]
+    yml = tmp_path / "plan.yaml"
+    yml.write_text("plan_id: demo\nperiod_start: 2022-04-01\naims:\n"
+                   "  - {outcome_id: '1', outcome: Green, sub_outcome_id: '1.1',"
+                   " sub_outcome: Less waste, kind: measure, text: Tonnes landfilled}\n",
+                   encoding="utf-8")
+    q = read_plan_file(yml)
+    assert q.plan_id == "demo" and q.aims[0].aim_id == "demo:1.1:m1"
+    assert q.period_start.isoformat() == "2022-04-01"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("outcome_id,outcome,sub_outcome_id,sub_outcome,kind,text\n1,G,1.1,W,goal,x\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="kind must be"):
+        read_plan_file(bad)
