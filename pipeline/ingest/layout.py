@@ -1,0 +1,321 @@
+"""Layout helpers shared by the PDF and text readers.
+
+Small pure functions over strings: glyph clean-up, bullets, section numbers, run-in headings,
+hyphenation at line ends, emphasis markers, and the heading path every block carries. The
+rules they apply (glyph tables, regexes, word lists, thresholds) are data in
+``models/patterns/layout.yaml``, loaded once by :func:`rules`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import PATTERNS_DIR
+from pipeline.model import Block
+from pipeline.nlp.patterns import read_yaml
+
+LAYOUT_FILE = PATTERNS_DIR / "layout.yaml"
+
+_CID = re.compile(r"\(cid:(\d+)\)")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
+
+
+@dataclass(frozen=True)
+class LayoutRules:
+    """The compiled contents of ``layout.yaml`` (see that file for what each field means)."""
+
+    raw: dict[str, Any]
+    cid_map: dict[int, str]
+    glyph_map: dict[str, str]
+    bullet_glyphs: tuple[str, ...]
+    letter_bullets: tuple[str, ...]
+    bold_marker: str
+    heading_number: re.Pattern[str]
+    heading_max_words: int
+    heading_max_chars: int
+    bold_font: re.Pattern[str]
+    italic_font: re.Pattern[str]
+    heading_size_delta: float
+    run_in_heading: re.Pattern[str]
+    run_in_max_words: int
+    title_case_minor: frozenset[str]
+    text_heading_max_words: int
+    text_heading_end_forbidden: re.Pattern[str]
+    compound_prefixes: frozenset[str]
+    page_number: re.Pattern[str]
+
+    def get(self, key: str) -> Any:
+        """Any other setting from the YAML file, by key (raises KeyError naming it)."""
+        if key not in self.raw:
+            raise KeyError(f"{LAYOUT_FILE.name}: missing setting {key!r}")
+        return self.raw[key]
+
+
+def _compile(data: dict[str, Any], key: str) -> re.Pattern[str]:
+    try:
+        return re.compile(str(data[key]))
+    except KeyError as exc:
+        raise ValueError(f"{LAYOUT_FILE}: missing regex {key!r}") from exc
+    except re.error as exc:
+        raise ValueError(f"{LAYOUT_FILE}: regex {key!r} does not compile: {exc}") from exc
+
+
+def load_rules(path: Path = LAYOUT_FILE) -> LayoutRules:
+    """Read and validate a layout rule file."""
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at top level")
+    for group in ("doc_types", "periods", "titles"):
+        for item in data.get(group, []):
+            for rx in _regexes_of(item):
+                try:
+                    re.compile(rx)
+                except re.error as exc:
+                    raise ValueError(f"{path}: {group} regex {rx!r} does not compile: {exc}") from exc
+    return LayoutRules(
+        raw=data,
+        cid_map={int(k): str(v) for k, v in data["cid_map"].items()},
+        glyph_map={str(k): str(v) for k, v in data["glyph_map"].items()},
+        bullet_glyphs=tuple(str(g) for g in data["bullet_glyphs"]),
+        letter_bullets=tuple(str(g) for g in data["letter_bullets"]),
+        bold_marker=str(data["bold_marker"]),
+        heading_number=_compile(data, "heading_number"),
+        heading_max_words=int(data["heading_max_words"]),
+        heading_max_chars=int(data["heading_max_chars"]),
+        bold_font=_compile(data, "bold_font"),
+        italic_font=_compile(data, "italic_font"),
+        heading_size_delta=float(data["heading_size_delta"]),
+        run_in_heading=_compile(data, "run_in_heading"),
+        run_in_max_words=int(data["run_in_max_words"]),
+        title_case_minor=frozenset(str(w).lower() for w in data["title_case_minor"]),
+        text_heading_max_words=int(data["text_heading_max_words"]),
+        text_heading_end_forbidden=_compile(data, "text_heading_end_forbidden"),
+        compound_prefixes=frozenset(str(w).lower() for w in data["compound_prefixes"]),
+        page_number=_compile(data, "page_number"),
+    )
+
+
+def _regexes_of(item: Any) -> list[str]:
+    if isinstance(item, str):
+        return [item]
+    if isinstance(item, dict):
+        out: list[str] = []
+        for key in ("regex", "all", "any", "none"):
+            val = item.get(key)
+            if isinstance(val, str):
+                out.append(val)
+            elif isinstance(val, list):
+                out.extend(str(v) for v in val)
+        return out
+    return []
+
+
+@cache
+def rules() -> LayoutRules:
+    """The project's layout rules (loaded once per process)."""
+    return load_rules()
+
+
+# --- glyphs and spacing ------------------------------------------------------------------------
+
+def clean_glyphs(text: str, r: LayoutRules | None = None) -> str:
+    """Replace ``(cid:N)`` codes and private-use glyphs; unknown cid codes are dropped.
+
+    pdfplumber writes ``(cid:127)`` for a glyph it cannot map to Unicode; left in, it would
+    leak into sentences and break tokenisation, so every cid code goes.
+    """
+    r = r or rules()
+    if "(cid:" in text:
+        text = _CID.sub(lambda m: r.cid_map.get(int(m.group(1)), ""), text)
+    for glyph, repl in r.glyph_map.items():
+        if glyph in text:
+            text = text.replace(glyph, repl)
+    return text
+
+
+def squash_spaces(text: str) -> str:
+    """Collapse runs of horizontal white space to one space and strip the ends."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def strip_emphasis(text: str, r: LayoutRules | None = None) -> tuple[str, bool]:
+    """Remove literal bold markers (``**``); say whether the whole line was wrapped in them."""
+    r = r or rules()
+    marker = r.bold_marker
+    if marker not in text:
+        return text, False
+    stripped = text.strip()
+    whole = stripped.startswith(marker) and stripped.endswith(marker) and len(stripped) > 2 * len(marker)
+    return squash_spaces(text.replace(marker, "")), whole
+
+
+# --- bullets ---------------------------------------------------------------------------------
+
+def split_bullet(text: str, r: LayoutRules | None = None) -> tuple[bool, str]:
+    """``(True, item text)`` if the line starts with a bullet glyph, else ``(False, text)``.
+
+    A dash or letter only counts when a space follows, so "-5%" or "on the" stay text; a
+    letter bullet ("o") also needs a capital or digit after it.
+    """
+    r = r or rules()
+    s = text.lstrip()
+    for glyph in r.bullet_glyphs:
+        if not glyph or not s.startswith(glyph):
+            continue
+        rest = s[len(glyph):]
+        if glyph in r.letter_bullets:
+            if len(rest) >= 2 and rest[0] == " " and (rest[1].isupper() or rest[1].isdigit()):
+                return True, rest.strip()
+            continue
+        if glyph.isalnum():
+            continue
+        if rest.startswith((" ", "\t")) or (glyph not in "-–—*" and rest[:1].isalpha()):
+            item = rest.strip()
+            if item:
+                return True, item
+    return False, text
+
+
+# --- headings ----------------------------------------------------------------------------------
+
+def split_number(text: str, r: LayoutRules | None = None) -> tuple[str, str]:
+    """``("3.1", "Title")`` for a heading printed with a section number, else ``("", text)``."""
+    r = r or rules()
+    m = r.heading_number.match(text.strip())
+    if not m:
+        return "", text.strip()
+    num = m.group("num")
+    if int(num.split(".")[0]) > int(r.get("heading_number_max")):
+        return "", text.strip()
+    return num, m.group("title").strip()
+
+
+def number_depth(number: str) -> int:
+    """"3" → 1, "3.1" → 2, "" → 0."""
+    return len([p for p in number.split(".") if p]) if number else 0
+
+
+def is_title_case(phrase: str, r: LayoutRules | None = None) -> bool:
+    """True when every word is capitalised, a number, or a minor word ("and", "of", ...)."""
+    r = r or rules()
+    words = [w.strip("'‘’\"“”,&") for w in phrase.split()]
+    words = [w for w in words if w]
+    if not words or not (words[0][0].isupper() or words[0][0].isdigit()):
+        return False
+    for w in words:
+        if w[0].isupper() or w[0].isdigit() or w.lower() in r.title_case_minor:
+            continue
+        return False
+    return True
+
+
+def run_in_title(text: str, r: LayoutRules | None = None) -> str | None:
+    """The title of a run-in heading ("Airfield Park – in July we ..." → "Airfield Park").
+
+    Only a short Title Case phrase followed by a spaced dash and more text counts, so a
+    sentence that merely contains a dash does not open a section.
+    """
+    r = r or rules()
+    m = r.run_in_heading.match(text.strip())
+    if not m:
+        return None
+    title = m.group("title").strip()
+    if len(title.split()) > r.run_in_max_words or not is_title_case(title, r):
+        return None
+    return title
+
+
+def looks_like_text_heading(line: str, r: LayoutRules | None = None) -> bool:
+    """A plain-text line that could be a heading: short, capitalised, no closing punctuation."""
+    r = r or rules()
+    s = line.strip()
+    if not s or len(s.split()) > r.text_heading_max_words or len(s) > r.heading_max_chars:
+        return False
+    if r.text_heading_end_forbidden.search(s):
+        # a numbered heading may end with a full stop ("3.1 ... demand.")
+        if not (split_number(s, r)[0] and s.endswith(".") and len(s.split()) > 2):
+            return False
+    if "\t" in s:
+        return False
+    first = s[0]
+    return first.isupper() or (first.isdigit() and bool(split_number(s, r)[0]))
+
+
+# --- hyphenation ---------------------------------------------------------------------------------
+
+_TRAILING_WORD = re.compile(r"([A-Za-z]+)-$")
+_LEADING_WORD = re.compile(r"^([a-z]+)")
+
+
+def join_lines(first: str, second: str, vocab: set[str] | frozenset[str] = frozenset(),
+               r: LayoutRules | None = None) -> str:
+    """Join two wrapped lines of one paragraph, re-joining a word hyphenated at the break.
+
+    "sustain-" + "able" → "sustainable"; "well-" + "being" stays "well-being". The hyphen is
+    kept when the second part starts with a capital or digit, when the hyphenated form is
+    attested elsewhere in the document (``vocab`` holds its lower-cased words), or when the first
+    part is a common compound prefix; it is dropped when the joined word is attested, and by
+    default (a hyphen at a line end is more often typesetting than spelling).
+    """
+    r = r or rules()
+    a = first.rstrip()
+    b = second.lstrip()
+    if not a:
+        return b
+    if not b:
+        return a
+    m = _TRAILING_WORD.search(a)
+    if m and not a.endswith(" -"):
+        n = _LEADING_WORD.match(b)
+        if not n:
+            return a + b  # "18-" + "24" or "Medium-" + "Term": a real hyphen
+        left, right = m.group(1).lower(), n.group(1)
+        joined, hyphened = left + right, f"{left}-{right}"
+        if joined in vocab:
+            return a[:-1] + b
+        if hyphened in vocab or left in r.compound_prefixes:
+            return a + b
+        return a[:-1] + b
+    return a + " " + b
+
+
+_WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def vocabulary(lines: Iterable[str]) -> set[str]:
+    """Lower-cased words (hyphenated compounds whole and split) seen in ``lines``."""
+    vocab: set[str] = set()
+    for line in lines:
+        for w in _WORDS.findall(line):
+            lw = w.lower()
+            vocab.add(lw)
+            if "-" in lw:
+                vocab.update(lw.split("-"))
+    return vocab
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends like a finished sentence or list item."""
+    s = text.rstrip().rstrip("\"'’”)*")
+    return bool(s) and s[-1] in ".!?:;"
+
+
+# --- heading paths ---------------------------------------------------------------------------------
+
+def assign_heading_paths(blocks: Sequence[Block]) -> None:
+    """Set every block's ``heading_path``: the enclosing headings, outermost first, as printed.
+
+    A heading's own path includes itself, so a heading and the body under it share a path.
+    """
+    stack: list[Block] = []
+    for block in blocks:
+        if block.kind == "heading":
+            while stack and stack[-1].level >= block.level:
+                stack.pop()
+            stack.append(block)
+        block.heading_path = tuple(b.text for b in stack)

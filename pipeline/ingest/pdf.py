@@ -1,0 +1,496 @@
+"""PDF → blocks with pdfplumber: words with positions and fonts, then lines, then blocks.
+
+Layers, bottom up:
+
+1. per page (:func:`_read_page`): words with font name and size; ruled tables found by
+   pdfplumber's table finder become table items and their words are removed; a column gutter
+   is looked for in the word x-positions; words are grouped into lines per column and the
+   lines put in reading order (full-width lines first within their band, then the left column
+   top to bottom, then the right).
+2. per document (:func:`read_pdf_detailed`): lines in the top/bottom bands that repeat across
+   pages (digits masked) are running headers/footers and go; the body font size is the most
+   common one; heading styles (size, bold, italic) are ranked into levels; lines are joined into
+   heading/paragraph/bullet blocks, across column and page breaks when a sentence is unfinished.
+
+Each page is closed after use so memory stays bounded on long files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+
+from pipeline.ingest import layout
+from pipeline.ingest.layout import LayoutRules
+from pipeline.model import Block
+
+log = logging.getLogger(__name__)
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass
+class Line:
+    """One printed line (within one column) with the style of most of its characters."""
+
+    text: str
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    italic: bool
+    column: int = 0  # 0 single/full width, 1 left, 2 right
+    after_artifact: bool = False  # a dropped stray line (page number) sat just above
+    col_right: float = 0.0  # right edge of the text in this line's column on this page
+
+    @property
+    def short(self) -> bool:
+        """Ends well before the column's right edge: the last line of a paragraph."""
+        return self.col_right > self.x0 and (self.x1 - self.x0) < 0.6 * (self.col_right - self.x0)
+    band: str = ""  # "header" / "footer" when in the page's top or bottom band
+    whole_bold_marked: bool = False
+
+    @property
+    def style(self) -> tuple[float, bool, bool]:
+        return (round(self.size * 2) / 2, self.bold, self.italic)
+
+
+@dataclass
+class TableItem:
+    """A ruled table found on one page."""
+
+    rows: list[list[str]]
+    page: int
+    bbox: tuple[float, float, float, float]
+    column: int = 0
+
+
+@dataclass
+class PdfResult:
+    """Everything :func:`read_pdf_detailed` learns from a file."""
+
+    blocks: list[Block]
+    pages: int
+    failed_pages: list[int] = field(default_factory=list)
+    running_texts: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+Item = Line | TableItem
+
+
+# --- page level ----------------------------------------------------------------------------------
+
+def _clean_words(words: list[dict], r: LayoutRules) -> list[dict]:
+    out = []
+    for w in words:
+        text = layout.clean_glyphs(w["text"], r)
+        if text.strip():
+            w["text"] = text
+            out.append(w)
+    return out
+
+
+def _find_gutter(words: Sequence[dict], width: float, r: LayoutRules) -> tuple[float, float] | None:
+    """The empty vertical band between two columns, or None for a one-column page."""
+    if len(words) < 40:
+        return None
+    lo_frac, hi_frac = r.get("gutter_search")
+    n = int(width) + 2
+    diff = [0] * (n + 1)
+    for w in words:
+        a = max(0, int(w["x0"]))
+        b = min(n, int(w["x1"]) + 1)
+        diff[a] += 1
+        diff[b] -= 1
+    allowed = max(2, int(0.03 * len(words)))
+    best: tuple[int, int] | None = None
+    run_start = None
+    cover = 0
+    lo, hi = int(lo_frac * width), int(hi_frac * width)
+    for x in range(n):
+        cover += diff[x]
+        inside = lo <= x <= hi and cover <= allowed
+        if inside and run_start is None:
+            run_start = x
+        if (not inside or x == hi) and run_start is not None:
+            end = x
+            if best is None or end - run_start > best[1] - best[0]:
+                best = (run_start, end)
+            run_start = None
+    if best is None or best[1] - best[0] < float(r.get("gutter_min_width")):
+        return None
+    g0, g1 = float(best[0]), float(best[1])
+    mid = (g0 + g1) / 2
+    left = sum(1 for w in words if w["x1"] <= mid)
+    right = sum(1 for w in words if w["x0"] >= mid)
+    share = float(r.get("column_min_share"))
+    spanning = len(words) - left - right
+    if left < share * len(words) or right < share * len(words):
+        return None
+    if spanning > float(r.get("spanning_max_share")) * len(words):
+        return None
+    return g0, g1
+
+
+def _group_lines(words: list[dict], page_no: int, column: int, r: LayoutRules) -> list[Line]:
+    """Cluster words into lines by their top edge; a bullet glyph a point off still joins."""
+    lines: list[Line] = []
+    current: list[dict] = []
+    ref_top = 0.0
+    tol = 3.0
+    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+        if current and abs(w["top"] - ref_top) <= tol:
+            current.append(w)
+            continue
+        if current:
+            lines.append(_make_line(current, page_no, column, r))
+        current = [w]
+        ref_top = w["top"]
+        tol = max(2.0, 0.4 * float(w["size"]))
+    if current:
+        lines.append(_make_line(current, page_no, column, r))
+    return lines
+
+
+def _make_line(words: list[dict], page_no: int, column: int, r: LayoutRules) -> Line:
+    words = sorted(words, key=lambda w: w["x0"])
+    text = layout.squash_spaces(" ".join(w["text"] for w in words))
+    text, marked = layout.strip_emphasis(text, r)
+    sizes: Counter[float] = Counter()
+    bold_chars = italic_chars = total = 0
+    for w in words:
+        is_glyph, _ = layout.split_bullet(w["text"] + " x", r)
+        if is_glyph and len(w["text"]) == 1:
+            continue  # a bullet glyph's own font says nothing about the line
+        n = len(w["text"])
+        total += n
+        sizes[round(float(w["size"]), 1)] += n
+        fontname = str(w.get("fontname", ""))
+        if r.bold_font.search(fontname):
+            bold_chars += n
+        if r.italic_font.search(fontname):
+            italic_chars += n
+    size = sizes.most_common(1)[0][0] if sizes else float(words[0]["size"])
+    return Line(
+        text=text,
+        page=page_no,
+        x0=min(w["x0"] for w in words),
+        x1=max(w["x1"] for w in words),
+        top=min(w["top"] for w in words),
+        bottom=max(w["bottom"] for w in words),
+        size=size,
+        bold=total > 0 and bold_chars >= 0.6 * total or marked,
+        italic=total > 0 and italic_chars >= 0.6 * total,
+        column=column,
+        whole_bold_marked=marked,
+    )
+
+
+def _table_items(page: pdfplumber.page.Page, page_no: int) -> list[TableItem]:
+    if not (page.rects or page.lines):
+        return []
+    items = []
+    for table in page.find_tables():
+        rows = [[layout.squash_spaces(layout.clean_glyphs((c or "").replace("\n", " "))) for c in row]
+                for row in table.extract()]
+        rows = [row for row in rows if any(row)]
+        if len(rows) < 1 or max((len(x) for x in rows), default=0) < 2:
+            continue
+        items.append(TableItem(rows=rows, page=page_no, bbox=tuple(table.bbox)))
+    return items
+
+
+def _inside(w: dict, bbox: tuple[float, float, float, float]) -> bool:
+    cx = (w["x0"] + w["x1"]) / 2
+    cy = (w["top"] + w["bottom"]) / 2
+    return bbox[0] - 1 <= cx <= bbox[2] + 1 and bbox[1] - 1 <= cy <= bbox[3] + 1
+
+
+def _read_page(page: pdfplumber.page.Page, page_no: int, r: LayoutRules) -> list[Item]:
+    """One page's lines and tables in reading order, band lines marked."""
+    height, width = float(page.height), float(page.width)
+    words = _clean_words(page.extract_words(extra_attrs=["fontname", "size"]), r)
+    tables = _table_items(page, page_no)
+    if tables:
+        words = [w for w in words if not any(_inside(w, t.bbox) for t in tables)]
+    head_lim = float(r.get("header_band")) * height
+    foot_lim = (1 - float(r.get("footer_band"))) * height
+    band_words = [w for w in words if w["bottom"] <= head_lim or w["top"] >= foot_lim]
+    body_words = [w for w in words if not (w["bottom"] <= head_lim or w["top"] >= foot_lim)]
+
+    band_lines = _group_lines(band_words, page_no, 0, r)
+    for line in band_lines:
+        line.band = "header" if line.bottom <= head_lim else "footer"
+
+    gutter = _find_gutter(body_words, width, r)
+    if gutter is None:
+        items: list[Item] = [*_group_lines(body_words, page_no, 0, r), *tables]
+        items.sort(key=_top)
+        _set_col_right(items)
+        return [*[x for x in band_lines if x.band == "header"], *items,
+                *[x for x in band_lines if x.band == "footer"]]
+
+    mid = (gutter[0] + gutter[1]) / 2
+    left = [w for w in body_words if w["x1"] <= mid]
+    right = [w for w in body_words if w["x0"] >= mid]
+    span = [w for w in body_words if w["x1"] > mid and w["x0"] < mid]
+    full: list[Item] = [*_group_lines(span, page_no, 0, r)]
+    cols: dict[int, list[Item]] = {1: [*_group_lines(left, page_no, 1, r)],
+                                   2: [*_group_lines(right, page_no, 2, r)]}
+    for t in tables:
+        if t.bbox[0] < mid < t.bbox[2]:
+            full.append(t)
+        else:
+            t.column = 1 if t.bbox[2] <= mid else 2
+            cols[t.column].append(t)
+    full.sort(key=_top)
+    ordered: list[Item] = [x for x in band_lines if x.band == "header"]
+    upper = -1.0
+    for breaker in [*full, None]:
+        lower = _top(breaker) if breaker is not None else float("inf")
+        for c in (1, 2):
+            ordered.extend(sorted((x for x in cols[c] if upper <= _top(x) < lower), key=_top))
+        if breaker is not None:
+            ordered.append(breaker)
+            upper = _top(breaker)
+    ordered.extend(x for x in band_lines if x.band == "footer")
+    _set_col_right(ordered)
+    return ordered
+
+
+def _set_col_right(items: Sequence[Item]) -> None:
+    right: dict[int, float] = {}
+    for x in items:
+        if isinstance(x, Line) and not x.band:
+            right[x.column] = max(right.get(x.column, 0.0), x.x1)
+    for x in items:
+        if isinstance(x, Line):
+            x.col_right = right.get(x.column, x.x1)
+
+
+def _top(item: Item) -> float:
+    return item.top if isinstance(item, Line) else item.bbox[1]
+
+
+# --- document level --------------------------------------------------------------------------------
+
+def _band_key(text: str) -> str:
+    return _DIGITS.sub("#", layout.squash_spaces(text).lower())
+
+
+def _drop_running(pages: list[list[Item]], r: LayoutRules) -> tuple[list[Item], list[str]]:
+    """Remove running headers/footers (repeated band lines) and page numbers."""
+    counts: Counter[str] = Counter()
+    for items in pages:
+        keys = {_band_key(x.text) for x in items if isinstance(x, Line) and x.band}
+        counts.update(keys)
+    n = len(pages)
+    need = max(int(r.get("repeat_min_pages")), float(r.get("repeat_fraction")) * n)
+    running = {k for k, c in counts.items() if c >= need}
+    texts: list[str] = []
+    kept: list[Item] = []
+    stray = False
+    for items in pages:
+        for x in items:
+            if isinstance(x, Line) and x.band:
+                if _band_key(x.text) in running or r.page_number.match(x.text.strip()):
+                    if x.text not in texts and not r.page_number.match(x.text.strip()):
+                        texts.append(x.text)
+                    continue
+                x.band = ""
+            if isinstance(x, Line) and r.page_number.match(x.text.strip()):
+                stray = True  # a page number left in the body flow by an earlier conversion
+                continue
+            if stray and isinstance(x, Line):
+                x.after_artifact = True
+            stray = False
+            kept.append(x)
+    return kept, texts
+
+
+def _body_size(items: Sequence[Item]) -> float:
+    sizes: Counter[float] = Counter()
+    for x in items:
+        if isinstance(x, Line):
+            sizes[round(x.size * 2) / 2] += len(x.text)
+    return sizes.most_common(1)[0][0] if sizes else 10.0
+
+
+def _is_heading(line: Line, body: float, r: LayoutRules) -> bool:
+    text = line.text
+    if not text or len(text.split()) > r.heading_max_words or len(text) > r.heading_max_chars:
+        return False
+    if layout.split_bullet(text, r)[0]:
+        return False
+    styled = line.bold or line.size >= body + r.heading_size_delta
+    if not styled:
+        return False
+    first = text.lstrip("'‘\"“(")[:1]
+    if first.islower():
+        return False  # a bold line that continues a sentence
+    if layout.run_in_title(text, r):
+        return False  # a paragraph with a bold run-in lead
+    return True
+
+
+@dataclass
+class _Open:
+    kind: str
+    lines: list[Line]
+    style: tuple[float, bool, bool] | None = None
+
+
+class _Builder:
+    """Joins lines into blocks; see the module docstring for the rules."""
+
+    def __init__(self, body: float, levels: dict[tuple[float, bool, bool], int],
+                 vocab: set[str], r: LayoutRules) -> None:
+        self.body = body
+        self.levels = levels
+        self.vocab = vocab
+        self.r = r
+        self.blocks: list[Block] = []
+        self.open: _Open | None = None
+        self.run_in_level = (max(levels.values()) + 1) if levels else 1
+
+    def add(self, item: Item, heading: bool) -> None:
+        if isinstance(item, TableItem):
+            self.flush()
+            self.blocks.append(Block(
+                kind="table", text="\n".join("\t".join(row) for row in item.rows),
+                page=item.page, bbox=item.bbox, rows=item.rows))
+            return
+        line = item
+        cur = self.open
+        if (heading and cur and cur.kind in ("paragraph", "bullet")
+                and not layout.ends_sentence(cur.lines[-1].text)
+                and self._adjacent(cur.lines[-1], line, 1.6) and not cur.lines[-1].short):
+            heading = False  # a styled stretch inside an unfinished sentence
+        if heading:
+            if (cur and cur.kind == "heading" and cur.style == line.style
+                    and self._adjacent(cur.lines[-1], line, 0.9)
+                    and not layout.split_number(line.text, self.r)[0]):
+                cur.lines.append(line)
+                return
+            self.flush()
+            self.open = _Open("heading", [line], line.style)
+            return
+        is_bullet, rest = layout.split_bullet(line.text, self.r)
+        if is_bullet:
+            self.flush()
+            line.text = rest
+            self.open = _Open("bullet", [line])
+            return
+        if cur and cur.kind == "heading" and self._adjacent(cur.lines[-1], line, 0.5):
+            cur.kind = "paragraph"  # a bold lead-in set tight against its paragraph
+            cur.lines.append(line)
+            return
+        if cur and cur.kind in ("paragraph", "bullet") and self._continues(cur, line):
+            cur.lines.append(line)
+            return
+        self.flush()
+        self.open = _Open("paragraph", [line])
+
+    @staticmethod
+    def _adjacent(prev: Line, line: Line, factor: float) -> bool:
+        return (prev.page == line.page and prev.column == line.column
+                and -2 <= line.top - prev.bottom <= factor * max(prev.size, line.size))
+
+    def _continues(self, cur: _Open, line: Line) -> bool:
+        prev = cur.lines[-1]
+        if prev.page == line.page and prev.column == line.column and not line.after_artifact:
+            if self._adjacent(prev, line, 0.5):
+                return not (cur.kind == "bullet" and line.x0 < cur.lines[0].x0 - 1
+                            and layout.ends_sentence(prev.text))
+            # loose leading: carry on while the sentence is unfinished and the line ran full
+            return (self._adjacent(prev, line, 1.6) and not layout.ends_sentence(prev.text)
+                    and not (prev.short and line.text[:1].isupper()))
+        # a column or page break: carry on only with an unfinished sentence
+        text = " ".join(x.text for x in cur.lines)
+        return not layout.ends_sentence(text) or line.text[:1].islower()
+
+    def flush(self) -> None:
+        cur, self.open = self.open, None
+        if cur is None:
+            return
+        first = cur.lines[0]
+        last_page = max(x.page for x in cur.lines)
+        same = [x for x in cur.lines if x.page == first.page]
+        bbox = (min(x.x0 for x in same), min(x.top for x in same),
+                max(x.x1 for x in same), max(x.bottom for x in same))
+        text = ""
+        for x in cur.lines:
+            text = layout.join_lines(text, x.text, self.vocab, self.r)
+        text = layout.squash_spaces(text)
+        page_end = last_page if last_page != first.page else None
+        if cur.kind == "heading":
+            text = text.rstrip(" .") if not text.endswith("..") else text
+            number, _ = layout.split_number(text, self.r)
+            level = self.levels.get(cur.style or first.style, 1)
+            self.blocks.append(Block(kind="heading", text=text, page=first.page, bbox=bbox,
+                                     level=level, number=number, page_end=page_end))
+            return
+        if cur.kind == "paragraph":
+            title = layout.run_in_title(text, self.r)
+            if title:
+                self.blocks.append(Block(kind="heading", text=title, page=first.page, bbox=bbox,
+                                         level=self.run_in_level))
+        self.blocks.append(Block(kind=cur.kind, text=text, page=first.page, bbox=bbox,
+                                 page_end=page_end))
+
+
+def _heading_levels(items: Sequence[Item], flags: Sequence[bool]) -> dict[tuple[float, bool, bool], int]:
+    """Rank heading styles: larger first, then bold upright before bold italic."""
+    styles = {x.style for x, h in zip(items, flags, strict=True) if h and isinstance(x, Line)}
+    ordered = sorted(styles, key=lambda s: (-s[0], not s[1], s[2]))
+    return {s: i + 1 for i, s in enumerate(ordered)}
+
+
+def read_pdf_detailed(path: Path, r: LayoutRules | None = None) -> PdfResult:
+    """Read a PDF into blocks. Raises pdfplumber/pdfminer errors for an unreadable file.
+
+    A page that fails to parse is skipped and listed in ``failed_pages``.
+    """
+    r = r or layout.rules()
+    pages: list[list[Item]] = []
+    failed: list[int] = []
+    with pdfplumber.open(path) as pdf:
+        n_pages = len(pdf.pages)
+        for i, page in enumerate(pdf.pages, start=1):
+            try:
+                pages.append(_read_page(page, i, r))
+            except Exception as exc:  # one bad page must not lose the document
+                log.warning("%s: page %d unreadable: %s", path, i, exc)
+                failed.append(i)
+            finally:
+                page.close()
+    items, running = _drop_running(pages, r)
+    lines = [x for x in items if isinstance(x, Line)]
+    body = _body_size(lines)
+    flags = [isinstance(x, Line) and _is_heading(x, body, r) for x in items]
+    levels = _heading_levels(items, flags)
+    builder = _Builder(body, levels, layout.vocabulary(x.text for x in lines), r)
+    for item, is_heading in zip(items, flags, strict=True):
+        builder.add(item, is_heading)
+    builder.flush()
+    blocks = [b for b in builder.blocks if b.text.strip()]
+    layout.assign_heading_paths(blocks)
+    warnings = [f"page {p} could not be read" for p in failed]
+    return PdfResult(blocks=blocks, pages=n_pages, failed_pages=failed,
+                     running_texts=running, warnings=warnings)
+
+
+def read_pdf(path: Path) -> tuple[list[Block], int]:
+    """Blocks (with heading paths) and the page count of a PDF."""
+    result = read_pdf_detailed(Path(path))
+    return result.blocks, result.pages
