@@ -1,0 +1,121 @@
+"""Read any supported input file into a :class:`Document`, never raising for bad input.
+
+Dispatch is on the suffix (``.pdf`` → :mod:`pipeline.ingest.pdf`, ``.txt`` →
+:mod:`pipeline.ingest.text`). A file that cannot be read gives a Document with
+``status="failed"`` and a one-line ``error`` naming the cause, so one bad file never sinks a
+batch; ``status="partial"`` when some PDF pages failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from pipeline.ingest import metadata
+from pipeline.model import Document, doc_id_for, sha256_of
+
+log = logging.getLogger(__name__)
+
+_PDF_MAGIC = b"%PDF-"
+
+
+class IngestError(Exception):
+    """A file cannot be read; the message is the one-line cause shown in ``documents.error``."""
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise IngestError(f"file not found: {path}")
+    if not path.is_file():
+        raise IngestError(f"not a file: {path}")
+    if not os.access(path, os.R_OK):
+        raise IngestError("unreadable: permission denied")
+    if path.stat().st_size == 0:
+        raise IngestError("empty file (0 bytes)")
+
+
+def _pdf_error(exc: Exception) -> str:
+    """Name the cause of a pdfplumber/pdfminer failure in plain words."""
+    name = type(exc).__name__
+    text = f"{name}: {exc}".lower()
+    if "password" in text or "encrypt" in text:
+        return "encrypted or password-protected PDF"
+    if "syntax" in text or "eof" in text or "xref" in text or "trailer" in text or "startxref" in text:
+        return f"truncated or corrupt PDF ({name})"
+    return f"corrupt PDF ({name}: {str(exc)[:120]})"
+
+
+def _read_pdf(doc: Document, path: Path) -> list[str]:
+    from pipeline.ingest.pdf import read_pdf_detailed
+
+    with open(path, "rb") as fh:
+        if not fh.read(1024).lstrip().startswith(_PDF_MAGIC):
+            raise IngestError("not a PDF (no %PDF header) despite its name")
+    try:
+        result = read_pdf_detailed(path)
+    except IngestError:
+        raise
+    except Exception as exc:  # pdfminer raises many unrelated types for broken files
+        raise IngestError(_pdf_error(exc)) from exc
+    doc.pages = result.pages
+    doc.blocks = result.blocks
+    doc.warnings.extend(result.warnings)
+    if result.pages and len(result.failed_pages) == result.pages:
+        raise IngestError(f"no page could be read ({result.pages} pages)")
+    if not any(b.text.strip() for b in result.blocks):
+        raise IngestError("no text layer (scanned PDF?)")
+    if result.failed_pages:
+        doc.status = "partial"
+        doc.error = f"{len(result.failed_pages)} of {result.pages} pages unreadable"
+    return result.running_texts
+
+
+def _read_txt(doc: Document, path: Path) -> list[str]:
+    from pipeline.ingest.text import read_text
+
+    blocks, warnings = read_text(path)
+    doc.blocks = blocks
+    doc.warnings.extend(warnings)
+    doc.pages = max((b.page_end or b.page for b in blocks), default=1)
+    if not any(b.text.strip() for b in blocks):
+        raise IngestError("no text (file holds only white space)")
+    return []
+
+
+READERS = {".pdf": _read_pdf, ".txt": _read_txt}
+
+
+def read_document(path: Path, root: Path | None = None) -> Document:
+    """Ingest one file: blocks, heading paths, metadata, normalised text. Never raises."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    doc = Document(doc_id="", file=_relative(path, root), sha256="", format=fmt, path=path)
+    try:
+        _check_readable(path)
+        try:
+            doc.sha256 = sha256_of(path)
+        except OSError as exc:
+            raise IngestError(f"unreadable: {exc.strerror or exc}") from exc
+        doc.doc_id = doc_id_for(doc.sha256)
+        reader = READERS.get(path.suffix.lower())
+        if reader is None:
+            raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
+        extra = reader(doc, path)
+        metadata.describe(doc, extra)
+    except IngestError as exc:
+        doc.status, doc.error, doc.blocks = "failed", str(exc), []
+    except Exception as exc:  # a bug must not sink the batch; say what it was
+        log.exception("ingesting %s failed", path)
+        doc.status, doc.error, doc.blocks = "failed", f"ingest failed: {type(exc).__name__}: {exc}", []
+    doc.build_text()
+    return doc
