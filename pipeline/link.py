@@ -78,10 +78,11 @@ class MatcherSettings:
     """
 
     weights: dict[str, float] = field(default_factory=lambda: {
-        "clf": 0.30, "tfidf": 0.10, "phrase": 0.05, "heading": 0.25, "hclf": 0.15, "lex": 0.15})
+        "clf": 0.0341, "tfidf": 0.0915, "phrase": 0.2457, "heading": 0.1381, "hclf": 0.059,
+        "lex": 0.4316})
     tfidf_scale: float = 3.0
-    calibration: tuple[float, float, float, float] = (8.0, -6.0, 3.0, -3.0)
-    min_score: float = 0.35
+    calibration: tuple[float, float, float, float] = (1.1578, -4.283, 3.8973, -0.4235)
+    min_score: float = 0.40
     clf_c: float = 4.0
     max_word_features: int = 8000
     max_char_features: int = 12000
@@ -271,12 +272,12 @@ class Matcher:
                      "vectoriser": self.vectoriser, "clf": self.clf, "profiles": self.profiles,
                      "elements": self.elements, "phrases": self.phrases}, artefact, compress=3)
         sidecar = {
+            **self.meta,  # provenance from fitting (inputs, examples, gold hashes); refreshed below
             "code_version": CODE_VERSION,
             "artefact": ARTEFACT,
             "artefact_sha256": hashlib.sha256(artefact.read_bytes()).hexdigest(),
             "settings": asdict(self.settings),
             "scores": scores if scores is not None else self.meta.get("scores", {}),
-            **{k: v for k, v in self.meta.items() if k != "scores"},
         }
         path = directory / SIDECAR
         path.write_text(json.dumps(sidecar, indent=2, sort_keys=True, default=str) + "\n",

@@ -96,12 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, default=DEFAULT_INPUT_DIR)
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD_DIR)
     parser.add_argument("--out", type=Path, default=MATCHER_DIR)
+    parser.add_argument("--source", choices=("text", "pdf"), default="text",
+                        help="read the corpus as its text versions or as PDFs")
     parser.add_argument("--trials", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
-    docs = read_corpus(args.raw)
+    docs = read_corpus(args.raw, source=args.source)
     plan_doc = next(d for d in docs if d.doc_type == "strategic_plan")
     plan = parse_plan(plan_doc)
     matcher = Matcher.fit(plan, docs)
