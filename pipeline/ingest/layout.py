@@ -307,6 +307,26 @@ def ends_sentence(text: str) -> bool:
 
 # --- heading paths ---------------------------------------------------------------------------------
 
+def nest_period_headings(blocks: Sequence[Block], r: LayoutRules | None = None) -> None:
+    """Put period-only sub-headings ("Progress in 2024/25") one level under the heading above.
+
+    They are printed in the same style as the topical sub-headings they follow, but they
+    qualify that topic rather than replace it.
+    """
+    r = r or rules()
+    rx = re.compile(str(r.get("period_heading")))
+    prev: Block | None = None
+    for block in blocks:
+        if block.kind != "heading":
+            continue
+        if rx.match(block.text.strip()) and prev is not None and not rx.match(prev.text.strip()):
+            if block.level <= prev.level:
+                block.level = prev.level + 1
+        elif rx.match(block.text.strip()) and prev is not None:
+            block.level = prev.level
+        prev = block
+
+
 def assign_heading_paths(blocks: Sequence[Block]) -> None:
     """Set every block's ``heading_path``: the enclosing headings, outermost first, as printed.
 

@@ -484,6 +484,7 @@ def read_pdf_detailed(path: Path, r: LayoutRules | None = None) -> PdfResult:
         builder.add(item, is_heading)
     builder.flush()
     blocks = [b for b in builder.blocks if b.text.strip()]
+    layout.nest_period_headings(blocks, r)
     layout.assign_heading_paths(blocks)
     warnings = [f"page {p} could not be read" for p in failed]
     return PdfResult(blocks=blocks, pages=n_pages, failed_pages=failed,

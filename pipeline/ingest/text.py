@@ -206,5 +206,6 @@ def read_text(path: Path) -> tuple[list[Block], list[str]]:
     for i, line in enumerate(lines):
         reflow.add(line, lines[i + 1] if i + 1 < len(lines) else None)
     blocks = reflow.finish()
+    layout.nest_period_headings(blocks, r)
     layout.assign_heading_paths(blocks)
     return blocks, warnings
