@@ -203,7 +203,7 @@ def number_depth(number: str) -> int:
 def is_title_case(phrase: str, r: LayoutRules | None = None) -> bool:
     """True when every word is capitalised, a number, or a minor word ("and", "of", ...)."""
     r = r or rules()
-    words = [w.strip("'‘’\"“”,&") for w in phrase.split()]
+    words = [w.strip("'‘’\"“”,&–—-") for w in phrase.split()]
     words = [w for w in words if w]
     if not words or not (words[0][0].isupper() or words[0][0].isdigit()):
         return False
@@ -269,6 +269,8 @@ def join_lines(first: str, second: str, vocab: set[str] | frozenset[str] = froze
         return b
     if not b:
         return a
+    if a.endswith("-") and len(a) > 1 and a[-2].isdigit() and b[0].isdigit():
+        return a + b  # a number range broken at its dash: "18-" + "24"
     m = _TRAILING_WORD.search(a)
     if m and not a.endswith(" -"):
         n = _LEADING_WORD.match(b)

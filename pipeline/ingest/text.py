@@ -121,6 +121,8 @@ class _Reflow:
 
     def _continues(self, cur: _Open, line: _Line) -> bool:
         prev = cur.lines[-1]
+        if line.page != cur.page_end and layout.ends_sentence(prev):
+            return False  # a form feed after a finished sentence
         if line.text[:1].islower() and line.blank_before <= 2:
             return True
         if line.blank_before == 0:
