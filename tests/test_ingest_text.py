@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_ingest_pdf import KNOWN_HEADINGS, assert_known_headings
 
 from pipeline.ingest import layout
 from pipeline.ingest.read import read_document
 from pipeline.ingest.text import decode, read_text
 from pipeline.model import Document
-from test_ingest_pdf import KNOWN_HEADINGS, assert_known_headings
 
 # --- corpus --------------------------------------------------------------------------------------
 
