@@ -28,7 +28,7 @@ evaluate: $(STAMP) ## Score data/processed against the gold sentences (run `make
 	$(BIN)/planmine evaluate --gold $(GOLD) --pred $(OUT)
 
 test: $(STAMP) ## Run the test suite
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(BIN)/pytest -n 2 --dist loadfile -q
 
 bench: $(STAMP) ## Pages/s and sentences/s of planmine next to bare pdfplumber (prints a table)
 	$(BIN)/python -m pipeline.bench $(RAW)

@@ -1,0 +1,99 @@
+"""Executors: local pool and Dask give the same tables; a per-file time limit; Parquet output."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import extract as extract_mod
+from pipeline.config import PROJECT_DIR
+from pipeline.executors import FileTimeout, run_files, time_limit
+from pipeline.extract import run_extract
+from pipeline.queries import load_table
+from pipeline.schema import TABLE_ORDER
+
+TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"
+SMALL = ("lcc-annual-delivery-report-2024.txt", "lcc-annual-delivery-report-2025.txt")
+
+
+@pytest.fixture()
+def small_input(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in SMALL:
+        shutil.copy(TEXT_DIR / name, src)
+    return src
+
+
+def test_time_limit_raises() -> None:
+    with pytest.raises(FileTimeout, match="timed out after 0.2s"), time_limit(0.2):
+        time.sleep(2)
+
+
+def test_time_limit_off_when_none() -> None:
+    with time_limit(None):
+        time.sleep(0.01)
+
+
+def test_unknown_executor_is_rejected(small_input: Path) -> None:
+    with pytest.raises(ValueError, match="executor must be one of"):
+        run_files([small_input / SMALL[0]], small_input, executor="spark")
+
+
+def test_timeout_fails_one_file_and_keeps_the_batch(small_input: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    real = extract_mod.process_file
+
+    def slow_for_2025(path: Path, root: Path):
+        if "2025" in path.name:
+            time.sleep(60)
+        return real(path, root)
+
+    monkeypatch.setattr(extract_mod, "process_file", slow_for_2025)
+    summary = run_extract(small_input, tmp_path / "out", jobs=1, timeout=6.0)
+    assert summary.failed == 1
+    docs = load_table(tmp_path / "out", "documents").set_index("file")
+    assert docs.loc[SMALL[1], "status"] == "failed"
+    assert docs.loc[SMALL[1], "error"] == "timed out after 6s"
+    assert docs.loc[SMALL[0], "status"] == "ok"
+
+
+def test_dask_local_cluster_gives_the_same_tables(small_input: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    run_extract(small_input, tmp_path / "local", jobs=1, force=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        run_extract(small_input, tmp_path / "dask", executor="dask",
+                    scheduler=cluster.scheduler_address, force=True)
+    for name in TABLE_ORDER:
+        assert (tmp_path / "local" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "dask" / f"{name}.csv").read_bytes(), name
+
+
+def test_dask_without_scheduler_is_a_clear_error(small_input: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    with pytest.raises(ValueError, match="--scheduler"):
+        run_extract(small_input, tmp_path / "out", executor="dask", force=True)
+
+
+def test_parquet_partitioned_by_period(small_input: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_extract(small_input, out, jobs=1, parquet=True)
+    parts = sorted(p.name for p in (out / "parquet" / "claims").iterdir())
+    assert parts == ["period_label=2023_24", "period_label=2024_25"]
+    con = duckdb.connect()
+    n = con.execute(
+        f"SELECT count(*) FROM read_parquet('{out}/parquet/claims/*/*.parquet', hive_partitioning=1)"
+    ).fetchone()[0]
+    assert n == len(load_table(out, "claims"))
+    # a second run replaces the dataset rather than adding to it
+    run_extract(small_input, out, jobs=1, parquet=True)
+    n2 = con.execute(
+        f"SELECT count(*) FROM read_parquet('{out}/parquet/claims/*/*.parquet', hive_partitioning=1)"
+    ).fetchone()[0]
+    assert n2 == n

@@ -1,0 +1,184 @@
+"""End to end: `planmine extract` on the real corpus, bad input in a batch, incremental runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
+from pipeline.extract import OutputNotWritable, run_extract
+from pipeline.queries import load_table
+from pipeline.schema import TABLE_ORDER, TABLES
+
+TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"
+
+EXPECTED_PERIODS = {
+    "lcc-annual-delivery-report-2019": "2018/19",
+    "lcc-annual-delivery-report-2020": "2019/20",
+    "lcc-annual-delivery-report-2024": "2023/24",
+    "lcc-annual-delivery-report-2025": "2024/25",
+}
+
+
+@pytest.fixture(scope="session")
+def corpus_out(corpus_extract_dir: Path) -> Path:
+    return corpus_extract_dir
+
+
+def test_every_table_written_with_schema_columns(corpus_out: Path) -> None:
+    for name in TABLE_ORDER:
+        header = (corpus_out / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
+        assert header.split(",")[: len(TABLES[name].columns)] == TABLES[name].column_names
+    assert (corpus_out / "planmine.duckdb").exists()
+    assert (corpus_out / "datapackage.json").exists()
+    assert not list(corpus_out.glob("*.tmp")) and not list(corpus_out.glob(".*.tmp"))
+
+
+def test_documents_ok_with_periods(corpus_out: Path) -> None:
+    docs = load_table(corpus_out, "documents")
+    assert len(docs) == 5
+    assert set(docs["status"]) == {"ok"}
+    stems = docs.assign(stem=docs["file"].map(lambda f: Path(f).stem)).set_index("stem")
+    for stem, period in EXPECTED_PERIODS.items():
+        assert stems.loc[stem, "period_label"] == period
+        assert stems.loc[stem, "doc_type"] == "annual_report"
+    plan = stems.loc["lcc-council-agenda-2022-05-18-strategic-plan-2022-26"]
+    assert plan["doc_type"] == "strategic_plan"
+    assert (docs["doc_id"] == docs["sha256"].str[:12]).all()
+    assert (docs["n_claims"] > 50).all()
+
+
+def test_claim_offsets_slice_the_normalised_text(corpus_out: Path) -> None:
+    claims = load_table(corpus_out, "claims")
+    assert claims["claim_id"].is_unique
+    for doc_id, group in claims.groupby("doc_id"):
+        text = (corpus_out / "text" / f"{doc_id}.txt").read_text(encoding="utf-8")
+        for row in group.itertuples(index=False):
+            assert text[row.char_start:row.char_end] == row.text
+    assert claims["claim_id"].str.match(r"^[0-9a-f]{12}:c\d{5}$").all()
+    assert set(claims["claim_type"]) <= {"achievement", "progress", "plan", "target",
+                                         "statistic", "challenge", "other"}
+
+
+def test_mentions_never_overlap_and_sit_inside_their_claim(corpus_out: Path) -> None:
+    claims = load_table(corpus_out, "claims").set_index("claim_id")
+    tables = [load_table(corpus_out, kind) for kind in ("money", "figures", "dates")]
+    for table in tables:
+        assert table["mention_id"].is_unique
+    mentions = pd.concat([t[["mention_id", "claim_id", "text"]] for t in tables])
+    # mention ids number a claim's mentions in text order: each must start after the last ends
+    for claim_id, group in mentions.sort_values("mention_id").groupby("claim_id"):
+        claim_text = claims.loc[claim_id, "text"]
+        pos = 0
+        for text in group["text"]:
+            start = claim_text.find(text, pos)
+            assert start >= 0, (claim_id, text, claim_text)
+            pos = start + len(text)
+
+
+def test_known_money_is_in_pounds(corpus_out: Path) -> None:
+    money = load_table(corpus_out, "money")
+    assert (money["currency"].isin(["GBP", "USD", "EUR"])).all()
+    assert (money["value"] >= 0).all()
+    docs = load_table(corpus_out, "documents")
+    doc_2024 = docs[docs["file"].str.contains("2024")]["doc_id"].iloc[0]
+    values = set(money[money["doc_id"] == doc_2024]["value"].round(0))
+    assert 1_700_000 in values  # £1.7m Skills Bootcamp funding, page 3 of the 2024 report
+
+
+def test_failed_files_do_not_stop_the_batch(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TEXT_DIR / "lcc-annual-delivery-report-2024.txt", src)
+    (src / "empty.pdf").write_bytes(b"")
+    (src / "noise.pdf").write_bytes(bytes(range(256)) * 40)
+    summary = run_extract(src, tmp_path / "out", jobs=1)
+    assert summary.files == 3 and summary.failed == 2
+    docs = load_table(tmp_path / "out", "documents").set_index("file")
+    assert docs.loc["empty.pdf", "status"] == "failed"
+    assert docs.loc["noise.pdf", "status"] == "failed"
+    for f in ("empty.pdf", "noise.pdf"):
+        assert docs.loc[f, "error"] and "\n" not in docs.loc[f, "error"]
+    assert docs.loc["lcc-annual-delivery-report-2024.txt", "status"] == "ok"
+    assert docs.loc["lcc-annual-delivery-report-2024.txt", "n_claims"] > 100
+
+
+def test_incremental_run_skips_unchanged_and_drops_removed(tmp_path: Path) -> None:
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("lcc-annual-delivery-report-2024.txt", "lcc-annual-delivery-report-2025.txt"):
+        shutil.copy(TEXT_DIR / name, src)
+    first = run_extract(src, out, jobs=1)
+    assert first.processed == 2 and first.cached == 0
+    claims_before = (out / "claims.csv").read_bytes()
+    second = run_extract(src, out, jobs=1)
+    assert second.processed == 0 and second.cached == 2
+    assert (out / "claims.csv").read_bytes() == claims_before
+    # a changed file is re-processed, the other is not
+    with open(src / "lcc-annual-delivery-report-2025.txt", "a", encoding="utf-8") as fh:
+        fh.write("\nWe opened two new libraries in 2025.\n")
+    third = run_extract(src, out, jobs=1)
+    assert third.processed == 1 and third.cached == 1
+    # removing a file removes its rows
+    (src / "lcc-annual-delivery-report-2024.txt").unlink()
+    run_extract(src, out, jobs=1)
+    docs = load_table(out, "documents")
+    assert list(docs["file"]) == ["lcc-annual-delivery-report-2025.txt"]
+    assert set(load_table(out, "claims")["doc_id"]) == set(docs["doc_id"])
+    assert len(list((out / "text").glob("*.txt"))) == 1
+
+
+def test_deterministic_outputs(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TEXT_DIR / "lcc-annual-delivery-report-2025.txt", src)
+    run_extract(src, tmp_path / "a", jobs=1, force=True)
+    run_extract(src, tmp_path / "b", jobs=1, force=True)
+    for name in TABLE_ORDER:
+        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == \
+            (tmp_path / "b" / f"{name}.csv").read_bytes(), name
+
+
+def test_unwritable_output_fails_before_work(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputNotWritable, match="not writable"):
+        run_extract(TEXT_DIR, blocker / "out", jobs=1)
+
+
+def test_cli_extract_show_query(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TEXT_DIR / "lcc-annual-delivery-report-2024.txt", src)
+    runner = CliRunner()
+    result = runner.invoke(app, ["extract", str(src), "--out", str(tmp_path / "out"), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["query", "SELECT count(*) AS n FROM claims", "--out", str(out),
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    n = int(result.output.strip().splitlines()[-1])
+    assert n == len(pd.read_csv(out / "claims.csv"))
+    money = load_table(out, "money")
+    claim_id = money["claim_id"].iloc[0]
+    result = runner.invoke(app, ["show", claim_id, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert claim_id in result.output and "money" in result.output
+    result = runner.invoke(app, ["show", "nope:c00001", "--out", str(out)])
+    assert result.exit_code == 1
+
+
+def test_cli_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "nowhere"), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+
+
+def test_default_input_is_the_shipped_corpus() -> None:
+    assert len(list(DEFAULT_INPUT_DIR.glob("*.pdf"))) == 5
