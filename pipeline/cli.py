@@ -32,6 +32,7 @@ def extract(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel worker processes (0 = number of cores)."),
     force: bool = typer.Option(False, "--force", help="Re-process files even if unchanged."),
     min_score: float | None = typer.Option(None, "--min-score", help="Drop links scoring below this (0-1)."),
+    engine: str = typer.Option("pdfplumber", "--engine", help="PDF engine: pdfplumber or pdfium (faster)."),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or dask."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
     timeout: float | None = typer.Option(None, "--timeout", help="Per-file time limit in seconds."),
@@ -55,7 +56,8 @@ def extract(
 
         try:
             summary = run_extract(input_dir, out, plan_file=plan, jobs=jobs or None,
-                                  force=force, min_score=min_score, executor=executor,
+                                  force=force, min_score=min_score, engine=engine,
+                                  executor=executor,
                                   scheduler=scheduler, timeout=timeout, parquet=parquet,
                                   on_progress=advance)
         except (OutputNotWritable, ValueError) as exc:

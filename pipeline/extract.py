@@ -99,11 +99,11 @@ def _nlp():
     return _NLP
 
 
-def process_file(path: Path, root: Path) -> tuple[Document, DocRows]:
+def process_file(path: Path, root: Path, engine: str = "pdfplumber") -> tuple[Document, DocRows]:
     """Ingest one file and annotate its body text. Never raises for bad input."""
     from pipeline.ingest.read import read_document
 
-    document = read_document(path, root)
+    document = read_document(path, root, engine=engine)
     if document.status == "failed":
         return document, document_rows(document, None)
     try:
@@ -156,6 +156,7 @@ def run_extract(
     jobs: int | None = None,
     force: bool = False,
     min_score: float | None = None,
+    engine: str = "pdfplumber",
     executor: str = "local",
     scheduler: str | None = None,
     timeout: float | None = None,
@@ -163,6 +164,10 @@ def run_extract(
     on_progress: Callable[[str], None] | None = None,
 ) -> ExtractSummary:
     """Process every readable file under ``input_dir`` and write all tables to ``out_dir``."""
+    from pipeline.ingest.read import PDF_ENGINES
+
+    if engine not in PDF_ENGINES:
+        raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
     started = time.perf_counter()
     check_writable(out_dir)
     paths = discover_inputs(input_dir)
@@ -170,7 +175,7 @@ def run_extract(
     summary = ExtractSummary(files=len(paths), out_dir=out_dir)
     cache_dir = out_dir / CACHE_DIRNAME
     cache_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint = rules_fingerprint()
+    fingerprint = f"{rules_fingerprint()}-{engine}"
 
     results: dict[Path, tuple[Document, DocRows]] = {}
     todo: list[Path] = []
@@ -189,7 +194,7 @@ def run_extract(
     jobs = jobs or os.cpu_count() or 1
     if todo:
         results.update(run_files(todo, root, jobs=jobs, executor=executor, scheduler=scheduler,
-                                 timeout=timeout,
+                                 timeout=timeout, engine=engine,
                                  on_done=(lambda p: on_progress(p.name)) if on_progress else None))
         for path in todo:
             document, rows = results[path]
