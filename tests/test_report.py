@@ -24,7 +24,7 @@ from browser import (
 )
 
 from pipeline.compare import build_coverage
-from pipeline.config import DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR, PROJECT_DIR
+from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
 from pipeline.report import build_context, load_tables, render_html, write_report
 from pipeline.report.build import best_level, find_marks, format_gbp, format_number, source_href
 from pipeline.report.render import axis_top
@@ -350,17 +350,16 @@ def test_report_in_chromium(browser_paths, report, tmp_path) -> None:
 
 
 @pytest.fixture(scope="session")
-def corpus_report(tmp_path_factory) -> Path:
-    """The report for the real corpus outputs, if ``planmine extract`` has produced them."""
-    if not (DEFAULT_OUTPUT_DIR / "claims.csv").exists() or not (DEFAULT_OUTPUT_DIR / "aims.csv").exists():
-        pytest.skip(f"no extracted corpus in {DEFAULT_OUTPUT_DIR}; run `make extract`")
+def corpus_report(tmp_path_factory, corpus_extract_dir: Path) -> Path:
+    """The report for the real corpus, extracted once per session from data/raw."""
     target = tmp_path_factory.mktemp("corpus-report") / "index.html"
-    return write_report(DEFAULT_OUTPUT_DIR, target, raw_dir=DEFAULT_INPUT_DIR)
+    return write_report(corpus_extract_dir, target, raw_dir=DEFAULT_INPUT_DIR)
 
 
 @pytest.mark.xdist_group("browser")
-def test_corpus_report_in_chromium(browser_paths, corpus_report, tmp_path) -> None:
-    ctx = build_context(load_tables(DEFAULT_OUTPUT_DIR), corpus_report.parent, DEFAULT_INPUT_DIR)
+def test_corpus_report_in_chromium(browser_paths, corpus_report, corpus_extract_dir,
+                                   tmp_path) -> None:
+    ctx = build_context(load_tables(corpus_extract_dir), corpus_report.parent, DEFAULT_INPUT_DIR)
     assert ctx.plans and ctx.periods, "the corpus outputs have no plan aims or reporting periods"
     first = ctx.sub_outcomes[0]
     result = _check_in_browser(corpus_report, tmp_path, ARTIFACTS / "report-corpus.png",
