@@ -118,6 +118,7 @@ def test_incremental_run_skips_unchanged_and_drops_removed(tmp_path: Path) -> No
     claims_before = (out / "claims.csv").read_bytes()
     second = run_extract(src, out, jobs=1)
     assert second.processed == 0 and second.cached == 2
+    assert second.seconds < first.seconds  # the skipped files cost nothing but hashing
     assert (out / "claims.csv").read_bytes() == claims_before
     # a changed file is re-processed, the other is not
     with open(src / "lcc-annual-delivery-report-2025.txt", "a", encoding="utf-8") as fh:
@@ -182,3 +183,37 @@ def test_cli_missing_input_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_default_input_is_the_shipped_corpus() -> None:
     assert len(list(DEFAULT_INPUT_DIR.glob("*.pdf"))) == 5
+
+
+def test_cli_gaps_compare_plan_diff_on_corpus(corpus_out: Path) -> None:
+    runner = CliRunner()
+    coverage = load_table(corpus_out, "coverage")
+    aims = load_table(corpus_out, "aims")
+    docs = load_table(corpus_out, "documents")
+    periods = sorted(docs.loc[docs["doc_type"] == "annual_report", "period_label"])
+    assert set(coverage["period_label"]) == set(periods)
+    base_plan = aims["plan_id"].iloc[0]
+    base = aims[aims["plan_id"] == base_plan]
+    assert len(coverage) == len(base) * len(periods)  # every (aim, period) pair, once
+
+    result = runner.invoke(app, ["gaps", "--out", str(corpus_out), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    listed = pd.read_csv(pd.io.common.StringIO(result.output), dtype=str)
+    latest = coverage[(coverage["period_label"] == periods[-1])]
+    kinds = base.set_index("aim_id")["kind"]
+    expected = set(latest.loc[latest["evidence"].isin(["none", "weak"])
+                              & latest["aim_id"].map(kinds).eq("aim"), "aim_id"])
+    assert set(listed["aim_id"]) == expected if len(listed) else not expected
+
+    result = runner.invoke(app, ["compare", periods[-2], periods[-1], "--out", str(corpus_out),
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "sub_outcome_id" in result.output.splitlines()[0]
+
+    result = runner.invoke(app, ["plan-diff", "--out", str(corpus_out)])
+    assert result.exit_code == 0, result.output
+    assert "Plan changes" in result.output
+
+    result = runner.invoke(app, ["evaluate", "--pred", str(corpus_out)])
+    assert result.exit_code == 0, result.output
+    assert "ALL" in result.output and "top1" in result.output
