@@ -25,6 +25,12 @@ class IngestError(Exception):
     """A file cannot be read; the message is the one-line cause shown in ``documents.error``."""
 
 
+def _one_line(message: str, limit: int = 300) -> str:
+    """An error for ``documents.error``: one line, white space squashed, at most ``limit`` chars."""
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _relative(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
@@ -45,15 +51,47 @@ def _check_readable(path: Path) -> None:
         raise IngestError("empty file (0 bytes)")
 
 
-def _pdf_error(exc: Exception) -> str:
-    """Name the cause of a pdfplumber/pdfminer failure in plain words."""
-    name = type(exc).__name__
-    text = f"{name}: {exc}".lower()
-    if "password" in text or "encrypt" in text:
-        return "encrypted or password-protected PDF"
-    if "syntax" in text or "eof" in text or "xref" in text or "trailer" in text or "startxref" in text:
-        return f"truncated or corrupt PDF ({name})"
-    return f"corrupt PDF ({name}: {str(exc)[:120]})"
+def _root_cause(exc: BaseException) -> BaseException:
+    """The pdfminer error inside pdfplumber's ``PdfminerException`` wrapper (or ``exc`` itself)."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = exc.__cause__ or (exc.args[0] if exc.args and isinstance(exc.args[0], BaseException)
+                                  else None)
+        if inner is None:
+            break
+        exc = inner
+    return exc
+
+
+def _pdf_error(exc: Exception, truncated: bool = False) -> str:
+    """Name the cause of a pdfplumber/pdfminer failure in plain words.
+
+    ``truncated``: the file does not end with ``%%EOF``, so it was most likely cut short.
+    """
+    cause = _root_cause(exc)
+    name = type(cause).__name__
+    detail = str(cause).strip()
+    text = f"{name}: {detail}".lower()
+    if "passwordincorrect" in text or "password" in text:
+        return "password-protected PDF: it cannot be opened without its password"
+    if "encrypt" in text:
+        return f"encrypted PDF that cannot be decrypted ({name}{': ' + detail if detail else ''})"
+    if truncated:
+        return f"truncated PDF: the file ends without %%EOF ({name}{': ' + detail if detail else ''})"
+    if name == "PSEOF" or "eof" in text:
+        return f"truncated or corrupt PDF: unexpected end of file ({name})"
+    if "syntax" in text or "xref" in text or "trailer" in text or "startxref" in text:
+        return f"corrupt PDF ({name}{': ' + detail if detail else ''})"
+    return f"corrupt PDF ({name}{': ' + detail[:120] if detail else ''})"
+
+
+def _ends_with_eof(path: Path) -> bool:
+    """A complete PDF ends with ``%%EOF`` (give or take trailing white space)."""
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, fh.tell() - 1024))
+        return b"%%EOF" in fh.read()
 
 
 #: PDF engines: the module whose ``read_pdf_detailed(path)`` turns a PDF into blocks.
@@ -69,23 +107,48 @@ def _read_pdf(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[s
     with open(path, "rb") as fh:
         if not fh.read(1024).lstrip().startswith(_PDF_MAGIC):
             raise IngestError("not a PDF (no %PDF header) despite its name")
+    truncated = not _ends_with_eof(path)
     try:
         result = read_pdf_detailed(path)
     except IngestError:
         raise
     except Exception as exc:  # pdfminer raises many unrelated types for broken files
-        raise IngestError(_pdf_error(exc)) from exc
+        raise IngestError(_pdf_error(exc, truncated)) from exc
+    if truncated:
+        doc.warnings.append("the file ends without %%EOF (truncated?)")
     doc.pages = result.pages
     doc.blocks = result.blocks
     doc.warnings.extend(result.warnings)
-    if result.pages and len(result.failed_pages) == result.pages:
+    if not result.pages:
+        raise IngestError("truncated PDF: the file ends without %%EOF and no page could be found"
+                          if truncated else "no pages found in the PDF")
+    if len(result.failed_pages) == result.pages:
         raise IngestError(f"no page could be read ({result.pages} pages)")
     if not any(b.text.strip() for b in result.blocks):
-        raise IngestError("no text layer (scanned PDF?)")
+        _read_scanned(doc, path)
+        return []
     if result.failed_pages:
         doc.status = "partial"
         doc.error = f"{len(result.failed_pages)} of {result.pages} pages unreadable"
     return result.running_texts
+
+
+def _read_scanned(doc: Document, path: Path) -> None:
+    """A PDF with pages but no text: OCR it if tesseract is installed, else say how to."""
+    from pipeline.ingest import ocr
+
+    if not ocr.available():
+        raise IngestError(f"no text layer (scanned PDF?): {ocr.HINT}")
+    result = ocr.read_scanned(path)
+    if not any(b.text.strip() for b in result.blocks):
+        raise IngestError("no text layer (scanned PDF?) and OCR found no text")
+    doc.pages = result.pages
+    doc.blocks = result.blocks
+    doc.warnings.append(f"no text layer: text read by OCR from {result.pages} pages")
+    doc.warnings.extend(f"page {p} could not be OCR'd" for p in result.failed_pages)
+    if result.failed_pages:
+        doc.status = "partial"
+        doc.error = f"{len(result.failed_pages)} of {result.pages} pages could not be OCR'd"
 
 
 def _read_txt(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[str]:  # noqa: ARG001
@@ -126,10 +189,11 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         extra = reader(doc, path, engine)
         metadata.describe(doc, extra)
     except IngestError as exc:
-        doc.status, doc.error, doc.blocks = "failed", str(exc), []
+        doc.status, doc.error, doc.blocks = "failed", _one_line(str(exc)), []
     except Exception as exc:  # a bug must not sink the batch; say what it was
         log.exception("ingesting %s failed", path)
-        doc.status, doc.error, doc.blocks = "failed", f"ingest failed: {type(exc).__name__}: {exc}", []
+        doc.status, doc.blocks = "failed", []
+        doc.error = _one_line(f"ingest failed: {type(exc).__name__}: {exc}")
     if not doc.doc_id:
         # no bytes to hash (missing or unreadable file): a stable id from the path instead
         doc.doc_id = doc_id_for(hashlib.sha256(doc.file.encode("utf-8")).hexdigest())
