@@ -188,3 +188,101 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
     p = tmp_path / "notes.xyz"
     p.write_text("hello")
     _failed(p, "unsupported")
+
+
+# --- regressions: headings the reader used to lose ------------------------------------------------
+
+def _headings(doc: Document) -> list[str]:
+    return [b.text for b in doc.blocks if b.kind == "heading"]
+
+
+def test_plan_pdf_keeps_measure_markers(corpus_pdf_docs: dict[str, Document]) -> None:
+    """A marker heading after an unpunctuated list item is a heading, not the item's tail."""
+    doc = corpus_pdf_docs[PLAN]
+    heads = _headings(doc)
+    i43 = next(i for i, h in enumerate(heads) if h.startswith("4.3 "))
+    i44 = next(i for i, h in enumerate(heads) if h.startswith("4.4 "))
+    assert i43 < i44
+    assert "How we will measure success" in heads[i43:i44]
+    assert not any(b.text.endswith("How we will measure success") for b in doc.blocks
+                   if b.kind in ("bullet", "paragraph"))
+
+
+def test_plan_pdf_and_text_parse_to_the_same_plan(corpus_pdf_docs: dict[str, Document],
+                                                   corpus_text_docs: dict[str, Document]) -> None:
+    from collections import Counter
+
+    from pipeline.plan import parse_plan
+
+    def counts(doc: Document) -> Counter:
+        return Counter((a.sub_outcome_id, a.kind) for a in parse_plan(doc).aims)
+
+    assert counts(corpus_pdf_docs[PLAN]) == counts(corpus_text_docs[PLAN])
+
+
+def test_2024_long_numbered_titles_in_body_type_are_headings(corpus_pdf_docs: dict[str, Document]) -> None:
+    doc = corpus_pdf_docs[ADR + "2024"]
+    numbers = [b.number for b in doc.blocks if b.kind == "heading" and b.number]
+    for n in ("3.3", "5.4", "6.4"):
+        assert n in numbers, n
+    h = next(b for b in doc.blocks if b.kind == "heading" and b.number == "6.4")
+    assert h.level == next(b for b in doc.blocks if b.kind == "heading" and b.number == "6.3").level
+
+
+def test_2024_progress_headings_sit_under_their_sub_outcome(corpus_pdf_docs: dict[str, Document]) -> None:
+    """Every printed 'Progress in 2023/24' is a heading one level below the heading above it."""
+    doc = corpus_pdf_docs[ADR + "2024"]
+    progress = [b for b in doc.blocks if b.text.strip() == "Progress in 2023/24"]
+    assert len(progress) == 6 and all(b.kind == "heading" for b in progress)
+    for b in progress:
+        assert b.heading_path[-1] == b.text and len(b.heading_path) >= 2
+
+
+def test_2025_glued_headings_are_split(corpus_pdf_docs: dict[str, Document],
+                                       corpus_text_docs: dict[str, Document]) -> None:
+    doc = corpus_pdf_docs[ADR + "2025"]
+    numbered = [b for b in doc.blocks if b.kind == "heading" and b.number and "." not in b.number.strip(".")]
+    assert [b.number.rstrip(".") for b in numbered] == [str(i) for i in range(1, 9)]
+    assert len({b.level for b in numbered}) == 1
+    for b in doc.blocks:
+        if b.kind in ("paragraph", "bullet"):
+            assert not re.search(r"\.\s+\d\.\s+[A-Z][a-z]+", b.text), (b.page, b.text[-80:])
+    # the PDF now gives the text version's heading sequence
+    assert _headings(doc) == _headings(corpus_text_docs[ADR + "2025"])
+
+
+def test_2025_styled_line_inside_sentence_stays_body(corpus_pdf_docs: dict[str, Document]) -> None:
+    """A heading-styled line that carries on an unfinished sentence (lower case after it) is body."""
+    doc = corpus_pdf_docs[ADR + "2025"]
+    for b in doc.blocks:
+        if b.kind == "heading":
+            assert not b.text.rstrip()[-1:].islower() or len(b.text.split()) < 10, b.text
+
+
+def test_2020_run_in_headings_mid_paragraph_are_split(corpus_pdf_docs: dict[str, Document],
+                                                      corpus_text_docs: dict[str, Document]) -> None:
+    """In justified columns a run-in title ("X – we ...") can follow a sentence on the same line."""
+    import difflib
+
+    pdf_heads = _headings(corpus_pdf_docs[ADR + "2020"])
+    txt_heads = _headings(corpus_text_docs[ADR + "2020"])
+    ratio = difflib.SequenceMatcher(a=pdf_heads, b=txt_heads, autojunk=False).ratio()
+    assert ratio >= 0.96, ratio  # 0.947 before the fix
+    assert "Business Grants" in pdf_heads
+
+
+#: Heading sequences of the PDF and the text version, per document (difflib ratio), measured
+#: 0.97-1.0 on the reports after the heading fixes (0.89-0.96 before); the agenda's cover and
+#: minutes pages differ in style between the two versions.
+HEADING_AGREEMENT_MIN = {ADR + "2019": 0.98, ADR + "2020": 0.96, ADR + "2024": 0.96, ADR + "2025": 0.99,
+                         PLAN: 0.86}
+
+
+@pytest.mark.parametrize("stem", sorted(HEADING_AGREEMENT_MIN))
+def test_pdf_and_text_heading_sequences_agree(corpus_pdf_docs: dict[str, Document],
+                                              corpus_text_docs: dict[str, Document], stem: str) -> None:
+    import difflib
+
+    ratio = difflib.SequenceMatcher(a=_headings(corpus_pdf_docs[stem]),
+                                    b=_headings(corpus_text_docs[stem]), autojunk=False).ratio()
+    assert ratio >= HEADING_AGREEMENT_MIN[stem], f"{stem}: {ratio:.3f}"

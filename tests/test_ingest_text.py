@@ -169,3 +169,42 @@ def test_strip_emphasis() -> None:
     assert layout.strip_emphasis("**Bold heading**") == ("Bold heading", True)
     assert layout.strip_emphasis("a **bold** word") == ("a bold word", False)
     assert layout.strip_emphasis("plain") == ("plain", False)
+
+
+# --- heading repair helpers and the text reader's glued titles ----------------------------------
+
+@pytest.mark.parametrize("number,previous,ok", [
+    ("3.3", "3.2", True), ("4", "3.2", True), ("3.1", "3", True), ("4.1", "3.2", False),
+    ("3.3", "3.3", False), ("5", "3", False), ("2", "", False),
+])
+def test_follows_in_sequence(number: str, previous: str, ok: bool) -> None:
+    assert layout.follows_in_sequence(number, previous) is ok
+
+
+def test_glued_tail_shapes() -> None:
+    assert layout.glued_tail("across all teams. Supporting Carers") == ("across all teams.", "Supporting Carers")
+    assert layout.glued_tail("the changes. 2. Adult Social Care")[1] == "2. Adult Social Care"
+    assert layout.glued_tail("we worked with the") is None
+    assert layout.glued_tail("the Council and the") is None  # runs on: ends with a minor word
+    assert layout.glued_tail("e.g. Reading") is None  # no 3-letter word before the stop
+
+
+def test_repair_promotes_numbered_title_in_sequence_only() -> None:
+    from pipeline.model import Block
+
+    blocks = [Block("heading", "3.2 Roads", 1, level=2, number="3.2"),
+              Block("paragraph", "3.3 Places where businesses flourish; and 3.4 Growth for all.", 1),
+              Block("paragraph", "7.1 A number far out of sequence is body text.", 1)]
+    out = layout.repair_headings(blocks)
+    assert [b.kind for b in out] == ["heading", "heading", "paragraph"]
+    assert out[1].number == "3.3" and out[1].level == 2
+
+
+def test_text_title_after_finished_sentence_is_heading(tmp_path: Path) -> None:
+    p = tmp_path / "glued.txt"
+    p.write_text("1. Intro\n\nWe did a great deal of work this year across every one of the teams we run.\n"
+                 "Supporting Carers\n\nProgress in 2024/25\n\n- We helped carers.\n", encoding="utf-8")
+    blocks, _ = read_text(p)
+    heads = [b.text for b in blocks if b.kind == "heading"]
+    assert heads == ["1. Intro", "Supporting Carers", "Progress in 2024/25"]
+    assert blocks[-1].heading_path[-2:] == ("Supporting Carers", "Progress in 2024/25")

@@ -341,3 +341,144 @@ def assign_heading_paths(blocks: Sequence[Block]) -> None:
                 stack.pop()
             stack.append(block)
         block.heading_path = tuple(b.text for b in stack)
+
+
+# --- heading repair ------------------------------------------------------------------------------
+
+def _number_parts(number: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in number.split(".") if p)
+
+
+def follows_in_sequence(number: str, previous: str) -> bool:
+    """True when section ``number`` can come next after ``previous`` in a numbered outline.
+
+    "3.3" after "3.2", "4" after "3.2", "3.1" after "3": the next sibling, the next sibling of an
+    ancestor, or the first child.
+    """
+    p, q = _number_parts(number), _number_parts(previous)
+    if not p or not q:
+        return False
+    if len(p) == len(q) + 1 and p[:-1] == q and p[-1] == 1:
+        return True
+    if len(p) <= len(q):
+        return p[:-1] == q[:len(p) - 1] and p[-1] == q[len(p) - 1] + 1
+    return False
+
+
+def level_for_number(number: str, numbered: Sequence[Block]) -> int:
+    depth = number_depth(number)
+    for block in reversed(numbered):
+        if number_depth(block.number) == depth:
+            return block.level
+    if numbered:
+        last = numbered[-1]
+        return max(1, last.level + depth - number_depth(last.number))
+    return depth
+
+
+def _as_heading_title(text: str, r: LayoutRules) -> str:
+    return text.rstrip(" .") if not text.endswith("..") else text
+
+
+def _numbered_title_ok(text: str, number: str, r: LayoutRules) -> bool:
+    """A numbered line short and shaped like a title (not "2. That the Council requests:")."""
+    title = split_number(text, r)[1]
+    if number_depth(number) < 2 and not is_title_case(title.rstrip(". "), r):
+        return False  # "5. To receive declarations ..." is a numbered paragraph
+    if not title[:1].isupper() or len(text.split()) > r.heading_max_words or len(text) > r.heading_max_chars:
+        return False
+    return not re.search(str(r.get("numbered_title_end_forbidden")), text.rstrip())
+
+
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z][a-z]{2}[.!?])\s+(?=[A-Z])")
+
+
+def run_in_starts(text: str, r: LayoutRules | None = None) -> list[int]:
+    """Offsets inside ``text`` where a run-in heading starts after a finished sentence.
+
+    "... next steps. Health and Social Care – working with ..." → the offset of "Health".
+    """
+    r = r or rules()
+    return [m.end() for m in _SENTENCE_END.finditer(text) if run_in_title(text[m.end():], r)]
+
+
+def glued_tail(text: str, r: LayoutRules | None = None) -> tuple[str, str] | None:
+    """``(head, tail)`` when ``text`` ends with a short title after a finished sentence.
+
+    "... all teams. Supporting Carers" → ("... all teams.", "Supporting Carers"). Only the shape
+    is checked here; callers decide whether the tail is a heading.
+    """
+    r = r or rules()
+    m = re.search(str(r.get("glued_heading")), text)
+    if not m:
+        return None
+    tail = m.group("tail").strip()
+    if not tail or len(tail.split()) > int(r.get("glued_heading_max_words")):
+        return None
+    if tail.split()[-1].lower() in r.title_case_minor:
+        return None  # "... with the" runs on
+    return text[:m.start("tail")].rstrip(), tail
+
+
+def repair_headings(blocks: list[Block], r: LayoutRules | None = None) -> list[Block]:
+    """Recover headings a reader left inside body blocks; returns the new block list.
+
+    Two shapes, both decided by text and the document's own numbering, never by its words:
+
+    * a numbered title printed in body type as its own block ("3.3 ... ; and 3.4 ...") becomes a
+      heading when its number follows the last numbered heading ("3.2" → "3.3");
+    * a heading glued onto the end of a paragraph ("... all teams. Supporting Carers") is split
+      off when the paragraph ends unfinished after a finished sentence, the tail is short and is
+      numbered in sequence or Title Case (or a heading follows), and the next block does not
+      continue it in lower case.
+    """
+    r = r or rules()
+    out: list[Block] = []
+    numbered: list[Block] = []
+
+    def last_number() -> str:
+        return numbered[-1].number if numbered else ""
+
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if block.kind == "heading":
+            if block.number:
+                numbered.append(block)
+            out.append(block)
+            continue
+        if block.kind == "paragraph":
+            number, _ = split_number(block.text, r)
+            if (number and follows_in_sequence(number, last_number())
+                    and _numbered_title_ok(block.text, number, r)):
+                heading = Block(kind="heading", text=_as_heading_title(block.text, r), page=block.page,
+                                bbox=block.bbox, level=level_for_number(number, numbered),
+                                number=number, page_end=block.page_end)
+                numbered.append(heading)
+                out.append(heading)
+                continue
+        if block.kind in ("paragraph", "bullet") and not ends_sentence(block.text):
+            split = glued_tail(block.text, r)
+            if split and not (nxt is not None and nxt.text[:1].islower()):
+                head, tail = split
+                number, _ = split_number(tail, r)
+                in_seq = bool(number) and follows_in_sequence(number, last_number())
+                shaped = in_seq or (not number and (is_title_case(tail, r) or (
+                    nxt is not None and nxt.kind == "heading")))
+                if shaped:
+                    out.append(Block(kind=block.kind, text=head, page=block.page, bbox=block.bbox,
+                                     page_end=block.page_end))
+                    if in_seq:
+                        level = level_for_number(number, numbered)
+                    else:
+                        prev = next((b for b in reversed(out) if b.kind == "heading"
+                                     and not re.match(str(r.get("period_heading")), b.text)), None)
+                        level = 1 if prev is None else prev.level + (1 if prev.number else 0)
+                    heading = Block(kind="heading", text=_as_heading_title(tail, r),
+                                    page=block.page_end or block.page, level=level,
+                                    number=number if in_seq else "")
+                    if in_seq:
+                        numbered.append(heading)
+                    out.append(heading)
+                    continue
+        out.append(block)
+    return out

@@ -21,7 +21,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pdfplumber
@@ -348,6 +348,7 @@ class _Open:
     kind: str
     lines: list[Line]
     style: tuple[float, bool, bool] | None = None
+    number: str = ""  # a numbered title split off the end of a body line (level by its number)
 
 
 class _Builder:
@@ -374,7 +375,8 @@ class _Builder:
         cur = self.open
         if (heading and cur and cur.kind in ("paragraph", "bullet")
                 and not layout.ends_sentence(cur.lines[-1].text)
-                and self._adjacent(cur.lines[-1], line, 1.6) and not cur.lines[-1].short):
+                and self._adjacent(cur.lines[-1], line, 1.6) and not cur.lines[-1].short
+                and self._runs_on(cur.lines[-1], line)):
             heading = False  # a styled stretch inside an unfinished sentence
         if heading:
             if (cur and cur.kind == "heading" and cur.style == line.style
@@ -385,13 +387,30 @@ class _Builder:
             self.flush()
             self.open = _Open("heading", [line], line.style)
             return
+        if cur and cur.kind == "heading" and cur.number:
+            if (self._adjacent(cur.lines[-1], line, 0.9) and line.short and not line.text[:1].islower()
+                    and len(line.text.split()) <= 3 and not layout.ends_sentence(line.text)):
+                cur.lines.append(line)  # the title's last word wrapped onto its own line
+                return
+            self.flush()
+            cur = None
+        glued = self._glued_number(line)
+        if glued:
+            head, tail, number = glued
+            self.add(replace(line, text=head), False)
+            self.flush()
+            self.open = _Open("heading", [replace(line, text=tail)], line.style, number)
+            return
         is_bullet, rest = layout.split_bullet(line.text, self.r)
         if is_bullet:
             self.flush()
             line.text = rest
             self.open = _Open("bullet", [line])
             return
-        if cur and cur.kind == "heading" and self._adjacent(cur.lines[-1], line, 0.5):
+        if cur and cur.kind == "heading" and (
+                self._adjacent(cur.lines[-1], line, 0.5)
+                or (line.text[:1].islower() and not layout.ends_sentence(cur.lines[-1].text)
+                    and self._adjacent(cur.lines[-1], line, 1.6))):
             cur.kind = "paragraph"  # a bold lead-in set tight against its paragraph
             cur.lines.append(line)
             return
@@ -400,6 +419,32 @@ class _Builder:
             return
         self.flush()
         self.open = _Open("paragraph", [line])
+
+    def _glued_number(self, line: Line) -> tuple[str, str, str] | None:
+        """A numbered title printed at the end of a body line, next in the document's numbering."""
+        split = layout.glued_tail(line.text, self.r)
+        if not split:
+            return None
+        number, title = layout.split_number(split[1], self.r)
+        last = next((b.number for b in reversed(self.blocks) if b.kind == "heading" and b.number), "")
+        if not number or not layout.follows_in_sequence(number, last):
+            return None
+        if not layout.is_title_case(title, self.r):
+            return None
+        return split[0], split[1], number
+
+    def _runs_on(self, prev: Line, line: Line) -> bool:
+        """A styled line that carries on the unfinished sentence above rather than heading a list.
+
+        It does when it is set in the same style, or runs (nearly) as wide as the line above like
+        any wrapped line; a short styled line ("Our actions") or a numbered title after an
+        unpunctuated list item is a heading.
+        """
+        if layout.split_number(line.text, self.r)[0]:
+            return False
+        if line.style == prev.style:
+            return True
+        return (line.x1 - line.x0) >= float(self.r.get("continuation_min_width")) * (prev.x1 - prev.x0)
 
     @staticmethod
     def _adjacent(prev: Line, line: Line, factor: float) -> bool:
@@ -437,16 +482,43 @@ class _Builder:
             text = text.rstrip(" .") if not text.endswith("..") else text
             number, _ = layout.split_number(text, self.r)
             level = self.levels.get(cur.style or first.style, 1)
+            if cur.number:
+                level = layout.level_for_number(
+                    cur.number, [b for b in self.blocks if b.kind == "heading" and b.number])
             self.blocks.append(Block(kind="heading", text=text, page=first.page, bbox=bbox,
                                      level=level, number=number, page_end=page_end))
             return
-        if cur.kind == "paragraph":
-            title = layout.run_in_title(text, self.r)
+        if cur.kind != "paragraph":
+            self.blocks.append(Block(kind=cur.kind, text=text, page=first.page, bbox=bbox,
+                                     page_end=page_end))
+            return
+        # run-in headings set mid-paragraph after a finished sentence (justified columns)
+        starts = [0, *layout.run_in_starts(text, self.r)]
+        pages = _pages_at(cur.lines, text, starts)
+        for k, start in enumerate(starts):
+            piece = text[start:starts[k + 1] if k + 1 < len(starts) else len(text)].strip()
+            page = pages[k]
+            end_page = pages[k + 1] if k + 1 < len(starts) else last_page
+            title = layout.run_in_title(piece, self.r)
             if title:
-                self.blocks.append(Block(kind="heading", text=title, page=first.page, bbox=bbox,
-                                         level=self.run_in_level))
-        self.blocks.append(Block(kind=cur.kind, text=text, page=first.page, bbox=bbox,
-                                 page_end=page_end))
+                self.blocks.append(Block(kind="heading", text=title, page=page,
+                                         bbox=bbox if k == 0 else None, level=self.run_in_level))
+            self.blocks.append(Block(kind="paragraph", text=piece, page=page,
+                                     bbox=bbox if k == 0 else None,
+                                     page_end=end_page if end_page != page else None))
+
+
+def _pages_at(lines: Sequence[Line], text: str, starts: Sequence[int]) -> list[int]:
+    """The page each offset of a block's joined text falls on (line lengths, approximately)."""
+    ends: list[tuple[int, int]] = []
+    pos = 0
+    for x in lines:
+        pos += len(x.text) + 1
+        ends.append((pos, x.page))
+    out = []
+    for s in starts:
+        out.append(next((page for end, page in ends if s < end), lines[-1].page))
+    return out
 
 
 def _heading_levels(items: Sequence[Item], flags: Sequence[bool]) -> dict[tuple[float, bool, bool], int]:
@@ -484,6 +556,7 @@ def read_pdf_detailed(path: Path, r: LayoutRules | None = None) -> PdfResult:
         builder.add(item, is_heading)
     builder.flush()
     blocks = [b for b in builder.blocks if b.text.strip()]
+    blocks = layout.repair_headings(blocks, r)
     layout.nest_period_headings(blocks, r)
     layout.assign_heading_paths(blocks)
     warnings = [f"page {p} could not be read" for p in failed]

@@ -11,6 +11,7 @@ to the wrap width. Bullets, headings and tab-separated table rows always start a
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,12 @@ class _Reflow:
 
     def _is_heading(self, line: _Line, bold: bool, nxt: _Line | None) -> bool:
         text = line.text
+        period = re.compile(str(self.r.get("period_heading")))
+        if period.match(text.strip()):
+            return True  # "Progress in 2024/25" on its own line is always a sub-heading
+        if (nxt is not None and period.match(nxt.text.strip()) and not layout.run_in_title(text, self.r)
+                and layout.looks_like_text_heading(text, self.r)):
+            return True  # the topic a period sub-heading qualifies
         if not (layout.looks_like_text_heading(text, self.r) or (bold and len(text.split()) <= 12)):
             return False
         if self._long(text) and not layout.split_number(text, self.r)[0]:
@@ -84,8 +91,10 @@ class _Reflow:
             prev = cur.lines[-1]
             if not layout.ends_sentence(prev) and self._long(prev) and line.blank_before <= 1:
                 return False  # the short tail of a wrapped sentence
-            if line.blank_before == 0 and not layout.split_number(text, self.r)[0]:
-                return False  # a line inside a paragraph
+            if (line.blank_before == 0 and not layout.split_number(text, self.r)[0]
+                    and not (layout.ends_sentence(prev) and not self._long(text)
+                             and nxt is not None and not nxt.text.lstrip()[:1].islower())):
+                return False  # a line inside a paragraph (not a title after a finished one)
         return True
 
     def add(self, line: _Line, nxt: _Line | None = None) -> None:
