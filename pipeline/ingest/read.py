@@ -102,7 +102,10 @@ DEFAULT_ENGINE = "pdfplumber"
 def _read_pdf(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[str]:
     import importlib
 
-    read_pdf_detailed = importlib.import_module(PDF_ENGINES[engine]).read_pdf_detailed
+    try:
+        read_pdf_detailed = importlib.import_module(PDF_ENGINES[engine]).read_pdf_detailed
+    except ImportError as exc:
+        raise IngestError(f"PDF engine {engine!r} is not available ({exc})") from exc
 
     with open(path, "rb") as fh:
         if not fh.read(1024).lstrip().startswith(_PDF_MAGIC):
