@@ -217,10 +217,21 @@ def _inside(w: dict, bbox: tuple[float, float, float, float]) -> bool:
 
 
 def _read_page(page: pdfplumber.page.Page, page_no: int, r: LayoutRules) -> list[Item]:
-    """One page's lines and tables in reading order, band lines marked."""
-    height, width = float(page.height), float(page.width)
-    words = _clean_words(page.extract_words(extra_attrs=["fontname", "size"]), r)
-    tables = _table_items(page, page_no)
+    """One page's lines and tables in reading order (the pdfplumber engine's page step)."""
+    words = page.extract_words(extra_attrs=["fontname", "size"])
+    return page_items(words, _table_items(page, page_no), float(page.width), float(page.height),
+                      page_no, r)
+
+
+def page_items(words: list[dict], tables: list[TableItem], width: float, height: float,
+               page_no: int, r: LayoutRules) -> list[Item]:
+    """One page's lines and tables in reading order, band lines marked. Engine-independent.
+
+    ``words`` are dicts with ``text``, ``x0``, ``x1``, ``top``, ``bottom`` (points, origin top
+    left), ``fontname`` and ``size``, as pdfplumber's ``extract_words`` gives them; ``tables``
+    are the page's ruled tables (their words are dropped from the flow).
+    """
+    words = _clean_words(words, r)
     if tables:
         words = [w for w in words if not any(_inside(w, t.bbox) for t in tables)]
     head_lim = float(r.get("header_band")) * height
@@ -546,6 +557,13 @@ def read_pdf_detailed(path: Path, r: LayoutRules | None = None) -> PdfResult:
                 failed.append(i)
             finally:
                 page.close()
+    return build_result(pages, n_pages, failed, r)
+
+
+def build_result(pages: list[list[Item]], n_pages: int, failed: list[int],
+                 r: LayoutRules | None = None) -> PdfResult:
+    """Per-page items (from :func:`page_items`, any engine) → blocks with headings and paths."""
+    r = r or layout.rules()
     items, running = _drop_running(pages, r)
     lines = [x for x in items if isinstance(x, Line)]
     body = _body_size(lines)
