@@ -65,9 +65,10 @@ def body_units(document: Document) -> list[BodyUnit]:
 
 def _iter_docs(nlp: Language, document: Document, units: list[BodyUnit]) -> Iterator[Doc]:
     for unit in units:
-        path = document.blocks[unit.block_index].heading_path
+        block = document.blocks[unit.block_index]
+        path = block.heading_path
         yield make_doc(nlp, unit.text, document.period_start, document.period_end,
-                       path[-1] if path else "")
+                       path[-1] if path else "", block.kind)
 
 
 def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRows:

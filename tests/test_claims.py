@@ -166,8 +166,16 @@ def test_gold_claim_type_accuracy(full_nlp: Language, capsys: pytest.CaptureFixt
 def test_heading_types_a_list(heading: str, text: str, expected: str) -> None:
     from pipeline.nlp.claims import classify
 
-    got = classify(text, heading=heading).claim_type
+    got = classify(text, heading=heading, block_kind="bullet").claim_type
     if expected == "other":
         assert got != "target"
     else:
         assert got == expected
+
+
+def test_aims_heading_does_not_type_the_prose_after_the_list() -> None:
+    from pipeline.nlp.claims import classify
+
+    text = "Roads maintained to a good standard."
+    assert classify(text, heading="Our aims by 2026", block_kind="bullet").claim_type == "target"
+    assert classify(text, heading="Our aims by 2026", block_kind="paragraph").claim_type != "target"

@@ -49,6 +49,7 @@ class Cue:
     type: str
     weight: float
     regex: re.Pattern[str]
+    block_kinds: tuple[str, ...] = ()  # heading cues only: the block kinds they apply to
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,12 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         where = f"{path} heading cue #{i}"
         require_keys(entry, ("id", "type", "weight", "regex"), where)
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, re.IGNORECASE)
+        kinds = tuple(str(k) for k in entry.get("block_kinds") or ())
+        unknown = set(kinds) - {"paragraph", "bullet", "table"}
+        if unknown:
+            raise ValueError(f"{where}: unknown block_kinds {sorted(unknown)}")
         heading_cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where),
-                                float(entry["weight"]), regex))
+                                float(entry["weight"]), regex, kinds))
     ids = {c.id for c in cues}
     features: dict[str, tuple[str, float]] = {}
     for name, spec in (data["features"] or {}).items():
@@ -155,7 +160,8 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
 
 
 def classify(text: str, facts: MentionFacts | None = None,
-             rules: ClaimRules | None = None, heading: str = "") -> ClaimDecision:
+             rules: ClaimRules | None = None, heading: str = "",
+             block_kind: str = "") -> ClaimDecision:
     """The claim type of one sentence, from its cues, its mentions and the heading it sits under.
 
     The heading matters because reports label whole lists: the bullets under "Our aims by
@@ -172,6 +178,8 @@ def classify(text: str, facts: MentionFacts | None = None,
             fired.append(cue.id)
     if heading:
         for cue in rules.heading_cues:
+            if cue.block_kinds and block_kind not in cue.block_kinds:
+                continue
             if cue.regex.search(heading):
                 scores[cue.type] += cue.weight
                 fired.append(f"heading:{cue.id}")
@@ -264,7 +272,7 @@ class ClaimsComponent:
                     continue
                 facts = mention_facts(doc, span.start_char, span.end_char)
                 span._.claim_type = classify(span.text, facts, self.rules,
-                                             doc._.heading or "").claim_type
+                                             doc._.heading or "", doc._.block_kind or "").claim_type
                 spans.append(span)
         doc.spans[self.span_key] = spans
         return doc

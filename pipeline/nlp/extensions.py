@@ -11,7 +11,8 @@ built. Results live on the Doc as span groups:
 
 The Doc carries the reporting period (``doc._.period_start``/``period_end``) so that dates
 without a year can be resolved, and the innermost heading above its text (``doc._.heading``),
-which can type a whole list of claims.
+which can type a whole list of claims, and the kind of block the text came from
+(``doc._.block_kind``: paragraph, bullet or table).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DOC_ATTRS: dict[str, object] = {
     "period_start": None,
     "period_end": None,
     "heading": "",
+    "block_kind": "",
 }
 
 

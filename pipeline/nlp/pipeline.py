@@ -40,9 +40,10 @@ def build_nlp() -> Language:
 
 
 def make_doc(nlp: Language, text: str, period_start: date | None = None,
-             period_end: date | None = None, heading: str = "") -> Doc:
-    """Tokenise ``text`` and attach the reporting period and heading before the components run."""
+             period_end: date | None = None, heading: str = "", block_kind: str = "") -> Doc:
+    """Tokenise ``text`` and attach the reporting period, heading and block kind for the components."""
     doc = nlp.make_doc(text)
+    doc._.block_kind = block_kind
     doc._.period_start = period_start
     doc._.period_end = period_end
     doc._.heading = heading
