@@ -155,8 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     console.print(table)
 
     agree = Table(title="pdfium engine vs pdfplumber engine, per document")
-    for col in ("document", "body text ratio (rapidfuzz)", "heading sequence ratio"):
-        agree.add_column(col)
+    agree.add_column("document", overflow="fold")
+    agree.add_column("body text ratio (rapidfuzz)")
+    agree.add_column("heading sequence ratio")
     for stem, body, heads in result["agreement"]:
         agree.add_row(stem, f"{body:.2f}", f"{heads:.3f}")
     console.print(agree)
