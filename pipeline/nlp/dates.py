@@ -306,8 +306,13 @@ def _range(text: str, m: re.Match[str]) -> _Parsed | None:
             return None
         make_a, make_b = a.make, b.make
         assert make_a is not None and make_b is not None
-        return _Parsed(None, None, "range",
-                       lambda y: (make_a(y)[0], make_b(y)[1]), a.anchor_month)
+
+        def make_range(y: int) -> tuple[date, date]:
+            # the year is the start's; a range that wraps ("December to January") ends a year on
+            start, end = make_a(y)[0], make_b(y)[1]
+            return (start, end) if end >= start else (start, make_b(y + 1)[1])
+
+        return _Parsed(None, None, "range", make_range, a.anchor_month)
     assert a.date_start and b.date_end
     if b.date_end < a.date_start:
         return None
