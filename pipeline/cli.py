@@ -13,7 +13,7 @@ from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mine reports for evidence against a strategic plan.")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
 
 OUT_OPTION = typer.Option(DEFAULT_OUTPUT_DIR, "--out", "--pred", help="Output folder of `extract`.")
 

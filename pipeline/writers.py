@@ -93,37 +93,50 @@ def _date_text(value: object) -> str:
 def write_csv(df: pd.DataFrame, target: Path) -> None:
     """Write one table as CSV (UTF-8, header, empty cell for missing), atomically."""
     with atomic_path(target) as tmp:
-        df.to_csv(tmp, index=False, na_rep="", lineterminator="\n", float_format=None)
+        _csv(df, tmp)
+
+
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, na_rep="", lineterminator="\n", float_format=None)
+
+
+def _staging_path(target: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
 
 
 def write_duckdb(tables: dict[str, pd.DataFrame], target: Path) -> None:
-    """Load every table into one DuckDB file with SQL types from the schema."""
+    """Load every table into a new DuckDB file at ``target`` with SQL types from the schema.
+
+    ``target`` is replaced, not updated: :func:`write_tables` passes a staging name.
+    """
     sql_types = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
                  "boolean": "BOOLEAN", "date": "DATE"}
-    with atomic_path(target) as tmp:
-        tmp.unlink()  # duckdb wants to create the file itself
-        con = duckdb.connect(str(tmp))
-        try:
-            for name in TABLE_ORDER:
-                df = tables[name]
-                table = TABLES[name]
-                cols = ", ".join(
-                    f'"{c.name}" {sql_types[c.type]}' for c in table.columns
+    if target.exists():
+        target.unlink()  # duckdb wants to create the file itself
+    con = duckdb.connect(str(target))
+    try:
+        for name in TABLE_ORDER:
+            df = tables[name]
+            table = TABLES[name]
+            cols = ", ".join(
+                f'"{c.name}" {sql_types[c.type]}' for c in table.columns
+            )
+            con.execute(f'CREATE TABLE "{name}" ({cols})')
+            if len(df):
+                frame = df[table.column_names].copy()
+                for c in table.columns:
+                    if c.type in ("string", "boolean", "date"):
+                        frame[c.name] = frame[c.name].replace("", None)
+                con.register("frame_view", frame)
+                casts = ", ".join(
+                    f'CAST("{c.name}" AS {sql_types[c.type]})' for c in table.columns
                 )
-                con.execute(f'CREATE TABLE "{name}" ({cols})')
-                if len(df):
-                    frame = df[table.column_names].copy()
-                    for c in table.columns:
-                        if c.type in ("string", "boolean", "date"):
-                            frame[c.name] = frame[c.name].replace("", None)
-                    con.register("frame_view", frame)
-                    casts = ", ".join(
-                        f'CAST("{c.name}" AS {sql_types[c.type]})' for c in table.columns
-                    )
-                    con.execute(f'INSERT INTO "{name}" SELECT {casts} FROM frame_view')
-                    con.unregister("frame_view")
-        finally:
-            con.close()
+                con.execute(f'INSERT INTO "{name}" SELECT {casts} FROM frame_view')
+                con.unregister("frame_view")
+    finally:
+        con.close()
 
 
 def datapackage(tables: dict[str, pd.DataFrame]) -> dict:
@@ -171,21 +184,30 @@ def datapackage(tables: dict[str, pd.DataFrame]) -> dict:
 def write_tables(tables: dict[str, pd.DataFrame | None], out_dir: Path) -> dict[str, Path]:
     """Write every schema table as CSV, the DuckDB file and ``datapackage.json``.
 
+    Every file is first written to a temporary name; only when all of them are complete are
+    they renamed into place, one after the other. A failure while writing (a full disk, an
+    interrupted run) leaves the previous set of outputs untouched and in step with each other.
     Returns the paths written, by table name (plus ``duckdb`` and ``datapackage``).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     conformed = {name: conform(name, tables.get(name)) for name in TABLE_ORDER}
-    written: dict[str, Path] = {}
-    for name, df in conformed.items():
-        target = out_dir / f"{name}.csv"
-        write_csv(df, target)
-        written[name] = target
-    write_duckdb(conformed, out_dir / DUCKDB_NAME)
-    written["duckdb"] = out_dir / DUCKDB_NAME
-    write_text_atomic(out_dir / DATAPACKAGE_NAME,
-                      json.dumps(datapackage(conformed), indent=2) + "\n")
-    written["datapackage"] = out_dir / DATAPACKAGE_NAME
-    return written
+    targets = {name: out_dir / f"{name}.csv" for name in TABLE_ORDER}
+    targets["duckdb"] = out_dir / DUCKDB_NAME
+    targets["datapackage"] = out_dir / DATAPACKAGE_NAME
+    staged = {key: _staging_path(target) for key, target in targets.items()}
+    try:
+        for name, df in conformed.items():
+            _csv(df, staged[name])
+        write_duckdb(conformed, staged["duckdb"])
+        staged["datapackage"].write_text(json.dumps(datapackage(conformed), indent=2) + "\n",
+                                         encoding="utf-8")
+        for key, tmp in staged.items():
+            os.replace(tmp, targets[key])
+    finally:
+        for tmp in staged.values():
+            if tmp.exists():
+                tmp.unlink()
+    return targets
 
 
 #: The big tables, written as Parquet partitioned by reporting period with ``--parquet``.

@@ -244,8 +244,6 @@ def test_cp1252_and_utf16_text_decoded(bad_batch: tuple[Path, Path]) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
-@pytest.mark.xfail(strict=True, reason="pipeline/ingest/text.py decode(): UTF-16 without a BOM "
-                   "is taken for UTF-8/cp1252 and comes out with NUL bytes between the letters")
 def test_utf16_without_bom_decoded(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "nobom.txt"
     path.write_bytes(ENCODED_TEXT.encode(encoding))
@@ -704,9 +702,6 @@ def test_a_failed_write_leaves_the_previous_outputs_whole(tmp_path: Path,
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/writers.py write_tables() renames each file into "
-                   "place one by one: a crash after the CSVs leaves new CSVs beside the old "
-                   "DuckDB file and datapackage.json (each file whole, the set mixed)")
 def test_a_failed_write_leaves_csv_and_duckdb_in_step(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline import writers

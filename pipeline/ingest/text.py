@@ -20,10 +20,31 @@ from pipeline.ingest.layout import LayoutRules
 from pipeline.model import Block
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the bytes look like UTF-16 text that lost its BOM.
+
+    Text in a Latin script encoded as UTF-16 has a NUL in every other byte (the high byte of
+    each ASCII character), which no UTF-8 or cp1252 text has.
+    """
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    if odd.count(0) > 0.3 * half and even.count(0) < 0.05 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.3 * half and odd.count(0) < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> tuple[str, list[str]]:
-    """Bytes to text: BOMs first, then UTF-8, then cp1252 (with a warning)."""
+    """Bytes to text: BOMs first, UTF-16 without a BOM, then UTF-8, then cp1252 (with a warning)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), []
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return data.decode(utf16, errors="replace"), [f"no byte-order mark; decoded as {utf16.upper()}"]
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), []
     try:
