@@ -9,9 +9,15 @@ Six signals, each a score per sub-outcome in 0..1 (plus ``none``, the abstention
 ``heading``  a heading on the claim's path that names a sub-outcome (by title, any numbering);
 ``hclf``     the classifier applied to the claim's innermost headings (service-organised
              reports: "Supporting Carers");
-``lex``      domain terms from ``models/lexicons/sub_outcomes.yaml``.
+``lex``      domain terms from ``models/lexicons/sub_outcomes.yaml``;
+``hlex``     the same terms in the claim's innermost two headings.
 
-The weighted sum ranks sub-outcomes. Whether rank 1 is right is then estimated by a logistic
+The weighted sum is then smoothed with its section context: every sentence under one heading
+shares a topic (the 2025 report is organised by service, the 2019/2020 reports by an older
+plan's priorities), so a claim's score is ``a * own + b * mean of its section + (1 - a - b) *
+mean of its parent section``, over the claims of the same batch that share the document and
+heading path (``ClaimInput.doc_id``/``section_id``/``heading_path``). A batch of one claim
+simply has no context. The smoothed score ranks sub-outcomes. Whether rank 1 is right is then estimated by a logistic
 (Platt) calibration on the raw score of a candidate, the ``none`` score and the lead over
 the runner-up; the result is the link ``score`` (0..1), so ``min_score`` reads as "keep links
 at least this likely to be right". Below it the matcher abstains (finance, governance and
@@ -33,7 +39,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.link_data import Example, GoldItem, training_examples
+from pipeline.link_data import ContextClaim, Example, GoldItem, training_examples
 from pipeline.link_signals import NONE, heading_prior, named_phrases, phrase_hits, term_hits
 from pipeline.model import Document
 from pipeline.plan import Plan
@@ -42,8 +48,8 @@ log = logging.getLogger(__name__)
 
 ARTEFACT = "matcher.joblib"
 SIDECAR = "matcher.json"
-CODE_VERSION = "link-1"
-SIGNALS = ("clf", "tfidf", "phrase", "heading", "hclf", "lex")
+CODE_VERSION = "link-2"
+SIGNALS = ("clf", "tfidf", "phrase", "heading", "hclf", "lex", "hlex")
 MAX_CANDIDATES = 3
 
 
@@ -55,6 +61,8 @@ class ClaimInput:
     text: str
     heading_path: tuple[str, ...] = ()
     doc_type: str = "other"
+    doc_id: str = ""  # with section_id: which claims share a section (context smoothing)
+    section_id: str = ""
 
 
 @dataclass
@@ -78,8 +86,10 @@ class MatcherSettings:
     """
 
     weights: dict[str, float] = field(default_factory=lambda: {
-        "clf": 0.0341, "tfidf": 0.0915, "phrase": 0.2457, "heading": 0.1381, "hclf": 0.059,
-        "lex": 0.4316})
+        "clf": 0.053, "tfidf": 0.175, "phrase": 0.147, "heading": 0.186, "hclf": 0.008,
+        "lex": 0.405, "hlex": 0.026})
+    #: (own, section) shares of the context smoothing; the parent section gets the rest.
+    context: tuple[float, float] = (0.2, 0.8)
     tfidf_scale: float = 3.0
     calibration: tuple[float, float, float, float] = (1.1578, -4.283, 3.8973, -0.4235)
     min_score: float = 0.40
@@ -94,6 +104,10 @@ class MatcherSettings:
                              f"allowed {SIGNALS}")
         if not 0.0 <= self.min_score <= 1.0:
             raise ValueError(f"MatcherSettings.min_score must be in 0..1, got {self.min_score}")
+        own, section = self.context
+        if own < 0 or section < 0 or own + section > 1.0 + 1e-9:
+            raise ValueError("MatcherSettings.context: own and section shares must be >= 0 and "
+                             f"sum to at most 1, got {self.context}")
 
 
 def _vectoriser(settings: MatcherSettings) -> FeatureUnion:
@@ -191,8 +205,9 @@ class Matcher:
             out["lex"][i] = term_hits(claim.text, self.labels)
             path = tuple(claim.heading_path)
             if path not in heads:
-                heads[path] = (heading_prior(path, self._plan, self.labels), self._heading_clf(path))
-            out["heading"][i], out["hclf"][i] = heads[path]
+                heads[path] = (heading_prior(path, self._plan, self.labels), self._heading_clf(path),
+                               term_hits(" ".join(path[-2:]), self.labels))
+            out["heading"][i], out["hclf"][i], out["hlex"][i] = heads[path]
         return out
 
     def _proba(self, x: sparse.spmatrix) -> np.ndarray:
@@ -210,12 +225,12 @@ class Matcher:
 
     def raw_scores(self, claims: list[ClaimInput],
                    signals: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """The weighted sum of the signals, (n_claims, n_labels), in 0..1."""
+        """The weighted sum of the signals smoothed by section context, (n, n_labels), 0..1."""
         signals = signals if signals is not None else self.signals(claims)
         weights = self.settings.weights
         total = sum(weights.values()) or 1.0
-        raw = sum(weights.get(name, 0.0) * signals[name] for name in SIGNALS)
-        return np.asarray(raw) / total
+        raw = np.asarray(sum(weights.get(name, 0.0) * signals[name] for name in SIGNALS)) / total
+        return smooth(raw, claims, self.settings.context)
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         """P(correct) for each sub-outcome column, from its raw score, none and lead."""
@@ -227,11 +242,12 @@ class Matcher:
         z = a * subs + b * none + c * lead + d
         return 1.0 / (1.0 + np.exp(-z))
 
-    def rank(self, claims: list[ClaimInput]) -> tuple[np.ndarray, np.ndarray]:
+    def rank(self, claims: list[ClaimInput],
+             signals: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Calibrated scores (n, n_subs) and sub-outcome order per claim (best first)."""
         if not claims:
             return np.zeros((0, len(self._subs))), np.zeros((0, len(self._subs)), dtype=int)
-        raw = self.raw_scores(claims)
+        raw = self.raw_scores(claims, signals)
         cal = self.calibrate(raw)
         order = np.argsort(-raw[:, : len(self._subs)], axis=1, kind="stable")
         return cal, order
@@ -298,12 +314,54 @@ class Matcher:
                              f"this is {CODE_VERSION!r}; re-run scripts/fit_matcher.py")
         obj = joblib.load(artefact)
         s = meta["settings"]
-        settings = MatcherSettings(weights=dict(s["weights"]), tfidf_scale=s["tfidf_scale"],
+        settings = MatcherSettings(weights=dict(s["weights"]), context=tuple(s["context"]),
+                                   tfidf_scale=s["tfidf_scale"],
                                    calibration=tuple(s["calibration"]), min_score=s["min_score"],
                                    clf_c=s["clf_c"], max_word_features=s["max_word_features"],
                                    max_char_features=s["max_char_features"])
         return cls(obj["plan_aims"], obj["labels"], obj["vectoriser"], obj["clf"], obj["profiles"],
                    obj["elements"], obj["phrases"], settings, meta)
+
+
+def context_groups(claims: list[ClaimInput]) -> tuple[np.ndarray, np.ndarray]:
+    """Per claim, the index of its section group and of its parent-section group.
+
+    A section is (doc_id, section_id) when the caller gives section ids, else (doc_id,
+    heading path); its parent is (doc_id, heading path without the innermost heading).
+    """
+    sec: dict[tuple, int] = {}
+    par: dict[tuple, int] = {}
+    s_idx = np.empty(len(claims), dtype=int)
+    p_idx = np.empty(len(claims), dtype=int)
+    for i, c in enumerate(claims):
+        path = tuple(c.heading_path)
+        s_key = (c.doc_id, c.section_id) if c.section_id else (c.doc_id, "path", path)
+        s_idx[i] = sec.setdefault(s_key, len(sec))
+        p_idx[i] = par.setdefault((c.doc_id, path[:-1]), len(par))
+    return s_idx, p_idx
+
+
+def _group_mean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    n_groups = int(groups.max()) + 1 if len(groups) else 0
+    sums = np.zeros((n_groups, x.shape[1]))
+    np.add.at(sums, groups, x)
+    counts = np.bincount(groups, minlength=n_groups).astype(float)
+    return (sums / counts[:, None])[groups]
+
+
+def smooth(raw: np.ndarray, claims: list[ClaimInput], context: tuple[float, float]) -> np.ndarray:
+    """``own * raw + section * section mean + rest * parent-section mean`` (see module doc)."""
+    if len(claims) == 0:
+        return raw
+    own, section = context
+    s_idx, p_idx = context_groups(claims)
+    out = own * raw
+    if section:
+        out = out + section * _group_mean(raw, s_idx)
+    rest = 1.0 - own - section
+    if rest > 1e-9:
+        out = out + rest * _group_mean(raw, p_idx)
+    return out
 
 
 def _profile_text(plan: Plan, sub_id: str) -> str:
@@ -324,15 +382,32 @@ def _plan_stub(plan_aims: list[dict[str, str]]) -> Plan:
 # ---------------------------------------------------------------------- evaluation
 
 
-def evaluate(matcher: Matcher, items: list[GoldItem], min_score: float | None = None) -> dict:
+def context_inputs(context: list[ContextClaim]) -> tuple[list[ClaimInput], list[int]]:
+    """ClaimInputs for a rebuilt batch and, per gold item, its position in the batch."""
+    claims = [ClaimInput(f"x{i}", c.text, c.heading_path, c.doc_type, c.doc_id)
+              for i, c in enumerate(context)]
+    where = {c.gold: i for i, c in enumerate(context) if c.gold >= 0}
+    return claims, [where[g] for g in range(len(where))]
+
+
+def evaluate(matcher: Matcher, items: list[GoldItem], min_score: float | None = None,
+             context: list[ContextClaim] | None = None) -> dict:
     """Top-1/top-3 on gold with a sub-outcome, abstention on gold without, per document.
 
     ``top1``/``top3`` rank without a threshold; ``top1_kept`` counts an abstention as wrong;
-    ``abstain`` is the share of null-gold sentences given no link at ``min_score``.
+    ``abstain`` is the share of null-gold sentences given no link at ``min_score``. With
+    ``context`` (:func:`pipeline.link_data.context_claims`) the gold sentences are linked in
+    their documents' batch of sentences, as at runtime; without it each stands alone.
     """
     threshold = matcher.settings.min_score if min_score is None else min_score
-    claims = [ClaimInput(f"g{i}", it.text, it.heading_path, it.doc_type) for i, it in enumerate(items)]
-    cal, order = matcher.rank(claims)
+    if context is not None:
+        claims, pos_of = context_inputs(context)
+        cal, order = matcher.rank(claims)
+        cal, order = cal[pos_of], order[pos_of]
+    else:
+        claims = [ClaimInput(f"g{i}", it.text, it.heading_path, it.doc_type, it.doc_id)
+                  for i, it in enumerate(items)]
+        cal, order = matcher.rank(claims)
     subs = matcher._subs
 
     def summary(idx: list[int]) -> dict:

@@ -93,6 +93,8 @@ class GoldItem:
     doc_type: str
     expected: str | None
     locate_score: float
+    doc_id: str = ""
+    block: int = -1  # index of the block the sentence was located in
 
 
 def read_gold(path: Path) -> list[dict]:
@@ -103,18 +105,24 @@ def read_gold(path: Path) -> list[dict]:
 
 def locate(text: str, doc: Document) -> tuple[tuple[str, ...], float]:
     """Heading path of the block that best contains ``text`` (and the match score 0-100)."""
+    index, score = locate_block(text, doc)
+    return (doc.blocks[index].heading_path if index >= 0 else ()), score
+
+
+def locate_block(text: str, doc: Document) -> tuple[int, float]:
+    """Index of the block that best contains ``text`` (and the match score 0-100)."""
     probe = " ".join(text.split())[:160]
-    best_path: tuple[str, ...] = ()
+    best_index = -1
     best = -1.0
-    for block in doc.blocks:
+    for index, block in enumerate(doc.blocks):
         if block.kind == "table" or len(block.text) < 10:
             continue
         score = fuzz.partial_ratio(probe, " ".join(block.text.split()))
         if score > best:
-            best, best_path = score, block.heading_path
+            best, best_index = score, index
             if score >= 99.5:
                 break
-    return best_path, best
+    return best_index, best
 
 
 def gold_inputs(gold_dir: Path, docs: dict[str, Document]) -> list[GoldItem]:
@@ -125,10 +133,57 @@ def gold_inputs(gold_dir: Path, docs: dict[str, Document]) -> list[GoldItem]:
         if doc is None:
             continue
         for row in read_gold(path):
-            heading_path, score = locate(row["text"], doc)
+            index, score = locate_block(row["text"], doc)
+            heading_path = doc.blocks[index].heading_path if index >= 0 else ()
             items.append(GoldItem(path.stem, row["text"], heading_path, doc.doc_type,
-                                  row.get("sub_outcome_id"), score))
+                                  row.get("sub_outcome_id"), score, doc.doc_id, index))
     return items
+
+
+@dataclass(frozen=True)
+class ContextClaim:
+    """A sentence of a document as the runtime would pass it: text, headings, position."""
+
+    doc_id: str
+    text: str
+    heading_path: tuple[str, ...]
+    doc_type: str
+    gold: int = -1  # index into the gold items when this sentence is a gold sentence
+
+
+def context_claims(items: list[GoldItem], docs: dict[str, Document]) -> list[ContextClaim]:
+    """Every body sentence of the documents holding gold, in document order, gold in place.
+
+    The runtime links all claims of a batch at once, so section context (the other sentences
+    under the same heading) is available; this rebuilds that batch for measuring. A gold
+    sentence replaces the sentences of its block that it overlaps, so nothing counts twice.
+    """
+    by_block: dict[tuple[str, int], list[int]] = {}
+    for i, it in enumerate(items):
+        by_block.setdefault((it.doc, it.block), []).append(i)
+    out: list[ContextClaim] = []
+    for stem in sorted({it.doc for it in items}):
+        doc = docs[stem]
+        for index, block in enumerate(doc.blocks):
+            gold = by_block.get((stem, index), [])
+            if block.kind not in ("paragraph", "bullet") and not gold:
+                continue
+            placed = set()
+            for sentence in split_sentences(block.text):
+                hit = next((g for g in gold if fuzz.partial_ratio(
+                    " ".join(items[g].text.split())[:120], sentence) >= 90
+                    or fuzz.partial_ratio(sentence[:120], items[g].text) >= 90), None)
+                if hit is None:
+                    out.append(ContextClaim(doc.doc_id, sentence, block.heading_path, doc.doc_type))
+                elif hit not in placed:
+                    placed.add(hit)
+                    out.append(ContextClaim(doc.doc_id, items[hit].text, block.heading_path,
+                                            doc.doc_type, hit))
+            for g in gold:
+                if g not in placed:
+                    out.append(ContextClaim(doc.doc_id, items[g].text, block.heading_path,
+                                            doc.doc_type, g))
+    return out
 
 
 def read_corpus(raw_dir: Path, text_dir: Path = TEXT_DIR, source: str = "text") -> list[Document]:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
-from pipeline.link import ClaimInput, Matcher, MatcherSettings, evaluate
-from pipeline.link_data import gold_inputs, read_corpus, structure_label
+from pipeline.link import ClaimInput, Matcher, MatcherSettings, evaluate, smooth
+from pipeline.link_data import context_claims, gold_inputs, read_corpus, structure_label
 from pipeline.link_signals import heading_sub_outcomes, lexicon, split_sentences, term_hits
 from pipeline.plan import parse_plan
 
@@ -105,12 +105,48 @@ def test_saved_artefact_small_and_documented():
 
 
 def test_gold_accuracy_floor(matcher, corpus):
-    """A little below what the fitted matcher measured (see models/matcher/matcher.json)."""
-    res = evaluate(matcher, gold_inputs(DEFAULT_GOLD_DIR, corpus))
-    assert res["all"]["top1"] >= 0.62
-    assert res["all"]["top3"] >= 0.82
-    assert res["all"]["abstain"] >= 0.55
-    assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.58
+    """A little below what the fitted matcher measured (see models/matcher/matcher.json):
+    gold sentences linked within their documents' batch of sentences, as at runtime."""
+    items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
+    res = evaluate(matcher, items, context=context_claims(items, corpus))
+    assert res["all"]["top1"] >= 0.77
+    assert res["all"]["top3"] >= 0.92
+    assert res["all"]["abstain"] >= 0.80
+    assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.75
+    alone = evaluate(matcher, items)  # no context: each sentence alone
+    assert alone["all"]["top1"] >= 0.66
+
+
+def test_sidecar_has_lodo():
+    scores = json.loads((MATCHER_DIR / "matcher.json").read_text())["scores"]
+    assert scores["lodo"]["all"]["top1"] >= 0.72
+    assert {"lex", "clf", "tfidf"} <= set(scores["signals_alone"])
+
+
+def test_section_context_smoothing():
+    """Claims under one heading of one document share their section's mean; others do not."""
+    claims = [ClaimInput("a", "x", ("S",), doc_id="d1"), ClaimInput("b", "y", ("S",), doc_id="d1"),
+              ClaimInput("c", "z", ("S",), doc_id="d2"),
+              ClaimInput("d", "w", ("T",), doc_id="d1", section_id="d1:s0002")]
+    raw = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    out = smooth(raw, claims, (0.5, 0.5))
+    assert np.allclose(out[0], [0.75, 0.25]) and np.allclose(out[1], [0.25, 0.75])
+    assert np.allclose(out[2], raw[2]) and np.allclose(out[3], raw[3])
+    parent = smooth(raw, claims, (0.0, 0.0))  # all weight on the parent: the document's root
+    assert np.allclose(parent[0], [1 / 3, 2 / 3])
+
+
+def test_context_changes_ranking(matcher):
+    """A vague sentence takes its topic from the other sentences of its section."""
+    path = ("2. Adult Social Care", "Supporting Carers")
+    vague = ClaimInput("v", "More people were reached this year than last year.", path,
+                       "annual_report", "d1")
+    peers = [ClaimInput(f"p{i}", t, path, "annual_report", "d1") for i, t in enumerate([
+        "Carers received a carers assessment and a personal budget.",
+        "Respite and short breaks were arranged for unpaid carers.",
+        "Adult social care staff supported carers to keep caring."])]
+    cal, order = matcher.rank([vague, *peers])
+    assert matcher._subs[order[0, 0]] == "8.4"
 
 
 @pytest.mark.parametrize("text,label,hit", [
@@ -146,5 +182,7 @@ def test_settings_validation():
         MatcherSettings(weights={"magic": 1.0})
     with pytest.raises(ValueError, match="min_score"):
         MatcherSettings(min_score=2.0)
+    with pytest.raises(ValueError, match="context"):
+        MatcherSettings(context=(0.8, 0.5))
     assert lexicon().terms["none"]
     assert np.isclose(sum(MatcherSettings().weights.values()), 1.0)
