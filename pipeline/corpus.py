@@ -93,7 +93,8 @@ def corpus_tables(
     inputs = [
         ClaimInput(claim_id=r.claim_id, text=r.text,
                    heading_path=paths.get(r.section_id, ()),
-                   doc_type=doc_types.get(r.doc_id, "other"))
+                   doc_type=doc_types.get(r.doc_id, "other"),
+                   doc_id=r.doc_id, section_id=r.section_id)
         for r in claims.itertuples(index=False)
     ] if not claims.empty else []
     links = matcher.link(inputs, min_score=min_score) if inputs else []
