@@ -86,13 +86,13 @@ class MatcherSettings:
     """
 
     weights: dict[str, float] = field(default_factory=lambda: {
-        "clf": 0.053, "tfidf": 0.175, "phrase": 0.147, "heading": 0.186, "hclf": 0.008,
-        "lex": 0.405, "hlex": 0.026})
+        "clf": 0.0586, "tfidf": 0.0094, "phrase": 0.2102, "heading": 0.0255,
+        "hclf": 0.0152, "lex": 0.5842, "hlex": 0.0969})
     #: (own, section) shares of the context smoothing; the parent section gets the rest.
-    context: tuple[float, float] = (0.2, 0.8)
+    context: tuple[float, float] = (0.289, 0.549)
     tfidf_scale: float = 3.0
-    calibration: tuple[float, float, float, float] = (1.1578, -4.283, 3.8973, -0.4235)
-    min_score: float = 0.40
+    calibration: tuple[float, float, float, float] = (3.0422, -4.1026, 5.1833, -0.7675)
+    min_score: float = 0.46
     clf_c: float = 4.0
     max_word_features: int = 8000
     max_char_features: int = 12000

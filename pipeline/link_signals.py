@@ -70,12 +70,19 @@ def lexicon() -> Lexicon:
     return load_lexicon()
 
 
+#: A multi-word term ("electric buses", "road safety") is more specific than a single word
+#: ("bus", "road"), so it counts as this many hits.
+MULTIWORD_WEIGHT = 2.0
+
+
 def term_hits(text: str, labels: list[str], lex: Lexicon | None = None) -> np.ndarray:
-    """Per label, 1 - 0.5**hits: one term gives 0.5, two 0.75 (saturating, not counting)."""
+    """Per label, 1 - 0.5**hits: one single-word term gives 0.5, two (or one multi-word
+    term) 0.75 (saturating, not counting)."""
     lex = lex or lexicon()
     out = np.zeros(len(labels))
     for i, label in enumerate(labels):
-        hits = sum(1 for p in lex.terms.get(label, ()) if p.search(text))
+        hits = sum(MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0
+                   for p in lex.terms.get(label, ()) if p.search(text))
         out[i] = 1.0 - 0.5 ** hits
     return out
 

@@ -109,17 +109,17 @@ def test_gold_accuracy_floor(matcher, corpus):
     gold sentences linked within their documents' batch of sentences, as at runtime."""
     items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
     res = evaluate(matcher, items, context=context_claims(items, corpus))
-    assert res["all"]["top1"] >= 0.77
+    assert res["all"]["top1"] >= 0.78
     assert res["all"]["top3"] >= 0.92
     assert res["all"]["abstain"] >= 0.80
     assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.75
     alone = evaluate(matcher, items)  # no context: each sentence alone
-    assert alone["all"]["top1"] >= 0.66
+    assert alone["all"]["top1"] >= 0.68
 
 
 def test_sidecar_has_lodo():
     scores = json.loads((MATCHER_DIR / "matcher.json").read_text())["scores"]
-    assert scores["lodo"]["all"]["top1"] >= 0.72
+    assert scores["lodo"]["all"]["top1"] >= 0.76
     assert {"lex", "clf", "tfidf"} <= set(scores["signals_alone"])
 
 
