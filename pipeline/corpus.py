@@ -119,7 +119,7 @@ def _load_or_fit_matcher(plan, documents: list[Document]):
         try:
             matcher = Matcher.load(MATCHER_DIR)
             if matcher.compatible_with(plan):
-                return matcher
+                return matcher.rebind(plan)
             log.info("saved matcher was fitted on another plan: fitting on this one")
         except Exception as exc:  # a stale artefact must not stop the run
             log.warning("could not load the saved matcher (%s): fitting a new one", exc)

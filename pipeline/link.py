@@ -184,10 +184,27 @@ class Matcher:
         return cls(plan_aims, labels, vec, clf, profiles, elements, named_phrases(plan),
                    settings, meta)
 
-    def compatible_with(self, plan: Plan) -> bool:
-        """True when fitted on a plan with exactly these elements (ids and texts)."""
-        return [(a["aim_id"], a["text"]) for a in self.plan_aims] == \
-            [(a.aim_id, a.text) for a in plan.aims]
+    def compatible_with(self, plan: Plan, min_ratio: float = 90.0) -> bool:
+        """True when fitted on the same plan, whatever file it was read from.
+
+        The plan id is the hash of the input file, so the same plan read from its PDF or its
+        text has different ids: compare the structure (sub-outcome and kind of every element,
+        in order) and the wording (rapidfuzz ratio, to allow for small extraction differences).
+        """
+        from rapidfuzz import fuzz
+
+        ours = [(a["sub_outcome_id"], a["kind"]) for a in self.plan_aims]
+        theirs = [(a.sub_outcome_id, a.kind) for a in plan.aims]
+        if ours != theirs:
+            return False
+        ratios = [fuzz.ratio(a["text"], b.text) for a, b in zip(self.plan_aims, plan.aims, strict=True)]
+        return bool(ratios) and float(np.mean(ratios)) >= min_ratio
+
+    def rebind(self, plan: Plan) -> Matcher:
+        """Point the matcher's elements at ``plan``'s aim ids (after :meth:`compatible_with`)."""
+        for mine, theirs in zip(self.plan_aims, plan.aims, strict=True):
+            mine["aim_id"] = theirs.aim_id
+        return self
 
     # ------------------------------------------------------------------ scoring
     def signals(self, claims: list[ClaimInput]) -> dict[str, np.ndarray]:
@@ -253,8 +270,14 @@ class Matcher:
         return cal, order
 
     def link(self, claims: list[ClaimInput], min_score: float | None = None) -> list[Link]:
-        """Up to three candidates per claim scoring at least ``min_score`` (default: settings)."""
+        """Up to three candidates per claim, best first, or none when the best is not close enough.
+
+        By default the fitted threshold decides only whether a claim links at all (its best
+        candidate must reach it); the runners-up follow with their own, lower scores, so a
+        reader can see the alternatives. An explicit ``min_score`` drops every candidate below it.
+        """
         threshold = self.settings.min_score if min_score is None else min_score
+        floor = 0.0 if min_score is None else min_score
         if not claims:
             return []
         cal, order = self.rank(claims)
@@ -265,7 +288,7 @@ class Matcher:
             rank = 0
             for j in order[i, :MAX_CANDIDATES]:
                 score = float(cal[i, j])
-                if score < threshold:
+                if score < (threshold if rank == 0 else floor):
                     break
                 rank += 1
                 sub_id = self._subs[j]

@@ -11,7 +11,7 @@ from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
 from pipeline.link import ClaimInput, Matcher, MatcherSettings, evaluate, smooth
 from pipeline.link_data import context_claims, gold_inputs, read_corpus, structure_label
 from pipeline.link_signals import heading_sub_outcomes, lexicon, split_sentences, term_hits
-from pipeline.plan import parse_plan
+from pipeline.plan import Plan, parse_plan
 
 
 @pytest.fixture(scope="session")
@@ -186,3 +186,32 @@ def test_settings_validation():
         MatcherSettings(context=(0.8, 0.5))
     assert lexicon().terms["none"]
     assert np.isclose(sum(MatcherSettings().weights.values()), 1.0)
+
+
+def test_saved_matcher_serves_the_plan_read_from_its_pdf(corpus_pdf_docs):
+    """The artefact is fitted on one reading of the plan; the PDF reading has other ids."""
+    saved = Matcher.load(MATCHER_DIR)
+    pdf_plan = parse_plan(corpus_pdf_docs["lcc-council-agenda-2022-05-18-strategic-plan-2022-26"])
+    assert saved.compatible_with(pdf_plan)
+    saved.rebind(pdf_plan)
+    ids = {a.aim_id for a in pdf_plan.aims}
+    links = saved.link([ClaimInput("x:c00001", "We gritted 1,300 miles of roads this winter.")])
+    assert links and {link.aim_id for link in links} <= ids
+
+
+def test_matcher_refuses_another_plan(plan):
+    saved = Matcher.load(MATCHER_DIR)
+    other = Plan(plan.plan_id, plan.doc_id, plan.title, plan.period_start,
+                 plan.period_end, plan.version_label, plan.aims[:-1])
+    assert not saved.compatible_with(other)
+
+
+def test_runners_up_follow_a_confident_best(matcher):
+    text = "Our gritters treated 1,300 miles of roads and we opened two new libraries."
+    links = matcher.link([ClaimInput("x:c00001", text)])
+    assert [link.rank for link in links] == list(range(1, len(links) + 1))
+    if links:
+        assert links[0].score >= matcher.settings.min_score
+        assert len(links) == 3
+    strict = matcher.link([ClaimInput("x:c00001", text)], min_score=0.99)
+    assert all(link.score >= 0.99 for link in strict)
