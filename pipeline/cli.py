@@ -18,6 +18,22 @@ console = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
 OUT_OPTION = typer.Option(DEFAULT_OUTPUT_DIR, "--out", "--pred", help="Output folder of `extract`.")
 
 
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a one-line error and return the Exit to raise."""
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+def _tables(out: Path, *names: str) -> list:
+    """Load output tables, or stop with a one-line error if `extract` has not run there."""
+    from pipeline.queries import OutputsMissing, load_table
+
+    try:
+        return [load_table(out, name) for name in names]
+    except OutputsMissing as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.callback()
 def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
@@ -107,22 +123,31 @@ def query(
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """Run SQL on the DuckDB file and print the result."""
-    from pipeline.compare import format_table
-    from pipeline.queries import run_query
+    import duckdb
 
-    typer.echo(format_table(run_query(out, sql), fmt))
+    from pipeline.compare import format_table
+    from pipeline.queries import OutputsMissing, run_query
+
+    try:
+        result = run_query(out, sql)
+    except OutputsMissing as exc:
+        raise _fail(str(exc)) from exc
+    except duckdb.Error as exc:
+        raise _fail(" ".join(str(exc).split())) from exc
+    typer.echo(format_table(result, fmt))
 
 
 @app.command()
 def show(claim_id: str, out: Path = OUT_OPTION) -> None:
     """Show one claim: its page and section, its mentions and its links."""
-    from pipeline.queries import describe_claim
+    from pipeline.queries import OutputsMissing, describe_claim
 
     try:
         typer.echo(describe_claim(out, claim_id))
     except KeyError as exc:
-        console.print(f"[red]error:[/red] {exc.args[0]}")
-        raise typer.Exit(1) from exc
+        raise _fail(exc.args[0]) from exc
+    except OutputsMissing as exc:
+        raise _fail(str(exc)) from exc
 
 
 @app.command()
@@ -133,9 +158,12 @@ def gaps(
 ) -> None:
     """The aims with no or weak evidence in a period."""
     from pipeline.compare import find_gaps, format_table
-    from pipeline.queries import load_table
 
-    result = find_gaps(load_table(out, "coverage"), load_table(out, "aims"), period=period)
+    coverage, aims = _tables(out, "coverage", "aims")
+    try:
+        result = find_gaps(coverage, aims, period=period)
+    except (KeyError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
     typer.echo(format_table(result, fmt))
 
 
@@ -148,11 +176,14 @@ def compare(
 ) -> None:
     """Per sub-outcome evidence and money in two periods, and aims that lost all evidence."""
     from pipeline.compare import compare_periods, format_table, lost_evidence
-    from pipeline.queries import load_table
 
-    coverage, aims = load_table(out, "coverage"), load_table(out, "aims")
-    typer.echo(format_table(compare_periods(coverage, aims, period_a, period_b), fmt))
-    lost = lost_evidence(coverage, aims, period_a, period_b)
+    coverage, aims = _tables(out, "coverage", "aims")
+    try:
+        table = compare_periods(coverage, aims, period_a, period_b)
+        lost = lost_evidence(coverage, aims, period_a, period_b)
+    except (KeyError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(format_table(table, fmt))
     typer.echo(f"\nAims with evidence in {period_a} and none in {period_b}: {len(lost)}")
     if len(lost):
         typer.echo(format_table(lost, fmt))
@@ -165,9 +196,8 @@ def plan_diff_cmd(
 ) -> None:
     """What changed between the plan and its refreshed version (same, reworded, changed target, new, dropped)."""
     from pipeline.plan_diff import format_plan_diff, plan_diff_from_tables
-    from pipeline.queries import load_table
 
-    df = plan_diff_from_tables(load_table(out, "plans"), load_table(out, "aims"))
+    df = plan_diff_from_tables(*_tables(out, "plans", "aims"))
     typer.echo(format_plan_diff(df) if fmt == "table" else _fmt(df, fmt))
 
 
@@ -184,7 +214,11 @@ def report(
     path: Path | None = typer.Option(None, "--report", help="HTML file to write (default OUT/report/index.html)."),
 ) -> None:
     """Write the offline HTML evidence report for policy staff."""
+    from pipeline.queries import OutputsMissing
     from pipeline.report import write_report
 
-    written = write_report(out, path, raw)
+    try:
+        written = write_report(out, path, raw)
+    except OutputsMissing as exc:
+        raise _fail(str(exc)) from exc
     console.print(f"report written to {written}")

@@ -217,3 +217,18 @@ def test_cli_gaps_compare_plan_diff_on_corpus(corpus_out: Path) -> None:
     result = runner.invoke(app, ["evaluate", "--pred", str(corpus_out)])
     assert result.exit_code == 0, result.output
     assert "ALL" in result.output and "top1" in result.output
+
+
+@pytest.mark.parametrize("args", [["gaps"], ["compare", "2023/24", "2024/25"], ["plan-diff"],
+                                  ["show", "x:c00001"], ["report"], ["query", "SELECT 1"]])
+def test_cli_commands_without_outputs_fail_in_one_line(tmp_path: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "run `planmine extract` first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_query_sql_error_is_one_line(corpus_out: Path) -> None:
+    result = CliRunner().invoke(app, ["query", "SELECT nope FROM claims", "--out", str(corpus_out)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error:") and "nope" in result.output
