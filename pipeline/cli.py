@@ -15,6 +15,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mine reports for evidence against a strategic plan.")
 console = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
 
+#: The columns `gaps` shows in the terminal (csv/json give all of them).
+GAPS_TABLE_COLUMNS = ("period_label", "sub_outcome_id", "sub_outcome", "text", "n_claims", "evidence")
+
 OUT_OPTION = typer.Option(DEFAULT_OUTPUT_DIR, "--out", "--pred", help="Output folder of `extract`.")
 
 
@@ -164,6 +167,8 @@ def gaps(
         result = find_gaps(coverage, aims, period=period)
     except (KeyError, ValueError) as exc:
         raise _fail(str(exc)) from exc
+    if fmt == "table":  # the readable view; csv/json keep every column
+        result = result[[c for c in GAPS_TABLE_COLUMNS if c in result.columns]]
     typer.echo(format_table(result, fmt))
 
 
