@@ -179,3 +179,10 @@ def test_aims_heading_does_not_type_the_prose_after_the_list() -> None:
     text = "Roads maintained to a good standard."
     assert classify(text, heading="Our aims by 2026", block_kind="bullet").claim_type == "target"
     assert classify(text, heading="Our aims by 2026", block_kind="paragraph").claim_type != "target"
+
+
+def test_aims_heading_ignores_reports_of_what_was_done() -> None:
+    from pipeline.nlp.claims import classify
+
+    text = "With partners we have been successful in gaining new funding for courses."
+    assert classify(text, heading="Our aims by 2026", block_kind="bullet").claim_type != "target"

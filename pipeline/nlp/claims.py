@@ -50,6 +50,7 @@ class Cue:
     weight: float
     regex: re.Pattern[str]
     block_kinds: tuple[str, ...] = ()  # heading cues only: the block kinds they apply to
+    unless: re.Pattern[str] | None = None  # heading cues only: text that switches the cue off
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,10 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         unknown = set(kinds) - {"paragraph", "bullet", "table"}
         if unknown:
             raise ValueError(f"{where}: unknown block_kinds {sorted(unknown)}")
+        unless = (compile_regex(expand(str(entry["unless"]), fragments, where), where,
+                                re.IGNORECASE) if entry.get("unless") else None)
         heading_cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where),
-                                float(entry["weight"]), regex, kinds))
+                                float(entry["weight"]), regex, kinds, unless))
     ids = {c.id for c in cues}
     features: dict[str, tuple[str, float]] = {}
     for name, spec in (data["features"] or {}).items():
@@ -179,6 +182,8 @@ def classify(text: str, facts: MentionFacts | None = None,
     if heading:
         for cue in rules.heading_cues:
             if cue.block_kinds and block_kind not in cue.block_kinds:
+                continue
+            if cue.unless is not None and cue.unless.search(text):
                 continue
             if cue.regex.search(heading):
                 scores[cue.type] += cue.weight
