@@ -186,3 +186,16 @@ def test_aims_heading_ignores_reports_of_what_was_done() -> None:
 
     text = "With partners we have been successful in gaining new funding for courses."
     assert classify(text, heading="Our aims by 2026", block_kind="bullet").claim_type != "target"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The partnership has been successful in securing new funding for courses.", "achievement"),
+    ("The bid was not successful.", None),
+])
+def test_successful_cue(text: str, expected: str | None) -> None:
+    from pipeline.nlp.claims import classify
+
+    decision = classify(text)
+    assert ("successful_in" in decision.fired) == (expected is not None)
+    if expected:
+        assert decision.claim_type == expected
