@@ -76,19 +76,9 @@ def page_texts(path: Path, dpi: int = DPI) -> tuple[list[str], list[int]]:
 
 def blocks_from_pages(texts: list[str]) -> list[Block]:
     """Re-flow OCR'd page texts into blocks (with heading paths) like a plain-text file."""
-    from pipeline.ingest import layout
-    from pipeline.ingest.text import _Reflow, _wrap_width, lines_of
+    from pipeline.ingest.text import blocks_from_text
 
-    r = layout.rules()
-    text = "\f".join(t.replace("\f", "\n").replace("\r\n", "\n").replace("\r", "\n") for t in texts)
-    lines = lines_of(text, r)
-    reflow = _Reflow(_wrap_width(lines), layout.vocabulary(x.text for x in lines), r)
-    for i, line in enumerate(lines):
-        reflow.add(line, lines[i + 1] if i + 1 < len(lines) else None)
-    blocks = reflow.finish()
-    layout.nest_period_headings(blocks, r)
-    layout.assign_heading_paths(blocks)
-    return blocks
+    return blocks_from_text("\f".join(t.replace("\f", "\n") for t in texts))
 
 
 def read_scanned(path: Path, dpi: int = DPI) -> OcrResult:

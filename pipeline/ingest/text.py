@@ -230,8 +230,16 @@ def lines_of(text: str, r: LayoutRules) -> list[_Line]:
 
 def read_text(path: Path) -> tuple[list[Block], list[str]]:
     """Blocks (with heading paths) of a text file, and warnings (e.g. the encoding fallback)."""
-    r = layout.rules()
     text, warnings = decode(Path(path).read_bytes())
+    return blocks_from_text(text), warnings
+
+
+def blocks_from_text(text: str) -> list[Block]:
+    """Re-flow plain text (form feeds separate pages) into blocks with heading paths.
+
+    Shared by text files and OCR output, which have the same hard-wrapped shape.
+    """
+    r = layout.rules()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = lines_of(text, r)
     reflow = _Reflow(_wrap_width(lines), layout.vocabulary(x.text for x in lines), r)
@@ -240,4 +248,4 @@ def read_text(path: Path) -> tuple[list[Block], list[str]]:
     blocks = reflow.finish()
     layout.nest_period_headings(blocks, r)
     layout.assign_heading_paths(blocks)
-    return blocks, warnings
+    return blocks
