@@ -74,8 +74,14 @@ class MetricRules:
     context_max_df: int = DEFAULT_CONTEXT_MAX_DF
     context_max_df_fraction: float = DEFAULT_CONTEXT_MAX_DF_FRACTION
     context_stop_words: tuple[str, ...] = DEFAULT_CONTEXT_STOP_WORDS
+    generic_word_pattern: str = ""
 
     def __post_init__(self) -> None:
+        if self.generic_word_pattern:
+            try:
+                re.compile(self.generic_word_pattern)
+            except re.error as exc:
+                raise ValueError(f"metrics.generic_word_pattern is not a valid regex: {exc}") from exc
         if not isinstance(self.min_periods, int) or self.min_periods < 2:
             raise ValueError(
                 f"MetricRules.min_periods must be an integer >= 2 (a series recurs), got {self.min_periods!r}")
@@ -129,7 +135,9 @@ def normalise_measure(measure: str, rules: MetricRules) -> str:
     ignore = set(rules.ignore_words)
     kept = [w for w in words if w not in ignore]
     generic = {_stem(g) for g in rules.generic_measures} | set(rules.generic_measures)
-    if not kept or all(w in generic or _stem(w) in generic or w.isdigit() for w in kept):
+    pattern = re.compile(rules.generic_word_pattern) if rules.generic_word_pattern else None
+    if not kept or all(w in generic or _stem(w) in generic or w.isdigit()
+                       or (pattern is not None and pattern.fullmatch(w)) for w in kept):
         return ""
     text = " ".join(_stem(w) for w in kept)
     return text if len(text) >= rules.min_measure_chars else ""

@@ -217,3 +217,14 @@ def test_bad_yaml_raises(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_metric_rules(path)
+
+
+def test_participles_and_durations_never_form_series() -> None:
+    from pipeline.metrics import load_metric_rules, normalise_measure
+
+    rules = load_metric_rules()
+    for word in ("reduced", "secured", "existing"):
+        assert normalise_measure(word, rules) == "", word
+    assert normalise_measure("gritters", rules) == "gritter"
+    assert normalise_measure("reduced speed signs", rules) != ""
+    assert {"months", "hours", "mph"} <= set(rules.skip_units)
