@@ -232,3 +232,10 @@ def test_cli_query_sql_error_is_one_line(corpus_out: Path) -> None:
     result = CliRunner().invoke(app, ["query", "SELECT nope FROM claims", "--out", str(corpus_out)])
     assert result.exit_code == 1
     assert result.output.startswith("error:") and "nope" in result.output
+
+
+def test_corpus_datapackage_is_valid(corpus_out: Path) -> None:
+    """Every table, type and key of the real outputs checks out against datapackage.json."""
+    frictionless = pytest.importorskip("frictionless")
+    report = frictionless.validate(str(corpus_out / "datapackage.json"))
+    assert report.valid, report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])[:10]
