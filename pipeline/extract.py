@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.annotate import DocRows, document_rows
-from pipeline.config import MODELS_DIR, SUPPORTED_SUFFIXES
+from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
 from pipeline.executors import run_files
 from pipeline.model import Document
 from pipeline.writers import write_parquet, write_tables, write_text_atomic
@@ -76,11 +76,13 @@ def check_writable(out_dir: Path) -> None:
 
 
 def rules_fingerprint() -> str:
-    """A hash of the code version and every rule file: a change invalidates the cache."""
+    """A hash of the code and every rule file: a change to either invalidates the cache."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted((MODELS_DIR / "patterns").glob("*")) + sorted((MODELS_DIR / "lexicons").glob("*")):
+    files = (sorted(PACKAGE_DIR.rglob("*.py")) + sorted((MODELS_DIR / "patterns").glob("*"))
+             + sorted((MODELS_DIR / "lexicons").glob("*")))
+    for path in files:
         if path.is_file():
-            digest.update(path.name.encode())
+            digest.update(path.relative_to(PACKAGE_DIR.parent).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
