@@ -32,9 +32,13 @@ def _tables(out: Path, *names: str) -> list:
     from pipeline.queries import OutputsMissing, load_table
 
     try:
-        return [load_table(out, name) for name in names]
+        tables = [load_table(out, name) for name in names]
     except OutputsMissing as exc:
         raise _fail(str(exc)) from exc
+    if "aims" in names and tables[names.index("aims")].empty:
+        raise _fail(f"{out}: no strategic plan in these outputs; re-run `planmine extract` "
+                    "with the plan among the inputs or --plan FILE")
+    return tables
 
 
 @app.callback()

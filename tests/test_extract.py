@@ -239,3 +239,13 @@ def test_corpus_datapackage_is_valid(corpus_out: Path) -> None:
     frictionless = pytest.importorskip("frictionless")
     report = frictionless.validate(str(corpus_out / "datapackage.json"))
     assert report.valid, report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_cli_gaps_without_a_plan_says_so(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TEXT_DIR / "lcc-annual-delivery-report-2025.txt", src)
+    run_extract(src, tmp_path / "out", jobs=1)
+    result = CliRunner().invoke(app, ["gaps", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "no strategic plan" in result.output and "--plan" in result.output
