@@ -387,3 +387,10 @@ def test_every_internal_link_has_a_target(page) -> None:
     targets = {a["href"][1:] for t, a in tags if t == "a" and (a.get("href") or "").startswith("#")}
     assert {"so-4-1", "so-4-2", "so-5-1", "overview", "gaps"} <= targets
     assert targets <= ids, targets - ids
+
+
+def test_corpus_report_shows_only_the_plan_with_coverage(corpus_extract_dir: Path) -> None:
+    tables = load_tables(corpus_extract_dir)
+    assert tables["aims"]["plan_id"].nunique() == 2  # the plan and its 2024 restatement
+    ctx = build_context(tables, corpus_extract_dir / "report", DEFAULT_INPUT_DIR)
+    assert [p.plan_id for p in ctx.plans] == sorted(set(tables["coverage"]["plan_id"]))

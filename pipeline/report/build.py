@@ -372,7 +372,10 @@ def build_context(
     mentions = _mentions_by_claim(tables)
     money = _money_by_claim(tables.get("money"))
     aim_info = aims.set_index("aim_id")
-    plan_ids = sorted(set(aims["plan_id"]), key=natural_key)
+    # a plan version with no coverage rows (the refreshed restatement of the aims, which the
+    # claims are not linked to) would show as an all-"none" heatmap: leave it out
+    covered = set(coverage["plan_id"].astype(str)) if len(coverage) else set()
+    plan_ids = sorted((set(aims["plan_id"]) & covered) or set(aims["plan_id"]), key=natural_key)
 
     levels = {(str(r.aim_id), str(r.period_label)): str(r.evidence)
               for r in coverage.itertuples(index=False)}
