@@ -28,7 +28,6 @@ from dateutil.easter import easter
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.nlp import extensions
 from pipeline.nlp.numbers import (
     FRAGMENTS,
     MONTH_LEAD_WORDS,
@@ -37,9 +36,9 @@ from pipeline.nlp.numbers import (
     YEAR_LEAD_WORDS,
     YEAR_NAME_WORDS,
     YEAR_PARTS,
+    MentionComponent,
     select_longest,
     sentence_bounds,
-    set_span_group,
     taken_offsets,
 )
 from pipeline.nlp.patterns import load_pattern_set
@@ -418,7 +417,7 @@ def make_dates(nlp: Language, name: str, span_key: str) -> DatesComponent:
     return DatesComponent(span_key)
 
 
-class DatesComponent:
+class DatesComponent(MentionComponent):
     """Writes ``doc.spans[span_key]`` with date_start, date_end, granularity, resolved.
 
     Reads the report period from ``doc._.period_start``/``period_end`` to place dates that
@@ -426,14 +425,15 @@ class DatesComponent:
     """
 
     def __init__(self, span_key: str = "dates") -> None:
-        extensions.register()
-        self.span_key = span_key
+        super().__init__(span_key)
 
-    def __call__(self, doc: Doc) -> Doc:
+    def mentions(self, doc: Doc) -> list[DateMention]:
         taken = taken_offsets(doc, [k for k in ("money", "figures") if k != self.span_key])
-        mentions = parse_dates(doc.text, doc._.period_start, doc._.period_end, taken)
-        set_span_group(doc, self.span_key, mentions, _set_attrs)
-        return doc
+        return parse_dates(doc.text, doc._.period_start, doc._.period_end, taken)
+
+    @staticmethod
+    def set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
+        _set_attrs(span, m)
 
 
 def _set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span

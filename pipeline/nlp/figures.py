@@ -20,7 +20,6 @@ from datetime import date
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.nlp import extensions
 from pipeline.nlp.numbers import (
     AGE_LEAD_WORDS,
     CODE_PREFIXES,
@@ -29,12 +28,12 @@ from pipeline.nlp.numbers import (
     MEASURE_STOP_WORDS,
     MONTHS,
     QUALIFIERS,
+    MentionComponent,
     is_sentence_start,
     multiplier,
     parse_number,
     qualifier_before,
     select_longest,
-    set_span_group,
     suffix_after,
     taken_offsets,
     unit_of,
@@ -251,18 +250,18 @@ def make_figures(nlp: Language, name: str, span_key: str) -> FiguresComponent:
     return FiguresComponent(span_key)
 
 
-class FiguresComponent:
+class FiguresComponent(MentionComponent):
     """Writes ``doc.spans[span_key]`` with value, low, high, unit, approx, qualifier, measure."""
 
     def __init__(self, span_key: str = "figures") -> None:
-        extensions.register()
-        self.span_key = span_key
+        super().__init__(span_key)
 
-    def __call__(self, doc: Doc) -> Doc:
-        taken = taken_offsets(doc, ("money", "dates"))
-        mentions = parse_figures(doc.text, taken)
-        set_span_group(doc, self.span_key, mentions, _set_attrs)
-        return doc
+    def mentions(self, doc: Doc) -> list[FigureMention]:
+        return parse_figures(doc.text, taken_offsets(doc, ("money", "dates")))
+
+    @staticmethod
+    def set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span
+        _set_attrs(span, m)
 
 
 def _set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.nlp import extensions
 from pipeline.nlp.numbers import (
     FRAGMENTS,
+    MentionComponent,
     multiplier,
     parse_number,
     per_after,
     qualifier_before,
     select_longest,
-    set_span_group,
 )
 from pipeline.nlp.patterns import load_pattern_set
 
@@ -117,17 +116,18 @@ def make_money(nlp: Language, name: str, span_key: str) -> MoneyComponent:
     return MoneyComponent(span_key)
 
 
-class MoneyComponent:
+class MoneyComponent(MentionComponent):
     """Writes ``doc.spans[span_key]`` with value, low, high, currency, approx, qualifier, per."""
 
     def __init__(self, span_key: str = "money") -> None:
-        extensions.register()
-        self.span_key = span_key
+        super().__init__(span_key)
 
-    def __call__(self, doc: Doc) -> Doc:
-        mentions = parse_money(doc.text)
-        set_span_group(doc, self.span_key, mentions, _set_attrs)
-        return doc
+    def mentions(self, doc: Doc) -> list[MoneyMention]:
+        return parse_money(doc.text)
+
+    @staticmethod
+    def set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
+        _set_attrs(span, m)
 
 
 def _set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span

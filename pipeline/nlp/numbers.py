@@ -261,3 +261,29 @@ def set_span_group(doc, key: str, mentions: Iterable[M],  # noqa: ANN001 - spaCy
         busy.update(range(span.start, span.end))
         spans.append(span)
     doc.spans[key] = spans
+
+
+class MentionComponent:
+    """Base of the money, dates and figures components: find mentions, write a span group.
+
+    A subclass says how to find its mentions in a Doc (:meth:`mentions`) and how to copy one
+    onto a span's extension attributes (:meth:`set_attrs`); writing the group without overlaps
+    is the same for all three (:func:`set_span_group`).
+    """
+
+    def __init__(self, span_key: str) -> None:
+        from pipeline.nlp import extensions
+
+        extensions.register()
+        self.span_key = span_key
+
+    def mentions(self, doc) -> Iterable:  # noqa: ANN001 - spaCy Doc
+        raise NotImplementedError
+
+    @staticmethod
+    def set_attrs(span, mention) -> None:  # noqa: ANN001 - spaCy Span, a parser mention
+        raise NotImplementedError
+
+    def __call__(self, doc):  # noqa: ANN001, ANN204 - spaCy Doc
+        set_span_group(doc, self.span_key, self.mentions(doc), self.set_attrs)
+        return doc
