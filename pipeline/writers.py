@@ -90,13 +90,8 @@ def _date_text(value: object) -> str:
     return str(value)[:10]
 
 
-def write_csv(df: pd.DataFrame, target: Path) -> None:
-    """Write one table as CSV (UTF-8, header, empty cell for missing), atomically."""
-    with atomic_path(target) as tmp:
-        _csv(df, tmp)
-
-
 def _csv(df: pd.DataFrame, path: Path) -> None:
+    """Write one table as CSV: UTF-8, header, empty cell for missing."""
     df.to_csv(path, index=False, na_rep="", lineterminator="\n", float_format=None)
 
 
