@@ -38,7 +38,7 @@ report: $(STAMP) ## Write the offline HTML evidence report to data/processed/rep
 	$(BIN)/planmine report --out $(OUT) --raw $(RAW)
 
 fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the corpus and save it under models/matcher
-	$(BIN)/python scripts/fit_matcher.py
+	$(BIN)/python scripts/fit_matcher.py --lodo-structure
 
 lint: $(STAMP) ## Ruff over the package and tests
 	$(BIN)/ruff check pipeline tests

@@ -12,16 +12,21 @@ Six signals, each a score per sub-outcome in 0..1 (plus ``none``, the abstention
 ``lex``      domain terms from ``models/lexicons/sub_outcomes.yaml``;
 ``hlex``     the same terms in the claim's innermost two headings.
 
-The weighted sum is then smoothed with its section context: every sentence under one heading
-shares a topic (the 2025 report is organised by service, the 2019/2020 reports by an older
-plan's priorities), so a claim's score is ``a * own + b * mean of its section + (1 - a - b) *
-mean of its parent section``, over the claims of the same batch that share the document and
-heading path (``ClaimInput.doc_id``/``section_id``/``heading_path``). A batch of one claim
-simply has no context. The smoothed score ranks sub-outcomes. Whether rank 1 is right is then estimated by a logistic
-(Platt) calibration on the raw score of a candidate, the ``none`` score and the lead over
-the runner-up; the result is the link ``score`` (0..1), so ``min_score`` reads as "keep links
-at least this likely to be right". Below it the matcher abstains (finance, governance and
-introduction text are not forced onto an aim).
+Every sentence under one heading shares a topic (the 2025 report is organised by service, the
+2019/2020 reports by an older plan's priorities), so each signal is also averaged over the
+claim's section and over its parent section, among the claims of the same batch that share the
+document and heading path (``ClaimInput.doc_id``/``section_id``/``heading_path``); a batch of
+one claim simply has no context. The combiner is a conditional logit: a weight per signal and
+level (own, section, parent), fitted on the gold by maximum likelihood, turns the 7 x 3 values
+of each sub-outcome into a logit, and a softmax over the sub-outcomes gives ``p`` (the chance
+that this is the claim's sub-outcome, if it has one). This ranks the candidates.
+
+Whether the claim is evidence for the plan at all is a separate question, answered by a
+logistic gate on how peaked ``p`` is and on the abstention (``none``) evidence of the claim and
+of its section. A link's ``score`` is ``gate * p``: the estimated chance that the claim is
+evidence for that sub-outcome. A claim links when its gate reaches ``min_score`` (fitted so
+that finance, governance and introduction text is not forced onto an aim); an explicit
+``min_score`` passed to :meth:`Matcher.link` instead keeps every candidate scoring at least it.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ log = logging.getLogger(__name__)
 
 ARTEFACT = "matcher.joblib"
 SIDECAR = "matcher.json"
-CODE_VERSION = "link-2"
+CODE_VERSION = "link-3"
 SIGNALS = ("clf", "tfidf", "phrase", "heading", "hclf", "lex", "hlex")
 MAX_CANDIDATES = 3
 
@@ -77,37 +82,53 @@ class Link:
     method: str
 
 
+#: Signals whose ``none`` column feeds the abstention gate.
+NONE_SIGNALS = ("clf", "heading", "lex")
+#: Levels of context each signal is read at.
+LEVELS = ("own", "section", "parent")
+
+
+def _default_combiner() -> dict[str, tuple[float, float, float]]:
+    return {
+        "clf": (1.0, 1.0, 0.5), "tfidf": (1.0, 1.0, 0.5), "phrase": (1.0, 1.0, 0.5),
+        "heading": (1.0, 1.0, 0.5), "hclf": (1.0, 1.0, 0.5), "lex": (2.0, 4.0, 2.0),
+        "hlex": (1.0, 1.0, 0.5)}
+
+
 @dataclass
 class MatcherSettings:
-    """Weights of the signals, the calibration and the default abstention threshold.
+    """The combiner's weights, the abstention gate and its threshold.
 
-    The defaults are the values fitted on this corpus (``scripts/fit_matcher.py``); a matcher
-    fitted without gold keeps them.
+    The fitted values live in the sidecar (``scripts/fit_matcher.py``); the defaults here are
+    a plain, unfitted starting point (every signal counts, the lexicon most).
     """
 
-    weights: dict[str, float] = field(default_factory=lambda: {
-        "clf": 0.0586, "tfidf": 0.0094, "phrase": 0.2102, "heading": 0.0255,
-        "hclf": 0.0152, "lex": 0.5842, "hlex": 0.0969})
-    #: (own, section) shares of the context smoothing; the parent section gets the rest.
-    context: tuple[float, float] = (0.289, 0.549)
+    #: per signal, the weight of its own value, its section mean and its parent-section mean
+    combiner: dict[str, tuple[float, float, float]] = field(default_factory=_default_combiner)
+    #: logistic gate: coefficients of log(p1), p1 - p2, none (own), none (section), intercept
+    gate: tuple[float, float, float, float, float] = (1.0, 1.0, -2.0, -2.0, 1.0)
+    min_score: float = 0.5
     tfidf_scale: float = 3.0
-    calibration: tuple[float, float, float, float] = (3.0422, -4.1026, 5.1833, -0.7675)
-    min_score: float = 0.46
     clf_c: float = 4.0
     max_word_features: int = 8000
     max_char_features: int = 12000
 
     def __post_init__(self) -> None:
-        unknown = set(self.weights) - set(SIGNALS)
+        unknown = set(self.combiner) - set(SIGNALS)
         if unknown:
-            raise ValueError(f"MatcherSettings.weights: unknown signals {sorted(unknown)}; "
+            raise ValueError(f"MatcherSettings.combiner: unknown signals {sorted(unknown)}; "
                              f"allowed {SIGNALS}")
+        bad = [name for name, w in self.combiner.items() if len(tuple(w)) != len(LEVELS)]
+        if bad:
+            raise ValueError(f"MatcherSettings.combiner: {bad} need one weight per level {LEVELS}")
+        if len(tuple(self.gate)) != 5:
+            raise ValueError(f"MatcherSettings.gate needs 5 coefficients, got {len(self.gate)}")
         if not 0.0 <= self.min_score <= 1.0:
             raise ValueError(f"MatcherSettings.min_score must be in 0..1, got {self.min_score}")
-        own, section = self.context
-        if own < 0 or section < 0 or own + section > 1.0 + 1e-9:
-            raise ValueError("MatcherSettings.context: own and section shares must be >= 0 and "
-                             f"sum to at most 1, got {self.context}")
+
+    def weight_matrix(self) -> np.ndarray:
+        """(n_signals, 3) weights in :data:`SIGNALS` order (missing signals weigh 0)."""
+        return np.array([self.combiner.get(name, (0.0, 0.0, 0.0)) for name in SIGNALS], dtype=float)
 
 
 def _vectoriser(settings: MatcherSettings) -> FeatureUnion:
@@ -240,60 +261,56 @@ class Matcher:
         text = " ".join(path[-2:])
         return self._proba(self.vectoriser.transform([text]))[0]
 
-    def raw_scores(self, claims: list[ClaimInput],
-                   signals: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """The weighted sum of the signals smoothed by section context, (n, n_labels), 0..1."""
+    def levels(self, claims: list[ClaimInput],
+               signals: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Every signal at its own, section and parent level: (n_signals, 3, n, n_labels)."""
         signals = signals if signals is not None else self.signals(claims)
-        weights = self.settings.weights
-        total = sum(weights.values()) or 1.0
-        raw = np.asarray(sum(weights.get(name, 0.0) * signals[name] for name in SIGNALS)) / total
-        return smooth(raw, claims, self.settings.context)
-
-    def calibrate(self, raw: np.ndarray) -> np.ndarray:
-        """P(correct) for each sub-outcome column, from its raw score, none and lead."""
-        a, b, c, d = self.settings.calibration
-        subs = raw[:, : len(self._subs)]
-        none = raw[:, len(self._subs)][:, None]
-        top2 = np.sort(subs, axis=1)[:, -2:]
-        lead = (subs - np.where(subs >= top2[:, 1:2], top2[:, 0:1], top2[:, 1:2]))
-        z = a * subs + b * none + c * lead + d
-        return 1.0 / (1.0 + np.exp(-z))
+        return context_levels(signals, claims)
 
     def rank(self, claims: list[ClaimInput],
              signals: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Calibrated scores (n, n_subs) and sub-outcome order per claim (best first)."""
+        """Link scores (n, n_subs) and sub-outcome order per claim (best first)."""
+        score, order, _ = self.scores(claims, signals)
+        return score, order
+
+    def scores(self, claims: list[ClaimInput], signals: dict[str, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``gate * p`` per sub-outcome (n, n_subs), the order of ``p`` and the gate (n,)."""
+        k = len(self._subs)
         if not claims:
-            return np.zeros((0, len(self._subs))), np.zeros((0, len(self._subs)), dtype=int)
-        raw = self.raw_scores(claims, signals)
-        cal = self.calibrate(raw)
-        order = np.argsort(-raw[:, : len(self._subs)], axis=1, kind="stable")
-        return cal, order
+            return np.zeros((0, k)), np.zeros((0, k), dtype=int), np.zeros(0)
+        lv = self.levels(claims, signals)
+        p = softmax(combine(lv, self.settings.weight_matrix(), k))
+        gate = gate_probability(gate_features(p, lv, k), self.settings.gate)
+        order = np.argsort(-p, axis=1, kind="stable")
+        return gate[:, None] * p, order, gate
 
     def link(self, claims: list[ClaimInput], min_score: float | None = None) -> list[Link]:
-        """Up to three candidates per claim, best first, or none when the best is not close enough.
+        """Up to three candidates per claim, best first, or none when it is not evidence.
 
-        By default the fitted threshold decides only whether a claim links at all (its best
-        candidate must reach it); the runners-up follow with their own, lower scores, so a
-        reader can see the alternatives. An explicit ``min_score`` drops every candidate below it.
+        By default the fitted gate decides whether a claim links at all (it must reach
+        ``settings.min_score``), and then its three best candidates follow with their scores,
+        so a reader can see the alternatives. An explicit ``min_score`` instead keeps every
+        candidate whose own score reaches it.
         """
-        threshold = self.settings.min_score if min_score is None else min_score
-        floor = 0.0 if min_score is None else min_score
         if not claims:
             return []
-        cal, order = self.rank(claims)
+        score, order, gate = self.scores(claims)
         x = _rownorm(self.vectoriser.transform([c.text for c in claims]))
         elem_sims = (x @ self.elements.T).toarray()
         links: list[Link] = []
         for i, claim in enumerate(claims):
+            if min_score is None and gate[i] < self.settings.min_score:
+                continue
             rank = 0
             for j in order[i, :MAX_CANDIDATES]:
-                score = float(cal[i, j])
-                if score < (threshold if rank == 0 else floor):
+                value = float(score[i, j])
+                if min_score is not None and value < min_score:
                     break
                 rank += 1
                 sub_id = self._subs[j]
                 links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i]), sub_id,
-                                  rank, round(score, 4), "combined"))
+                                  rank, round(value, 4), "combined"))
         return links
 
     def _best_aim(self, sub_id: str, sims: np.ndarray) -> str:
@@ -337,11 +354,10 @@ class Matcher:
                              f"this is {CODE_VERSION!r}; re-run scripts/fit_matcher.py")
         obj = joblib.load(artefact)
         s = meta["settings"]
-        settings = MatcherSettings(weights=dict(s["weights"]), context=tuple(s["context"]),
-                                   tfidf_scale=s["tfidf_scale"],
-                                   calibration=tuple(s["calibration"]), min_score=s["min_score"],
-                                   clf_c=s["clf_c"], max_word_features=s["max_word_features"],
-                                   max_char_features=s["max_char_features"])
+        settings = MatcherSettings(
+            combiner={k: tuple(v) for k, v in s["combiner"].items()}, gate=tuple(s["gate"]),
+            min_score=s["min_score"], tfidf_scale=s["tfidf_scale"], clf_c=s["clf_c"],
+            max_word_features=s["max_word_features"], max_char_features=s["max_char_features"])
         return cls(obj["plan_aims"], obj["labels"], obj["vectoriser"], obj["clf"], obj["profiles"],
                    obj["elements"], obj["phrases"], settings, meta)
 
@@ -372,19 +388,43 @@ def _group_mean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return (sums / counts[:, None])[groups]
 
 
-def smooth(raw: np.ndarray, claims: list[ClaimInput], context: tuple[float, float]) -> np.ndarray:
-    """``own * raw + section * section mean + rest * parent-section mean`` (see module doc)."""
-    if len(claims) == 0:
-        return raw
-    own, section = context
+def context_levels(signals: dict[str, np.ndarray], claims: list[ClaimInput]) -> np.ndarray:
+    """Each signal as is, averaged over its section and over its parent section.
+
+    Returns (n_signals, 3, n_claims, n_labels) in :data:`SIGNALS` and :data:`LEVELS` order.
+    """
     s_idx, p_idx = context_groups(claims)
-    out = own * raw
-    if section:
-        out = out + section * _group_mean(raw, s_idx)
-    rest = 1.0 - own - section
-    if rest > 1e-9:
-        out = out + rest * _group_mean(raw, p_idx)
-    return out
+    return np.stack([np.stack([signals[name], _group_mean(signals[name], s_idx),
+                               _group_mean(signals[name], p_idx)]) for name in SIGNALS])
+
+
+def combine(levels: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """Logits (n, k) of the first ``k`` labels (the sub-outcomes): weights (n_signals, 3)."""
+    return np.einsum("sl,slnk->nk", weights, levels[:, :, :, :k])
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def gate_features(p: np.ndarray, levels: np.ndarray, k: int) -> np.ndarray:
+    """What the gate reads (n, 4): log of the best p, its lead over the second, and the
+    abstention evidence (``none`` column of :data:`NONE_SIGNALS`) of the claim and its section.
+    """
+    top2 = np.sort(p, axis=1)[:, -2:]
+    idx = [SIGNALS.index(name) for name in NONE_SIGNALS]
+    none_own = levels[idx, 0, :, k].sum(axis=0)
+    none_sec = levels[idx, 1, :, k].sum(axis=0)
+    return np.column_stack([np.log(top2[:, 1] + 1e-12), top2[:, 1] - top2[:, 0], none_own, none_sec])
+
+
+def gate_probability(features: np.ndarray, coef: tuple[float, ...]) -> np.ndarray:
+    """The logistic gate: P(the claim is evidence for some sub-outcome)."""
+    c = np.asarray(coef, dtype=float)
+    return 1.0 / (1.0 + np.exp(-(features @ c[:-1] + c[-1])))
 
 
 def _profile_text(plan: Plan, sub_id: str) -> str:
@@ -417,36 +457,48 @@ def evaluate(matcher: Matcher, items: list[GoldItem], min_score: float | None = 
              context: list[ContextClaim] | None = None) -> dict:
     """Top-1/top-3 on gold with a sub-outcome, abstention on gold without, per document.
 
-    ``top1``/``top3`` rank without a threshold; ``top1_kept`` counts an abstention as wrong;
-    ``abstain`` is the share of null-gold sentences given no link at ``min_score``. With
+    ``top1``/``top3`` rank without abstaining; ``top1_kept``/``top3_kept`` count an abstention
+    as wrong (what ``planmine evaluate`` measures end to end); ``abstain`` is the share of
+    null-gold sentences whose gate stays below ``min_score`` (default: the fitted one). With
     ``context`` (:func:`pipeline.link_data.context_claims`) the gold sentences are linked in
     their documents' batch of sentences, as at runtime; without it each stands alone.
     """
     threshold = matcher.settings.min_score if min_score is None else min_score
     if context is not None:
         claims, pos_of = context_inputs(context)
-        cal, order = matcher.rank(claims)
-        cal, order = cal[pos_of], order[pos_of]
+        _, order, gate = matcher.scores(claims)
+        order, gate = order[pos_of], gate[pos_of]
     else:
         claims = [ClaimInput(f"g{i}", it.text, it.heading_path, it.doc_type, it.doc_id)
                   for i, it in enumerate(items)]
-        cal, order = matcher.rank(claims)
+        _, order, gate = matcher.scores(claims)
     subs = matcher._subs
+    return summarise([it.doc for it in items],
+                     [subs.index(it.expected) if it.expected else -1 for it in items],
+                     order, gate >= threshold) | {"min_score": threshold}
 
-    def summary(idx: list[int]) -> dict:
-        pos = [i for i in idx if items[i].expected]
-        neg = [i for i in idx if not items[i].expected]
-        top1 = [subs[order[i, 0]] == items[i].expected for i in pos]
-        top3 = [items[i].expected in {subs[j] for j in order[i, :3]} for i in pos]
-        kept = [t and cal[i, order[i, 0]] >= threshold for t, i in zip(top1, pos, strict=True)]
-        abst = [cal[i, order[i, 0]] < threshold for i in neg]
-        return {"n": len(pos), "n_null": len(neg),
-                "top1": round(float(np.mean(top1)), 3) if pos else None,
-                "top3": round(float(np.mean(top3)), 3) if pos else None,
-                "top1_kept": round(float(np.mean(kept)), 3) if pos else None,
-                "abstain": round(float(np.mean(abst)), 3) if neg else None}
 
-    result = {"all": summary(list(range(len(items)))), "min_score": threshold}
-    for doc in sorted({it.doc for it in items}):
-        result[doc] = summary([i for i, it in enumerate(items) if it.doc == doc])
-    return result
+def summarise(docs: list[str], expected: list[int], order: np.ndarray, keep: np.ndarray) -> dict:
+    """The link scores overall and per document from ranked orders and keep decisions.
+
+    ``expected`` is the index of the gold sub-outcome or -1 when the gold has none.
+    """
+    exp = np.asarray(expected)
+    docs_arr = np.asarray(docs)
+    top1 = order[:, 0] == exp
+    top3 = (order[:, :MAX_CANDIDATES] == exp[:, None]).any(axis=1)
+
+    def part(mask: np.ndarray) -> dict:
+        pos, neg = mask & (exp >= 0), mask & (exp < 0)
+
+        def rate(x: np.ndarray, m: np.ndarray) -> float | None:
+            return round(float(np.mean(x[m])), 3) if m.any() else None
+
+        return {"n": int(pos.sum()), "n_null": int(neg.sum()), "top1": rate(top1, pos),
+                "top3": rate(top3, pos), "top1_kept": rate(top1 & keep, pos),
+                "top3_kept": rate(top3 & keep, pos), "abstain": rate(~keep, neg)}
+
+    out = {"all": part(np.ones(len(exp), dtype=bool))}
+    for doc in sorted(set(docs)):
+        out[doc] = part(docs_arr == doc)
+    return out

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
-from pipeline.link import ClaimInput, Matcher, MatcherSettings, evaluate, smooth
+from pipeline.link import ClaimInput, Matcher, MatcherSettings, context_levels, evaluate
 from pipeline.link_data import context_claims, gold_inputs, read_corpus, structure_label
 from pipeline.link_signals import heading_sub_outcomes, lexicon, split_sentences, term_hits
 from pipeline.plan import Plan, parse_plan
@@ -109,12 +109,14 @@ def test_gold_accuracy_floor(matcher, corpus):
     gold sentences linked within their documents' batch of sentences, as at runtime."""
     items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
     res = evaluate(matcher, items, context=context_claims(items, corpus))
-    assert res["all"]["top1"] >= 0.78
-    assert res["all"]["top3"] >= 0.92
-    assert res["all"]["abstain"] >= 0.80
+    assert res["all"]["top1"] >= 0.79
+    assert res["all"]["top3"] >= 0.94
+    assert res["all"]["top1_kept"] >= 0.77  # an abstention counts as a miss
+    assert res["all"]["top3_kept"] >= 0.91
+    assert res["all"]["abstain"] >= 0.65
     assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.75
     alone = evaluate(matcher, items)  # no context: each sentence alone
-    assert alone["all"]["top1"] >= 0.68
+    assert alone["all"]["top1"] >= 0.70
 
 
 def test_sidecar_has_lodo():
@@ -123,17 +125,19 @@ def test_sidecar_has_lodo():
     assert {"lex", "clf", "tfidf"} <= set(scores["signals_alone"])
 
 
-def test_section_context_smoothing():
+def test_section_context_levels():
     """Claims under one heading of one document share their section's mean; others do not."""
     claims = [ClaimInput("a", "x", ("S",), doc_id="d1"), ClaimInput("b", "y", ("S",), doc_id="d1"),
               ClaimInput("c", "z", ("S",), doc_id="d2"),
               ClaimInput("d", "w", ("T",), doc_id="d1", section_id="d1:s0002")]
     raw = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
-    out = smooth(raw, claims, (0.5, 0.5))
-    assert np.allclose(out[0], [0.75, 0.25]) and np.allclose(out[1], [0.25, 0.75])
-    assert np.allclose(out[2], raw[2]) and np.allclose(out[3], raw[3])
-    parent = smooth(raw, claims, (0.0, 0.0))  # all weight on the parent: the document's root
-    assert np.allclose(parent[0], [1 / 3, 2 / 3])
+    levels = context_levels({name: raw for name in ("clf", "tfidf", "phrase", "heading", "hclf",
+                                                    "lex", "hlex")}, claims)
+    own, section, parent = levels[0]
+    assert np.allclose(own, raw)
+    assert np.allclose(section[0], [0.5, 0.5]) and np.allclose(section[1], [0.5, 0.5])
+    assert np.allclose(section[2], raw[2]) and np.allclose(section[3], raw[3])
+    assert np.allclose(parent[0], [1 / 3, 2 / 3])  # d1's root: a, b and d
 
 
 def test_context_changes_ranking(matcher):
@@ -179,13 +183,25 @@ def test_structure_labels(plan):
 
 def test_settings_validation():
     with pytest.raises(ValueError, match="unknown signals"):
-        MatcherSettings(weights={"magic": 1.0})
+        MatcherSettings(combiner={"magic": (1.0, 0.0, 0.0)})
+    with pytest.raises(ValueError, match="one weight per level"):
+        MatcherSettings(combiner={"lex": (1.0, 0.0)})
+    with pytest.raises(ValueError, match="gate"):
+        MatcherSettings(gate=(1.0, 2.0))
     with pytest.raises(ValueError, match="min_score"):
         MatcherSettings(min_score=2.0)
-    with pytest.raises(ValueError, match="context"):
-        MatcherSettings(context=(0.8, 0.5))
     assert lexicon().terms["none"]
-    assert np.isclose(sum(MatcherSettings().weights.values()), 1.0)
+    assert MatcherSettings().weight_matrix().shape == (7, 3)
+
+
+def test_scores_are_gate_times_p(matcher):
+    """A link's score is the gate times the sub-outcome's probability, so ranks agree."""
+    claims = [ClaimInput("c1", "We planted 20,000 trees on council land to boost biodiversity."),
+              ClaimInput("c2", "The minutes of the last meeting were agreed as a correct record.")]
+    score, order, gate = matcher.scores(claims)
+    assert np.allclose(score.sum(axis=1), gate)
+    assert (np.diff(score[np.arange(2)[:, None], order], axis=1) <= 1e-12).all()
+    assert gate[0] > gate[1]
 
 
 def test_saved_matcher_serves_the_plan_read_from_its_pdf(corpus_pdf_docs):
@@ -210,8 +226,9 @@ def test_runners_up_follow_a_confident_best(matcher):
     text = "Our gritters treated 1,300 miles of roads and we opened two new libraries."
     links = matcher.link([ClaimInput("x:c00001", text)])
     assert [link.rank for link in links] == list(range(1, len(links) + 1))
+    _, _, gate = matcher.scores([ClaimInput("x:c00001", text)])
+    assert bool(links) == (gate[0] >= matcher.settings.min_score)
     if links:
-        assert links[0].score >= matcher.settings.min_score
         assert len(links) == 3
     strict = matcher.link([ClaimInput("x:c00001", text)], min_score=0.99)
     assert all(link.score >= 0.99 for link in strict)
