@@ -189,8 +189,9 @@ def context_claims(items: list[GoldItem], docs: dict[str, Document]) -> list[Con
 def read_corpus(raw_dir: Path, text_dir: Path = TEXT_DIR, source: str = "text") -> list[Document]:
     """The corpus as text versions (``source="text"``) or PDFs through the project's reader.
 
-    Text is the default while the PDF reader loses some of the plan's headings (see
-    tests/test_plan.py::test_plan_counts_pdf); the PDF route needs ``pipeline.ingest.read``.
+    The matcher is fitted on the PDFs, which is what ``planmine extract`` reads; the text
+    versions are the faster route the tests take (the plan parses to the same elements from
+    both, see tests/test_plan.py).
 
     Documents without a type are typed here by content (plan or report), which is all the
     matcher needs.

@@ -163,9 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", type=Path, default=DEFAULT_INPUT_DIR)
     parser.add_argument("--gold", type=Path, default=DEFAULT_GOLD_DIR)
     parser.add_argument("--out", type=Path, default=MATCHER_DIR)
-    parser.add_argument("--source", choices=("text", "pdf"), default="text",
-                        help="read the corpus as its text versions or as PDFs")
-    parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the combiner")
+    parser.add_argument("--source", choices=("text", "pdf"), default="pdf",
+                        help="read the corpus as PDFs (as extract does) or as its text versions")
+    parser.add_argument("--l2", type=float, default=3.0, help="L2 penalty of the combiner")
     parser.add_argument("--target-abstention", type=float, default=0.65,
                         help="abstain on at least this share of the null gold when choosing min_score")
     parser.add_argument("--lodo-structure", action="store_true",

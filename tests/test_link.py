@@ -28,7 +28,7 @@ def plan(corpus):
 def matcher(plan):
     m = Matcher.load(MATCHER_DIR)
     assert m.compatible_with(plan), "models/matcher is stale: run scripts/fit_matcher.py"
-    return m
+    return m.rebind(plan)  # fitted on the plan read from its PDF; these tests read the text
 
 
 @pytest.fixture(scope="session")
