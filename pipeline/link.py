@@ -23,7 +23,8 @@ that this is the claim's sub-outcome, if it has one). This ranks the candidates.
 
 Whether the claim is evidence for the plan at all is a separate question, answered by a
 logistic gate on how peaked ``p`` is and on the abstention (``none``) evidence of the claim and
-of its section. A link's ``score`` is ``gate * p``: the estimated chance that the claim is
+of its section; a whole document that rarely uses the plan's vocabulary (a software manual) gets
+a gate of 0 (``off_topic`` in the lexicon file). A link's ``score`` is ``gate * p``: the estimated chance that the claim is
 evidence for that sub-outcome. A claim links when its gate reaches ``min_score`` (fitted so
 that finance, governance and introduction text is not forced onto an aim); an explicit
 ``min_score`` passed to :meth:`Matcher.link` instead keeps every candidate scoring at least it.
@@ -45,7 +46,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from pipeline.link_data import ContextClaim, Example, GoldItem, training_examples
-from pipeline.link_signals import NONE, heading_prior, named_phrases, phrase_hits, term_hits
+from pipeline.link_signals import (
+    NONE,
+    heading_prior,
+    named_phrases,
+    off_topic_documents,
+    phrase_hits,
+    term_hits,
+)
 from pipeline.model import Document
 from pipeline.plan import Plan
 
@@ -282,6 +290,9 @@ class Matcher:
         lv = self.levels(claims, signals)
         p = softmax(combine(lv, self.settings.weight_matrix(), k))
         gate = gate_probability(gate_features(p, lv, k), self.settings.gate)
+        off = off_topic_documents([c.doc_id for c in claims], lv[SIGNALS.index("lex"), 0, :, :k])
+        if off:
+            gate = np.where(np.isin([c.doc_id for c in claims], list(off)), 0.0, gate)
         order = np.argsort(-p, axis=1, kind="stable")
         return gate[:, None] * p, order, gate
 

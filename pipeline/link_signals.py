@@ -39,6 +39,10 @@ class Lexicon:
 
     terms: dict[str, tuple[re.Pattern[str], ...]]
     none_headings: tuple[str, ...]
+    #: a document with at least ``off_topic_min_claims`` sentences, fewer than
+    #: ``off_topic_min_share`` of which use a sub-outcome term, is not linked at all
+    off_topic_min_share: float = 0.0
+    off_topic_min_claims: int = 0
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:
@@ -61,7 +65,17 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
     heads = data.get("none_headings", [])
     if not isinstance(heads, list):
         raise ValueError(f"{path}: 'none_headings' must be a list")
-    return Lexicon(terms=compiled, none_headings=tuple(str(h).lower() for h in heads))
+    off = data.get("off_topic", {}) or {}
+    if not isinstance(off, dict) or set(off) - {"min_share", "min_claims"}:
+        raise ValueError(f"{path}: 'off_topic' takes only min_share and min_claims")
+    try:
+        share, claims = float(off.get("min_share", 0.0)), int(off.get("min_claims", 0))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: off_topic values must be numbers: {exc}") from None
+    if not 0.0 <= share <= 1.0 or claims < 0:
+        raise ValueError(f"{path}: off_topic.min_share must be in 0..1 and min_claims >= 0")
+    return Lexicon(terms=compiled, none_headings=tuple(str(h).lower() for h in heads),
+                   off_topic_min_share=share, off_topic_min_claims=claims)
 
 
 @cache
@@ -113,6 +127,26 @@ def term_hits(text: str, labels: list[str], lex: Lexicon | None = None) -> np.nd
         hits = sum(weight for p, needle, weight in prepared.get(label, ())
                    if needle in lowered and p.search(text))
         out[i] = 1.0 - 0.5 ** hits
+    return out
+
+
+def off_topic_documents(doc_ids: list[str], lex_hits: np.ndarray,
+                        lex: Lexicon | None = None) -> set[str]:
+    """Documents of a batch whose sentences rarely use the plan's vocabulary.
+
+    ``lex_hits`` is the (n_claims, n_sub_outcomes) lexicon signal of the claims in
+    ``doc_ids`` order. Claims without a document id are never judged.
+    """
+    lex = lex or lexicon()
+    if lex.off_topic_min_share <= 0.0:
+        return set()
+    any_hit = (lex_hits > 0).any(axis=1)
+    out: set[str] = set()
+    ids = np.asarray(doc_ids)
+    for doc_id in set(doc_ids) - {""}:
+        mask = ids == doc_id
+        if mask.sum() >= lex.off_topic_min_claims and any_hit[mask].mean() < lex.off_topic_min_share:
+            out.add(doc_id)
     return out
 
 

@@ -232,3 +232,46 @@ def test_runners_up_follow_a_confident_best(matcher):
         assert len(links) == 3
     strict = matcher.link([ClaimInput("x:c00001", text)], min_score=0.99)
     assert all(link.score >= 0.99 for link in strict)
+
+
+MANUAL = [  # one sentence in eight uses a plan term ("library"), as in a real manual
+    "The header file of this library is libtasn1.h and declares every public function.",
+    "Call asn1_create_element to allocate a structure from the parsed definitions.",
+    "The function returns ASN1_SUCCESS on success or an error code otherwise.",
+    "Pass the decoder a buffer holding a DER-encoded certificate.",
+    "Compile the program with the flags printed by pkg-config.",
+    "Each node stores its name, its type and its value.",
+    "Free the structure with asn1_delete_structure when it is no longer needed.",
+    "The parser reports the line and column of the first syntax error.",
+]
+
+
+def test_off_topic_document_is_not_linked(matcher, corpus):
+    """A batch holding a software manual beside a council report: the manual gets no links,
+    even where a stray word ("library") would pull its sections towards a sub-outcome."""
+    report = corpus["lcc-annual-delivery-report-2025"]
+    council = [ClaimInput(f"r:{i}", s, b.heading_path, "annual_report", "r")
+               for i, (s, b) in enumerate((s, b) for b in report.blocks
+                                          if b.kind in ("paragraph", "bullet")
+                                          for s in split_sentences(b.text))][:60]
+    manual = [ClaimInput(f"m:{i}", MANUAL[i % len(MANUAL)], ("Library functions",), "other", "m")
+              for i in range(40)]
+    links = matcher.link(council + manual)
+    linked = {link.claim_id.split(":")[0] for link in links if link.rank == 1}
+    assert linked == {"r"}
+    # too short to judge: a handful of sentences is left to the per-claim gate
+    few = matcher.scores(manual[:5])[2]
+    assert (few > 0).all()
+
+
+def test_off_topic_rule_is_validated(tmp_path):
+    from pipeline.link_signals import load_lexicon
+
+    bad = tmp_path / "lex.yaml"
+    bad.write_text("terms: {'4.1': [climate]}\noff_topic: {min_share: 2}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="min_share"):
+        load_lexicon(bad)
+    bad.write_text("terms: {'4.1': [climate]}\noff_topic: {share: 0.1}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="off_topic"):
+        load_lexicon(bad)
+    assert lexicon().off_topic_min_share > 0
