@@ -7,6 +7,7 @@ so they run after the per-file work, over the rows already built: nothing here r
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -112,15 +113,22 @@ def corpus_tables(
     return out
 
 
-def _load_or_fit_matcher(plan, documents: list[Document]):
-    from pipeline.link import Matcher
+def _load_or_fit_matcher(plan, documents: list[Document], directory: Path = MATCHER_DIR):
+    """The saved matcher when it was fitted on this plan; otherwise one fitted on this plan.
 
-    if (MATCHER_DIR / "matcher.json").exists():
+    A new fit keeps the saved matcher's combiner, gate and threshold: they weigh kinds of
+    evidence (lexicon, classifier, headings, section context), not a plan's sub-outcomes.
+    """
+    from pipeline.link import Matcher, MatcherSettings
+
+    settings = MatcherSettings()
+    if (directory / "matcher.json").exists():
         try:
-            matcher = Matcher.load(MATCHER_DIR)
+            matcher = Matcher.load(directory)
             if matcher.compatible_with(plan):
                 return matcher.rebind(plan)
             log.info("saved matcher was fitted on another plan: fitting on this one")
+            settings = replace(matcher.settings)
         except Exception as exc:  # a stale artefact must not stop the run
             log.warning("could not load the saved matcher (%s): fitting a new one", exc)
-    return Matcher.fit(plan, [d for d in documents if d.status != "failed"])
+    return Matcher.fit(plan, [d for d in documents if d.status != "failed"], settings)

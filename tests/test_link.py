@@ -275,3 +275,18 @@ def test_off_topic_rule_is_validated(tmp_path):
     with pytest.raises(ValueError, match="off_topic"):
         load_lexicon(bad)
     assert lexicon().off_topic_min_share > 0
+
+
+def test_another_plan_is_fitted_with_the_saved_weights(plan, corpus):
+    """A plan the saved matcher was not fitted on gets its own classifier and profiles, but
+    keeps the saved combiner, gate and threshold (they weigh kinds of evidence)."""
+    from pipeline.corpus import _load_or_fit_matcher
+
+    other = Plan(plan.plan_id, plan.doc_id, plan.title, plan.period_start,
+                 plan.period_end, plan.version_label, plan.aims[:-1])
+    saved = Matcher.load(MATCHER_DIR)
+    fitted = _load_or_fit_matcher(other, list(corpus.values()))
+    assert fitted is not saved and len(fitted.plan_aims) == len(plan.aims) - 1
+    assert fitted.settings == saved.settings
+    links = fitted.link([ClaimInput("x:c1", "We gritted 1,300 miles of roads this winter.")])
+    assert links and links[0].sub_outcome_id == "7.2"
