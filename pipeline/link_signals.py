@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz
 
+from pipeline.config import LEXICONS_DIR
 from pipeline.nlp.patterns import read_yaml
-from pipeline.plan import LEXICON_FILE, Plan, rules
+from pipeline.plan import Plan, rules
 
 NONE = "none"
+LEXICON_FILE = LEXICONS_DIR / "sub_outcomes.yaml"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£\"'‘“(])")
 _PROPER = re.compile(r"\b(?:[A-Z][\w'&-]*\s+){1,5}[A-Z][\w'&-]*\b")
 _STOP_PROPER = {"The", "Our", "We", "In", "This", "Council", "County", "Leicestershire", "Work", "Support",

@@ -5,8 +5,7 @@ PDF or text specifics): numbered headings give the outcomes ("4. Clean and Green
 sub-outcomes ("4.1 People act now ..."), and under each sub-outcome the marker headings
 "Our aim(s) by 2026", "Our actions" and "How we will measure success" open lists whose
 bullets are the plan elements of kind ``aim``, ``action`` and ``measure``. The marker
-wording and the heading shapes are data in ``models/lexicons/sub_outcomes.yaml`` (section
-``plan``).
+wording and the heading shapes are data in ``models/patterns/plan.yaml`` (section ``plan``).
 
 A top-level section is an outcome only when every numbered sub-section under it states aims
 and its title is not listed under ``not_outcomes`` (the 2022-26 plan's "Strategic Change
@@ -44,11 +43,11 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline.config import LEXICONS_DIR
+from pipeline.config import PATTERNS_DIR
 from pipeline.model import Block, Document, doc_id_for, sha256_of
 from pipeline.nlp.patterns import read_yaml
 
-LEXICON_FILE = LEXICONS_DIR / "sub_outcomes.yaml"
+PLAN_RULES_FILE = PATTERNS_DIR / "plan.yaml"
 KINDS = ("aim", "action", "measure")
 KIND_LETTER = {"aim": "a", "action": "c", "measure": "m"}
 AIM_COLUMNS = ("aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "sub_outcome",
@@ -100,7 +99,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class PlanRules:
-    """Compiled ``plan``/``refresh``/``diff`` sections of the sub-outcomes lexicon."""
+    """Compiled ``plan``/``refresh``/``diff`` sections of ``models/patterns/plan.yaml``."""
 
     markers: dict[str, tuple[re.Pattern[str], ...]]
     min_markers: int
@@ -121,14 +120,14 @@ class PlanRules:
 
 def _compile(pattern: Any, where: str) -> re.Pattern[str]:
     if not isinstance(pattern, str):
-        raise ValueError(f"{LEXICON_FILE}: {where} must be a regex string, got {pattern!r}")
+        raise ValueError(f"{PLAN_RULES_FILE}: {where} must be a regex string, got {pattern!r}")
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
-        raise ValueError(f"{LEXICON_FILE}: bad regex at {where}: {exc}") from exc
+        raise ValueError(f"{PLAN_RULES_FILE}: bad regex at {where}: {exc}") from exc
 
 
-def load_rules(path: Path = LEXICON_FILE) -> PlanRules:
+def load_rules(path: Path = PLAN_RULES_FILE) -> PlanRules:
     """Read and validate the plan layout rules; errors name the file and the key."""
     data = read_yaml(path)
     try:

@@ -155,3 +155,19 @@ def test_read_plan_file_csv_yaml(tmp_path: Path):
                    encoding="utf-8")
     with pytest.raises(ValueError, match="kind must be"):
         read_plan_file(bad)
+
+
+def test_plan_rules_file_is_validated(tmp_path):
+    """The plan layout rules are data (models/patterns/plan.yaml); a broken file says what."""
+    from pipeline.plan import PLAN_RULES_FILE, load_rules
+
+    assert PLAN_RULES_FILE.name == "plan.yaml" and load_rules().min_markers >= 1
+    text = PLAN_RULES_FILE.read_text(encoding="utf-8")
+    missing = tmp_path / "plan.yaml"
+    missing.write_text(text.replace("min_markers:", "min_marker_count:"), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"plan\.yaml: missing key 'min_markers'"):
+        load_rules(missing)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("sub_heading: '^", "sub_heading: '(^"), encoding="utf-8")
+    with pytest.raises(ValueError, match="bad regex at plan.sub_heading"):
+        load_rules(bad)
