@@ -100,10 +100,10 @@ def _default_combiner() -> dict[str, tuple[float, float, float]]:
     # fitted on this corpus (scripts/fit_matcher.py, link-3); weights of signal types, not of a
     # plan's sub-outcomes, so they carry over to a matcher fitted for another plan
     return {
-        "clf": (1.1811, 0.6793, -0.0093), "tfidf": (1.0965, 0.9338, 0.3239),
-        "phrase": (0.2352, 0.4077, 0.2969), "heading": (0.1416, 0.1416, -0.0994),
-        "hclf": (0.385, 0.385, -0.3921), "lex": (2.9062, 1.7554, 0.9156),
-        "hlex": (0.9969, 0.9969, 0.0754)}
+        "clf": (1.1403, 0.4742, -0.0126), "tfidf": (1.1278, 0.8732, 0.291),
+        "phrase": (0.2359, 0.4266, 0.2865), "heading": (0.0437, 0.0437, -0.0236),
+        "hclf": (0.5029, 0.5029, -0.3438), "lex": (2.8716, 1.5999, 0.8618),
+        "hlex": (1.0431, 1.0431, 0.2374)}
 
 
 @dataclass
@@ -118,8 +118,8 @@ class MatcherSettings:
     #: per signal, the weight of its own value, its section mean and its parent-section mean
     combiner: dict[str, tuple[float, float, float]] = field(default_factory=_default_combiner)
     #: logistic gate: coefficients of log(p1), p1 - p2, none (own), none (section), intercept
-    gate: tuple[float, float, float, float, float] = (1.7138, 0.8293, -1.4358, -0.8924, 3.9975)
-    min_score: float = 0.6
+    gate: tuple[float, float, float, float, float] = (1.7464, 0.9172, -1.4, -0.7973, 3.8919)
+    min_score: float = 0.58
     tfidf_scale: float = 3.0
     clf_c: float = 4.0
     max_word_features: int = 8000

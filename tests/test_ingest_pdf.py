@@ -271,6 +271,19 @@ def test_2020_run_in_headings_mid_paragraph_are_split(corpus_pdf_docs: dict[str,
     assert "Business Grants" in pdf_heads
 
 
+def test_2020_part_banners_in_body_type_are_top_level(corpus_pdf_docs: dict[str, Document]) -> None:
+    """"Great Communities – Environment and Waste" is printed in body type, glued after a
+    sentence; it must still open a top-level part, so the heritage and environment sections
+    are no longer filed under "Safer Communities"."""
+    doc = corpus_pdf_docs[ADR + "2020"]
+    banners = [b for b in doc.blocks if b.kind == "heading" and b.text.startswith("Great Communities –")]
+    assert [b.text for b in banners] == ["Great Communities – Libraries, Heritage and Culture",
+                                         "Great Communities – Environment and Waste"]
+    assert {b.level for b in banners} == {1}
+    plaques = next(b for b in doc.blocks if b.kind == "paragraph" and b.heading_path[-1:] == ("Green Plaques",))
+    assert plaques.heading_path[0] == banners[0].text
+
+
 #: Heading sequences of the PDF and the text version, per document (difflib ratio), measured
 #: 0.97-1.0 on the reports after the heading fixes (0.89-0.96 before); the agenda's cover and
 #: minutes pages differ in style between the two versions.

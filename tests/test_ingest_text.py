@@ -9,7 +9,7 @@ from test_ingest_pdf import KNOWN_HEADINGS, assert_known_headings
 
 from pipeline.ingest import layout
 from pipeline.ingest.read import read_document
-from pipeline.ingest.text import decode, read_text
+from pipeline.ingest.text import blocks_from_text, decode, read_text
 from pipeline.model import Document
 
 # --- corpus --------------------------------------------------------------------------------------
@@ -163,6 +163,35 @@ def test_split_number(text: str, number: str) -> None:
 ])
 def test_run_in_title(text: str, title: str | None) -> None:
     assert layout.run_in_title(text) == title
+
+
+@pytest.mark.parametrize("text,banner", [
+    ("Great Communities – Libraries, Heritage and Culture",
+     "Great Communities – Libraries, Heritage and Culture"),
+    ("Economy – Transport", "Economy – Transport"),
+    ("Growth Unit – the population is projected to rise", None),  # a run-in lead
+    ("Libraries – Our Offer Grew. Visits rose by a third", None),  # runs into sentences
+    ("Great Communities –", None),
+])
+def test_banner_title(text: str, banner: str | None) -> None:
+    assert layout.banner_title(text) == banner
+    if banner:
+        assert layout.run_in_title(text) is None  # a banner is a title, not a run-in
+
+
+def test_banner_opens_a_top_level_part() -> None:
+    """A part banner in body type closes the section before it, in text and in run-in form."""
+    para = ("the service worked with young people and their families across the county, and with "
+            "\nschools, the police and health partners, to keep them safe and out of trouble. The work "
+            "\ncontinued through the year and reached more families than the year before.\n\n")
+    text = ("Safer Communities\n\nYouth Justice – " + para +
+            "Great Communities – Libraries, Heritage and Culture\n\nMuseums – " + para)
+    blocks = blocks_from_text(text)
+    heads = [(b.text, b.level) for b in blocks if b.kind == "heading"]
+    assert ("Great Communities – Libraries, Heritage and Culture", 1) in heads
+    museums = next(b for b in blocks if b.kind == "paragraph" and b.text.startswith("Museums"))
+    assert museums.heading_path[0] == "Great Communities – Libraries, Heritage and Culture"
+    assert "Safer Communities" not in museums.heading_path
 
 
 def test_strip_emphasis() -> None:

@@ -290,3 +290,13 @@ def test_another_plan_is_fitted_with_the_saved_weights(plan, corpus):
     assert fitted.settings == saved.settings
     links = fitted.link([ClaimInput("x:c1", "We gritted 1,300 miles of roads this winter.")])
     assert links and links[0].sub_outcome_id == "7.2"
+
+
+def test_default_settings_are_the_shipped_fit():
+    """A matcher fitted for another plan without a saved one starts from the defaults, which
+    must be the fitted values (copy them from models/matcher/matcher.json after a refit)."""
+    saved = Matcher.load(MATCHER_DIR).settings
+    default = MatcherSettings()
+    assert default.combiner == saved.combiner
+    assert tuple(default.gate) == tuple(saved.gate)
+    assert default.min_score == saved.min_score

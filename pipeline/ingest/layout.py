@@ -214,15 +214,40 @@ def is_title_case(phrase: str, r: LayoutRules | None = None) -> bool:
     return True
 
 
+def banner_title(text: str, r: LayoutRules | None = None) -> str | None:
+    """A part title set in body type: "Great Communities – Libraries, Heritage and Culture".
+
+    The run-in shape (Title Case phrase, spaced dash) whose rest is also a short Title Case
+    phrase with no closing punctuation is not a paragraph with a lead-in but a title of its
+    own; reports print such banners to open a part, so readers give it the top level.
+    """
+    r = r or rules()
+    s = " ".join(text.split())
+    m = r.run_in_heading.match(s)
+    if not m or len(s.split()) > r.text_heading_max_words or r.text_heading_end_forbidden.search(s):
+        return None
+    title, rest = m.group("title").strip(), m.group("rest").strip()
+    if len(title.split()) > r.run_in_max_words or not (is_title_case(title, r)
+                                                       and is_title_case(rest, r)):
+        return None
+    return s
+
+
+def top_level(blocks: list[Block]) -> int:
+    """The shallowest heading level used so far (1 when there is none)."""
+    return min((b.level for b in blocks if b.kind == "heading" and b.level), default=1)
+
+
 def run_in_title(text: str, r: LayoutRules | None = None) -> str | None:
     """The title of a run-in heading ("Airfield Park – in July we ..." → "Airfield Park").
 
     Only a short Title Case phrase followed by a spaced dash and more text counts, so a
-    sentence that merely contains a dash does not open a section.
+    sentence that merely contains a dash does not open a section; a whole banner
+    (:func:`banner_title`) is a title, not a run-in.
     """
     r = r or rules()
     m = r.run_in_heading.match(text.strip())
-    if not m:
+    if not m or banner_title(text, r):
         return None
     title = m.group("title").strip()
     if len(title.split()) > r.run_in_max_words or not is_title_case(title, r):
@@ -396,10 +421,13 @@ _SENTENCE_END = re.compile(r"(?<=[A-Za-z][a-z]{2}[.!?])\s+(?=[A-Z])")
 def run_in_starts(text: str, r: LayoutRules | None = None) -> list[int]:
     """Offsets inside ``text`` where a run-in heading starts after a finished sentence.
 
-    "... next steps. Health and Social Care – working with ..." → the offset of "Health".
+    "... next steps. Health and Social Care – working with ..." → the offset of "Health"; a
+    banner glued after the last sentence ("... work. Great Communities – Environment and
+    Waste") starts one too.
     """
     r = r or rules()
-    return [m.end() for m in _SENTENCE_END.finditer(text) if run_in_title(text[m.end():], r)]
+    return [m.end() for m in _SENTENCE_END.finditer(text)
+            if run_in_title(text[m.end():], r) or banner_title(text[m.end():], r)]
 
 
 def glued_tail(text: str, r: LayoutRules | None = None) -> tuple[str, str] | None:

@@ -510,6 +510,12 @@ class _Builder:
             piece = text[start:starts[k + 1] if k + 1 < len(starts) else len(text)].strip()
             page = pages[k]
             end_page = pages[k + 1] if k + 1 < len(starts) else last_page
+            banner = layout.banner_title(piece, self.r)
+            if banner:
+                self.blocks.append(Block(kind="heading", text=banner, page=page,
+                                         bbox=bbox if k == 0 else None,
+                                         level=layout.top_level(self.blocks)))
+                continue
             title = layout.run_in_title(piece, self.r)
             if title:
                 self.blocks.append(Block(kind="heading", text=title, page=page,

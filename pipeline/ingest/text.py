@@ -168,8 +168,9 @@ class _Reflow:
     def _heading(self, text: str, page: int) -> None:
         text = text.rstrip(" .") if not text.endswith("..") else text
         number, _ = layout.split_number(text, self.r)
-        self.blocks.append(Block(kind="heading", text=text, page=page,
-                                 level=self._level_for(number), number=number))
+        level = (layout.top_level(self.blocks) if not number and layout.banner_title(text, self.r)
+                 else self._level_for(number))
+        self.blocks.append(Block(kind="heading", text=text, page=page, level=level, number=number))
 
     def _flush_rows(self) -> None:
         if self.rows:
@@ -190,6 +191,10 @@ class _Reflow:
         if not text:
             return
         page_end = cur.page_end if cur.page_end != cur.page else None
+        if cur.kind == "paragraph" and layout.banner_title(text, self.r):
+            self.blocks.append(Block(kind="heading", text=layout.banner_title(text, self.r) or text,
+                                     page=cur.page, level=layout.top_level(self.blocks)))
+            return
         if cur.kind == "paragraph":
             title = layout.run_in_title(text, self.r)
             if title:
