@@ -53,13 +53,13 @@ def time_limit(seconds: float | None):
 
 
 def process_with_limit(path: Path, root: Path, timeout: float | None,
-                       engine: str = "pdfplumber") -> Result:
+                       engine: str = "pdfplumber", sha256: str | None = None) -> Result:
     """:func:`pipeline.extract.process_file` under a time limit; a timeout becomes a failed row."""
     from pipeline.extract import failed_result, process_file
 
     try:
         with time_limit(timeout):
-            return process_file(path, root, engine)
+            return process_file(path, root, engine, sha256)
     except FileTimeout as exc:
         log.warning("%s: %s", path, exc)
         return failed_result(path, root, str(exc))
@@ -75,21 +75,27 @@ def run_files(
     timeout: float | None = None,
     engine: str = "pdfplumber",
     on_done: Callable[[Path], None] | None = None,
+    hashes: dict[Path, str] | None = None,
 ) -> dict[Path, Result]:
-    """Process ``paths`` with the chosen executor; results keyed by path."""
+    """Process ``paths`` with the chosen executor; results keyed by path.
+
+    ``hashes``: the files' SHA-256 when the caller already computed them (passed on so the
+    workers do not hash again)."""
+    hashes = hashes or {}
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     if executor == "dask":
-        return _run_dask(paths, root, scheduler, timeout, engine, on_done)
+        return _run_dask(paths, root, scheduler, timeout, engine, on_done, hashes)
     results: dict[Path, Result] = {}
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
-            results[path] = process_with_limit(path, root, timeout, engine)
+            results[path] = process_with_limit(path, root, timeout, engine, hashes.get(path))
             if on_done:
                 on_done(path)
         return results
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        futures = {pool.submit(process_with_limit, p, root, timeout, engine): p for p in paths}
+        futures = {pool.submit(process_with_limit, p, root, timeout, engine, hashes.get(p)): p
+                   for p in paths}
         for fut in as_completed(futures):
             path = futures[fut]
             try:
@@ -104,7 +110,8 @@ def run_files(
 
 
 def _run_dask(paths: list[Path], root: Path, scheduler: str | None, timeout: float | None,
-              engine: str, on_done: Callable[[Path], None] | None) -> dict[Path, Result]:
+              engine: str, on_done: Callable[[Path], None] | None,
+              hashes: dict[Path, str]) -> dict[Path, Result]:
     try:
         from distributed import Client
         from distributed import as_completed as dask_completed
@@ -116,8 +123,8 @@ def _run_dask(paths: list[Path], root: Path, scheduler: str | None, timeout: flo
         raise ValueError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     results: dict[Path, Result] = {}
     with Client(scheduler) as client:
-        futures = {client.submit(process_with_limit, p, root, timeout, engine, pure=False): p
-                   for p in paths}
+        futures = {client.submit(process_with_limit, p, root, timeout, engine, hashes.get(p),
+                                 pure=False): p for p in paths}
         for fut in dask_completed(list(futures)):
             path = futures[fut]
             results[path] = fut.result()

@@ -101,11 +101,14 @@ def _nlp():
     return _NLP
 
 
-def process_file(path: Path, root: Path, engine: str = "pdfplumber") -> tuple[Document, DocRows]:
-    """Ingest one file and annotate its body text. Never raises for bad input."""
+def process_file(path: Path, root: Path, engine: str = "pdfplumber",
+                 sha256: str | None = None) -> tuple[Document, DocRows]:
+    """Ingest one file and annotate its body text. Never raises for bad input.
+
+    ``sha256``: the file's hash when already known (the cache lookup computed it)."""
     from pipeline.ingest.read import read_document
 
-    document = read_document(path, root, engine=engine)
+    document = read_document(path, root, engine=engine, sha256=sha256)
     if document.status == "failed":
         return document, document_rows(document, None)
     try:
@@ -181,8 +184,11 @@ def run_extract(
 
     results: dict[Path, tuple[Document, DocRows]] = {}
     todo: list[Path] = []
+    hashes: dict[Path, str] = {}
     for path in paths:
         sha = _file_sha(path)
+        if sha:
+            hashes[path] = sha
         cached = _cache_path(cache_dir, sha, fingerprint) if sha else None
         if cached is not None and cached.exists() and not force:
             with open(cached, "rb") as fh:
@@ -196,7 +202,7 @@ def run_extract(
     jobs = jobs or os.cpu_count() or 1
     if todo:
         results.update(run_files(todo, root, jobs=jobs, executor=executor, scheduler=scheduler,
-                                 timeout=timeout, engine=engine,
+                                 timeout=timeout, engine=engine, hashes=hashes,
                                  on_done=(lambda p: on_progress(p.name)) if on_progress else None))
         for path in todo:
             document, rows = results[path]

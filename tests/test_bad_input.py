@@ -649,10 +649,10 @@ def test_cli_timeout_fails_the_slow_file_only(tmp_path: Path, monkeypatch: pytes
     (src / "slow.txt").write_text("We opened two libraries in 2023.\n", encoding="utf-8")
     real = extract_mod.process_file
 
-    def slow(path: Path, root: Path, engine: str = "pdfplumber"):  # noqa: ANN202
+    def slow(path: Path, root: Path, engine: str = "pdfplumber", sha256: str | None = None):  # noqa: ANN202
         if path.name == "slow.txt":
             time.sleep(30)  # a pathological file: the limit must cut it short
-        return real(path, root, engine)
+        return real(path, root, engine, sha256)
 
     monkeypatch.setattr(extract_mod, "process_file", slow)
     started = time.perf_counter()

@@ -48,10 +48,10 @@ def test_timeout_fails_one_file_and_keeps_the_batch(small_input: Path, tmp_path:
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     real = extract_mod.process_file
 
-    def slow_for_2025(path: Path, root: Path, engine: str = "pdfplumber"):
+    def slow_for_2025(path: Path, root: Path, engine: str = "pdfplumber", sha256: str | None = None):
         if "2025" in path.name:
             time.sleep(60)
-        return real(path, root, engine)
+        return real(path, root, engine, sha256)
 
     monkeypatch.setattr(extract_mod, "process_file", slow_for_2025)
     summary = run_extract(small_input, tmp_path / "out", jobs=1, timeout=6.0)

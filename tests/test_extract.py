@@ -108,6 +108,30 @@ def test_failed_files_do_not_stop_the_batch(tmp_path: Path) -> None:
     assert docs.loc["lcc-annual-delivery-report-2024.txt", "n_claims"] > 100
 
 
+def test_each_input_is_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache lookup hashes every input; the reader is handed that hash, not re-reading it."""
+    import pipeline.ingest.read as read_module
+    import pipeline.model as model
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(TEXT_DIR / "lcc-annual-delivery-report-2025.txt", src)
+    calls: list[Path] = []
+    real = model.sha256_of
+
+    def counting(path: Path) -> str:
+        calls.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(model, "sha256_of", counting)
+    monkeypatch.setattr(read_module, "sha256_of", counting)
+    summary = run_extract(src, tmp_path / "out", jobs=1)
+    assert summary.processed == 1
+    assert [p.name for p in calls] == ["lcc-annual-delivery-report-2025.txt"]
+    docs = load_table(tmp_path / "out", "documents")
+    assert docs.loc[0, "sha256"] == real(src / "lcc-annual-delivery-report-2025.txt")
+
+
 def test_incremental_run_skips_unchanged_and_drops_removed(tmp_path: Path) -> None:
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()

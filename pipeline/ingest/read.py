@@ -169,10 +169,13 @@ def _read_txt(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[s
 READERS = {".pdf": _read_pdf, ".txt": _read_txt}
 
 
-def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_ENGINE) -> Document:
+def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_ENGINE,
+                  sha256: str | None = None) -> Document:
     """Ingest one file: blocks, heading paths, metadata, normalised text. Never raises.
 
     ``engine`` picks the PDF reader (``pdfplumber``, the reference, or ``pdfium``, faster).
+    ``sha256`` is the file's hash when the caller already has it (``planmine extract`` hashes
+    every input to look it up in its cache), so a large file is not read twice for it.
     """
     if engine not in PDF_ENGINES:
         raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
@@ -182,7 +185,7 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
     try:
         _check_readable(path)
         try:
-            doc.sha256 = sha256_of(path)
+            doc.sha256 = sha256 or sha256_of(path)
         except OSError as exc:
             raise IngestError(f"unreadable: {exc.strerror or exc}") from exc
         doc.doc_id = doc_id_for(doc.sha256)
