@@ -45,7 +45,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.link_data import ContextClaim, Example, GoldItem, training_examples
+from pipeline.link_data import Example, training_examples
 from pipeline.link_signals import (
     NONE,
     heading_prior,
@@ -455,65 +455,3 @@ def _plan_stub(plan_aims: list[dict[str, str]]) -> Plan:
     aims = [Aim(a["aim_id"], "", a["sub_outcome_id"].split(".")[0], "", a["sub_outcome_id"],
                 a["sub_outcome"], a["kind"], a["text"]) for a in plan_aims]
     return Plan("", "", "", None, None, "", aims)
-
-
-# ---------------------------------------------------------------------- evaluation
-
-
-def context_inputs(context: list[ContextClaim]) -> tuple[list[ClaimInput], list[int]]:
-    """ClaimInputs for a rebuilt batch and, per gold item, its position in the batch."""
-    claims = [ClaimInput(f"x{i}", c.text, c.heading_path, c.doc_type, c.doc_id)
-              for i, c in enumerate(context)]
-    where = {c.gold: i for i, c in enumerate(context) if c.gold >= 0}
-    return claims, [where[g] for g in range(len(where))]
-
-
-def evaluate(matcher: Matcher, items: list[GoldItem], min_score: float | None = None,
-             context: list[ContextClaim] | None = None) -> dict:
-    """Top-1/top-3 on gold with a sub-outcome, abstention on gold without, per document.
-
-    ``top1``/``top3`` rank without abstaining; ``top1_kept``/``top3_kept`` count an abstention
-    as wrong (what ``planmine evaluate`` measures end to end); ``abstain`` is the share of
-    null-gold sentences whose gate stays below ``min_score`` (default: the fitted one). With
-    ``context`` (:func:`pipeline.link_data.context_claims`) the gold sentences are linked in
-    their documents' batch of sentences, as at runtime; without it each stands alone.
-    """
-    threshold = matcher.settings.min_score if min_score is None else min_score
-    if context is not None:
-        claims, pos_of = context_inputs(context)
-        _, order, gate = matcher.scores(claims)
-        order, gate = order[pos_of], gate[pos_of]
-    else:
-        claims = [ClaimInput(f"g{i}", it.text, it.heading_path, it.doc_type, it.doc_id)
-                  for i, it in enumerate(items)]
-        _, order, gate = matcher.scores(claims)
-    subs = matcher._subs
-    return summarise([it.doc for it in items],
-                     [subs.index(it.expected) if it.expected else -1 for it in items],
-                     order, gate >= threshold) | {"min_score": threshold}
-
-
-def summarise(docs: list[str], expected: list[int], order: np.ndarray, keep: np.ndarray) -> dict:
-    """The link scores overall and per document from ranked orders and keep decisions.
-
-    ``expected`` is the index of the gold sub-outcome or -1 when the gold has none.
-    """
-    exp = np.asarray(expected)
-    docs_arr = np.asarray(docs)
-    top1 = order[:, 0] == exp
-    top3 = (order[:, :MAX_CANDIDATES] == exp[:, None]).any(axis=1)
-
-    def part(mask: np.ndarray) -> dict:
-        pos, neg = mask & (exp >= 0), mask & (exp < 0)
-
-        def rate(x: np.ndarray, m: np.ndarray) -> float | None:
-            return round(float(np.mean(x[m])), 3) if m.any() else None
-
-        return {"n": int(pos.sum()), "n_null": int(neg.sum()), "top1": rate(top1, pos),
-                "top3": rate(top3, pos), "top1_kept": rate(top1 & keep, pos),
-                "top3_kept": rate(top3 & keep, pos), "abstain": rate(~keep, neg)}
-
-    out = {"all": part(np.ones(len(exp), dtype=bool))}
-    for doc in sorted(set(docs)):
-        out[doc] = part(docs_arr == doc)
-    return out

@@ -34,15 +34,21 @@ from pipeline.link import (
     Matcher,
     MatcherSettings,
     combine,
-    context_inputs,
     context_levels,
-    evaluate,
     gate_features,
     gate_probability,
     softmax,
+)
+from pipeline.link_data import training_examples
+from pipeline.link_gold import (
+    GoldItem,
+    context_claims,
+    context_inputs,
+    evaluate,
+    gold_inputs,
+    read_corpus,
     summarise,
 )
-from pipeline.link_data import GoldItem, context_claims, gold_inputs, read_corpus, training_examples
 from pipeline.model import sha256_of
 from pipeline.plan import parse_plan
 

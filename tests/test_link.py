@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
-from pipeline.link import ClaimInput, Matcher, MatcherSettings, context_levels, evaluate
-from pipeline.link_data import context_claims, gold_inputs, read_corpus, structure_label
+from pipeline.link import ClaimInput, Matcher, MatcherSettings, context_levels
+from pipeline.link_data import structure_label
+from pipeline.link_gold import context_claims, evaluate, gold_inputs, read_corpus
 from pipeline.link_signals import heading_sub_outcomes, lexicon, split_sentences, term_hits
 from pipeline.plan import Plan, parse_plan
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import DEFAULT_INPUT_DIR
-from pipeline.link_data import TEXT_DIR
+from pipeline.link_gold import TEXT_DIR
 from pipeline.model import Block, Document
 from pipeline.plan import (
     is_strategic_plan,
