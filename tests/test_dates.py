@@ -61,6 +61,22 @@ def test_dates_without_a_year_use_the_sentence_or_period(text: str, start: date,
     assert (found[-1].date_start, found[-1].date_end) == (start, end)
 
 
+PLAN = (date(2022, 4, 1), date(2026, 3, 31))  # a four-year plan, written as it starts
+
+
+@pytest.mark.parametrize("text, start, end", [
+    ("This new system went live on 10 February.", D(2022, 2, 10), D(2022, 2, 10)),
+    ("The Cabinet at its meeting on 29th March approved it.", D(2022, 3, 29), D(2022, 3, 29)),
+    ("In June the consultation closed.", D(2022, 6, 1), D(2022, 6, 30)),
+    ("We expect a decision this autumn.", D(2022, 9, 1), D(2022, 11, 30)),
+    ("The scheme opened in October 2024 and closed on 3 October.", D(2024, 10, 3), D(2024, 10, 3)),
+])
+def test_a_plan_period_reads_yearless_dates_in_its_first_year(text: str, start: date,
+                                                              end: date) -> None:
+    found = parse_dates(text, *PLAN)
+    assert (found[-1].date_start, found[-1].date_end) == (start, end)
+
+
 def test_without_a_period_a_yearless_month_is_unresolved() -> None:
     (m,) = parse_dates("In November the team met.")
     assert (m.resolved, m.date_start, m.date_end) == (False, None, None)

@@ -8,10 +8,11 @@ dates and a granularity. The conventions follow the gold annotation rules:
   "academic year" after them they run 1 September to 31 August.
 - A month, day, season or holiday without a year takes the year of a dated mention in the same
   sentence, else the year it falls in within the report period (a financial year: April-December
-  belong to its first year, January-March to its second). With no period it stays unresolved
-  (``resolved=False``, no dates).
+  belong to its first year, January-March to its second; a plan's multi-year period: the year
+  it starts). With no period it stays unresolved (``resolved=False``, no dates).
 - Deictic words ("this autumn", "by the end of the year", "this year") refer to the time of
-  writing, which for an annual report is the year its period ends.
+  writing, which for an annual report is the year its period ends and for a plan the year its
+  period starts.
 - Relative windows ("last year", "the last 12 months") are kept as mentions but unresolved.
 - Ranges ("between August and October 2024", "2022/23 to 2025/26") are ONE mention.
 """
@@ -319,14 +320,31 @@ def _range(text: str, m: re.Match[str]) -> _Parsed | None:
     return _Parsed(a.date_start, b.date_end, "range", core=core)
 
 
+#: A period longer than this many days is a plan's (several years), not a report's.
+MULTI_YEAR_DAYS = 400
+
+
+def _multi_year(period_start: date | None, period_end: date | None) -> bool:
+    return bool(period_start and period_end
+                and (period_end - period_start).days > MULTI_YEAR_DAYS)
+
+
 def _fy_year_for(month: int, period_start: date, period_end: date) -> int:
-    """The year a month without a year falls in, within the report period."""
-    if period_start.year == period_end.year:
+    """The year a month without a year falls in, within the report period.
+
+    A plan's period spans several years and the plan is written as it starts, so its
+    yearless months ("went live on 10 February", in council papers of May 2022) are read in
+    the year the period starts.
+    """
+    if period_start.year == period_end.year or _multi_year(period_start, period_end):
         return period_start.year
     return period_start.year if month >= period_start.month else period_end.year
 
 
 def _writing_year(period_start: date | None, period_end: date | None) -> int | None:
+    """When the text was written: a report at its period's end, a plan at its start."""
+    if _multi_year(period_start, period_end):
+        return period_start.year if period_start else None
     return period_end.year if period_end else None
 
 
