@@ -294,9 +294,10 @@ class Matcher:
         lv = self.levels(claims, signals)
         p = softmax(combine(lv, self.settings.weight_matrix(), k))
         gate = gate_probability(gate_features(p, lv, k), self.settings.gate)
-        off = off_topic_documents([c.doc_id for c in claims], lv[SIGNALS.index("lex"), 0, :, :k])
+        doc_ids = [c.doc_id for c in claims]
+        off = off_topic_documents(doc_ids, lv[SIGNALS.index("lex"), 0, :, :k])
         if off:
-            gate = np.where(np.isin([c.doc_id for c in claims], list(off)), 0.0, gate)
+            gate = np.where(np.isin(doc_ids, list(off)), 0.0, gate)
         order = np.argsort(-p, axis=1, kind="stable")
         return gate[:, None] * p, order, gate
 

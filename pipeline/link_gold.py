@@ -47,12 +47,6 @@ def read_gold(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def locate(text: str, doc: Document) -> tuple[tuple[str, ...], float]:
-    """Heading path of the block that best contains ``text`` (and the match score 0-100)."""
-    index, score = locate_block(text, doc)
-    return (doc.blocks[index].heading_path if index >= 0 else ()), score
-
-
 def locate_block(text: str, doc: Document) -> tuple[int, float]:
     """Index of the block that best contains ``text`` (and the match score 0-100)."""
     probe = " ".join(text.split())[:160]

@@ -191,9 +191,10 @@ class _Reflow:
         if not text:
             return
         page_end = cur.page_end if cur.page_end != cur.page else None
-        if cur.kind == "paragraph" and layout.banner_title(text, self.r):
-            self.blocks.append(Block(kind="heading", text=layout.banner_title(text, self.r) or text,
-                                     page=cur.page, level=layout.top_level(self.blocks)))
+        banner = layout.banner_title(text, self.r) if cur.kind == "paragraph" else None
+        if banner:
+            self.blocks.append(Block(kind="heading", text=banner, page=cur.page,
+                                     level=layout.top_level(self.blocks)))
             return
         if cur.kind == "paragraph":
             title = layout.run_in_title(text, self.r)
