@@ -90,6 +90,10 @@ class Document:
     period_label: str = ""
     period_start: date | None = None
     period_end: date | None = None
+    #: The window the document says it covers ("from September 2023 to September 2024"),
+    #: where it states one; yearless dates resolve inside it before the financial year.
+    reporting_start: date | None = None
+    reporting_end: date | None = None
     pages: int = 0
     blocks: list[Block] = field(default_factory=list)
     status: str = "ok"
