@@ -143,6 +143,10 @@ def document_row(document: Document, n_sections: int, n_claims: int) -> dict:
         "n_claims": n_claims,
         "status": document.status,
         "error": document.error,
+        "reporting_start": document.reporting_start,
+        "reporting_end": document.reporting_end,
+        # one cell: what was recovered from, in the order it happened
+        "warnings": "; ".join(document.warnings),
     }
 
 

@@ -51,7 +51,7 @@ TABLES: dict[str, Table] = {
             _cols(
                 "doc_id, file, sha256, format, title, organisation, doc_type, period_label,"
                 " period_start:date, period_end:date, pages:integer, n_sections:integer,"
-                " n_claims:integer, status, error"
+                " n_claims:integer, status, error, reporting_start:date, reporting_end:date, warnings"
             ),
             primary_key=("doc_id",),
         ),
