@@ -6,7 +6,9 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
-MODELS_DIR = PROJECT_DIR / "models"
+#: Rule files, lexicons and fitted models ship inside the package, so an installed wheel
+#: (a Dask worker, a fresh venv) has them too.
+MODELS_DIR = PACKAGE_DIR / "models"
 PATTERNS_DIR = MODELS_DIR / "patterns"
 LEXICONS_DIR = MODELS_DIR / "lexicons"
 MATCHER_DIR = MODELS_DIR / "matcher"
