@@ -85,7 +85,7 @@ def test_parquet_partitioned_by_period(small_input: Path, tmp_path: Path) -> Non
     out = tmp_path / "out"
     run_extract(small_input, out, jobs=1, parquet=True)
     parts = sorted(p.name for p in (out / "parquet" / "claims").iterdir())
-    assert parts == ["period_label=2023_24", "period_label=2024_25"]
+    assert parts == ["period_label=2023%2F24", "period_label=2024%2F25"]  # hive-encoded labels
     con = duckdb.connect()
     n = con.execute(
         f"SELECT count(*) FROM read_parquet('{out}/parquet/claims/*/*.parquet', hive_partitioning=1)"
