@@ -82,8 +82,9 @@ def die_with_parent(parent_pid: int) -> None:
 def process_with_limit(path: Path, root: Path, timeout: float | None,
                        engine: str = "pdfplumber", sha256: str | None = None) -> Result:
     """:func:`pipeline.extract.process_file` under a time limit; a timeout becomes a failed row."""
-    from pipeline.extract import failed_result, process_file
+    from pipeline.extract import _nlp, failed_result, process_file
 
+    _nlp()  # built once per process, outside the limit: the limit is for the file's own work
     try:
         with time_limit(timeout):
             return process_file(path, root, engine, sha256)
