@@ -57,6 +57,7 @@ class ExtractSummary:
     out_dir: Path = Path(".")
     written: dict[str, Path] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def discover_inputs(input_dir: Path) -> list[Path]:
@@ -236,7 +237,7 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
                 os.replace(tmp, target)
     _prune_cache(cache_dir, {r[0].sha256 for r in results.values()}, fingerprint)
 
-    ordered = [results[p] for p in paths]
+    ordered = drop_duplicate_content([results[p] for p in paths])
     documents = [d for d, _ in ordered]
     tables = collect_tables([r for _, r in ordered])
 
@@ -246,11 +247,32 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     summary.written = publish_outputs(out_dir, documents, tables, parquet=parquet)
     summary.failed = sum(d.status == "failed" for d in documents)
     summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"]
+    summary.warnings = [f"{d.file}: {w}" for d in documents for w in d.warnings]
     summary.pages = sum(d.pages for d in documents)
     summary.sections = len(tables["sections"])
     summary.claims = len(tables["claims"])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def drop_duplicate_content(
+        results: list[tuple[Document, DocRows]]) -> list[tuple[Document, DocRows]]:
+    """One document per content: the same bytes at two paths would give two rows with one
+    doc_id (a broken primary key). The first path (in sorted order) is kept; the others are
+    named in its warnings, and in documents.warnings."""
+    kept: dict[str, tuple[Document, DocRows]] = {}
+    out: list[tuple[Document, DocRows]] = []
+    for document, rows in results:
+        first = kept.get(document.doc_id) if document.sha256 else None
+        if first is None:
+            kept[document.doc_id] = (document, rows)
+            out.append((document, rows))
+            continue
+        note = f"same content also at {document.file} (not read twice)"
+        first[0].warnings.append(note)
+        for record in first[1].documents:
+            record["warnings"] = "; ".join(first[0].warnings)
+    return out
 
 
 def collect_tables(rows: list[DocRows]) -> dict[str, pd.DataFrame]:

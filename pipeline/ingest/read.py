@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from pathlib import Path
 
 from pipeline.ingest import metadata
@@ -19,6 +20,28 @@ from pipeline.model import Document, doc_id_for, sha256_of
 log = logging.getLogger(__name__)
 
 _PDF_MAGIC = b"%PDF-"
+
+#: Control characters no table cell should carry (tab and newline stay: table rows use them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def drop_control_chars(doc: Document) -> None:
+    """Remove NULs and other control characters from every block, with a warning.
+
+    They come from binary junk in a text file or a broken PDF; left in, one claim of 100,000
+    NULs reaches ``claims.csv``. Done before the text is built so offsets stay exact.
+    """
+    removed = 0
+    for block in doc.blocks:
+        cleaned, n = _CONTROL.subn("", block.text)
+        if n:
+            removed += n
+            block.text = cleaned
+            if block.rows is not None:
+                block.rows = [[_CONTROL.sub("", c) for c in row] for row in block.rows]
+    if removed:
+        doc.blocks = [b for b in doc.blocks if b.text.strip()]
+        doc.warnings.append(f"{removed} control characters (e.g. NUL bytes) removed")
 
 
 class IngestError(Exception):
@@ -193,6 +216,9 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         if reader is None:
             raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
         extra = reader(doc, path, engine)
+        drop_control_chars(doc)
+        if not doc.blocks:
+            raise IngestError("no text left once control characters (e.g. NUL bytes) were removed")
         metadata.describe(doc, extra)
     except IngestError as exc:
         doc.status, doc.error, doc.blocks = "failed", _one_line(str(exc)), []
