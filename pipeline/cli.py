@@ -107,6 +107,8 @@ def extract(
             raise typer.Exit(2) from exc
     for line in summary.errors:
         console.print(f"[red]failed:[/red] {line}")
+    for line in summary.skips:
+        console.print(f"[yellow]skipped:[/yellow] {line}")
     for line in summary.warnings:
         console.print(f"[yellow]warning:[/yellow] {line}")
     console.print(

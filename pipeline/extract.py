@@ -50,6 +50,7 @@ class ExtractSummary:
     processed: int = 0
     cached: int = 0
     failed: int = 0
+    skipped: int = 0
     pages: int = 0
     sections: int = 0
     claims: int = 0
@@ -58,6 +59,7 @@ class ExtractSummary:
     written: dict[str, Path] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)
 
 
 def discover_inputs(input_dir: Path) -> list[Path]:
@@ -237,7 +239,7 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
                 os.replace(tmp, target)
     _prune_cache(cache_dir, {r[0].sha256 for r in results.values()}, fingerprint)
 
-    ordered = drop_duplicate_content([results[p] for p in paths])
+    ordered = drop_duplicate_content([results[p] for p in paths]) + skipped_results(input_dir, root)
     documents = [d for d, _ in ordered]
     tables = collect_tables([r for _, r in ordered])
 
@@ -247,12 +249,25 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     summary.written = publish_outputs(out_dir, documents, tables, parquet=parquet)
     summary.failed = sum(d.status == "failed" for d in documents)
     summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"]
+    summary.skipped = sum(d.status == "skipped" for d in documents)
+    summary.skips = [f"{d.file}: {d.error}" for d in documents if d.status == "skipped"]
     summary.warnings = [f"{d.file}: {w}" for d in documents for w in d.warnings]
     summary.pages = sum(d.pages for d in documents)
     summary.sections = len(tables["sections"])
     summary.claims = len(tables["claims"])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def skipped_results(input_dir: Path, root: Path) -> list[tuple[Document, DocRows]]:
+    """A ``status=skipped`` row, with its reason, for every entry that is not read."""
+    from pipeline.ingest.read import skipped_document, skipped_inputs
+
+    out = []
+    for path, reason in skipped_inputs(input_dir, SUPPORTED_SUFFIXES):
+        document = skipped_document(path, root, reason)
+        out.append((document, document_rows(document, None)))
+    return out
 
 
 def drop_duplicate_content(

@@ -58,3 +58,29 @@ def test_recoveries_are_shown_in_the_summary(tmp_path: Path) -> None:
     assert "warning: win.txt: not valid UTF-8" in flat and "decoded as cp1252" in flat
     docs = pd.read_csv(tmp_path / "out" / "documents.csv", dtype=str, keep_default_na=False)
     assert "decoded as cp1252" in docs.loc[0, "warnings"]
+
+
+def test_unread_entries_get_a_skipped_row_with_the_reason(tmp_path: Path) -> None:
+    import os
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(TEXT, encoding="utf-8")
+    (src / "budget.xlsx").write_bytes(b"PK\x03\x04")
+    (src / "x.pdf").mkdir()
+    os.symlink(tmp_path / "nowhere.txt", src / "gone.txt")
+    os.symlink(tmp_path, src / "elsewhere")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["extract", str(src), "--out", str(out), "-j", "1"])
+    assert result.exit_code == 0, result.output
+    docs = pd.read_csv(out / "documents.csv", dtype=str, keep_default_na=False).set_index("file")
+    assert docs.loc["a.txt", "status"] == "ok"
+    expected = {"budget.xlsx": "unsupported file type '.xlsx'",
+                "x.pdf": "a folder named like a .pdf document, not a file",
+                "gone.txt": "dangling symbolic link",
+                "elsewhere": "symbolic link to a folder: not followed"}
+    for name, reason in expected.items():
+        assert docs.loc[name, "status"] == "skipped", name
+        assert reason in docs.loc[name, "error"], (name, docs.loc[name, "error"])
+    assert "skipped: budget.xlsx" in " ".join(result.output.split())
+    assert not docs.index.duplicated().any() and not docs["doc_id"].duplicated().any()

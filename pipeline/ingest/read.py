@@ -231,3 +231,46 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         doc.doc_id = doc_id_for(hashlib.sha256(doc.file.encode("utf-8")).hexdigest())
     doc.build_text()
     return doc
+
+
+def skipped_inputs(input_dir: Path, supported: tuple[str, ...]) -> list[tuple[Path, str]]:
+    """Entries under ``input_dir`` that are not read, each with the reason (for a row with
+    ``status=skipped``): unsupported file types, dangling links, links to folders (not
+    followed), folders named like documents (``x.pdf/``), devices and pipes. Hidden entries
+    (a leading dot) are left out silently. Links to files are read like the files."""
+    if not input_dir.is_dir():
+        return []
+    out: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(input_dir):  # never follows linked folders
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(dirnames + filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            suffix = path.suffix.lower()
+            if path.is_symlink() and not path.exists():
+                reason = f"dangling symbolic link (to {os.readlink(path)})"
+            elif path.is_symlink() and path.is_dir():
+                reason = "symbolic link to a folder: not followed"
+            elif path.is_dir():
+                if suffix not in supported:
+                    continue
+                reason = f"a folder named like a {suffix} document, not a file"
+            elif not path.is_file():
+                reason = "not a regular file (device, pipe or socket)"
+            elif suffix not in supported:
+                reason = f"unsupported file type {suffix or '(no extension)'!r}"
+            else:
+                continue
+            out.append((path, reason))
+    return out
+
+
+def skipped_document(path: Path, root: Path | None, reason: str) -> Document:
+    """A ``skipped`` row for an input that is not read; its id comes from its path."""
+    rel = _relative(path, root) if not path.is_symlink() else (
+        path.relative_to(root).as_posix() if root is not None else path.name)
+    doc = Document(doc_id=doc_id_for(hashlib.sha256(f"skipped:{rel}".encode()).hexdigest()),
+                   file=rel, sha256="", format=path.suffix.lower().lstrip("."), path=path,
+                   status="skipped", error=reason)
+    return doc
