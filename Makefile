@@ -27,8 +27,9 @@ evaluate: $(STAMP) ## Score data/processed against the gold sentences (run `make
 	@test -f $(OUT)/claims.csv || $(BIN)/planmine extract $(RAW) --out $(OUT)
 	$(BIN)/planmine evaluate --gold $(GOLD) --pred $(OUT)
 
-test: $(STAMP) ## Run the test suite
-	$(BIN)/pytest -n 2 --dist loadfile -q
+test: $(STAMP) ## Run the test suite (installs Debian's chromium for the browser tests when root)
+	@scripts/ensure-browser.sh
+	$(BIN)/pytest -n 2 --dist loadfile -q -rs
 
 bench: $(STAMP) ## Pages/s and sentences/s of planmine next to bare pdfplumber (prints a table)
 	$(BIN)/python -m pipeline.bench $(RAW)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import typer
@@ -25,6 +26,15 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line error and return the Exit to raise."""
     console.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)
+
+
+FORMATS = ("table", "csv", "json")
+
+
+def _check_format(fmt: str) -> None:
+    """Refuse an unknown --format in one line, before any work."""
+    if fmt not in FORMATS:
+        raise _fail(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}", 2)
 
 
 def _tables(out: Path, *names: str) -> list:
@@ -63,12 +73,21 @@ def extract(
 ) -> None:
     """Read every report in INPUT_DIR and write the tables to --out."""
     from pipeline.extract import OutputNotWritable, discover_inputs, run_extract
+    from pipeline.writers import OutputBusy
 
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise _fail(f"--min-score must be between 0 and 1, got {min_score:g}", 2)
+    if plan is not None and not plan.is_file():
+        raise _fail(f"{plan}: plan file {'is not a file' if plan.exists() else 'does not exist'}", 2)
+    if plan is not None and not os.access(plan, os.R_OK):
+        raise _fail(f"{plan}: plan file is not readable (permission denied)", 2)
     try:
         n_files = len(discover_inputs(input_dir))
     except FileNotFoundError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    if n_files == 0:
+        raise _fail(f"{input_dir}: no readable documents (PDF or text files) found", 1)
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.fields[current]}"))
     with Progress(*columns, console=console, transient=False) as progress:
@@ -83,11 +102,15 @@ def extract(
                                   executor=executor,
                                   scheduler=scheduler, timeout=timeout, parquet=parquet,
                                   on_progress=advance)
-        except (OutputNotWritable, ValueError) as exc:
+        except (OutputNotWritable, OutputBusy, ValueError) as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc
     for line in summary.errors:
         console.print(f"[red]failed:[/red] {line}")
+    for line in summary.skips:
+        console.print(f"[yellow]skipped:[/yellow] {line}")
+    for line in summary.warnings:
+        console.print(f"[yellow]warning:[/yellow] {line}")
     console.print(
         f"{summary.files} files ({summary.processed} processed, {summary.cached} unchanged, "
         f"{summary.failed} failed), {summary.pages} pages, {summary.sections} sections, "
@@ -128,15 +151,20 @@ def query(
     sql: str = typer.Argument(..., help="SQL to run on planmine.duckdb."),
     out: Path = OUT_OPTION,
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    allow_files: bool = typer.Option(False, "--allow-files",
+                                     help="Let the SQL read and write files (COPY, read_csv...)."),
 ) -> None:
-    """Run SQL on the DuckDB file and print the result."""
+    """Run SQL on the DuckDB file and print the result (no file access unless --allow-files)."""
     import duckdb
 
     from pipeline.compare import format_table
     from pipeline.queries import OutputsMissing, run_query
 
+    _check_format(fmt)
+    if not sql.strip():
+        raise _fail("empty query; give the SQL to run, e.g. 'SELECT count(*) FROM claims'", 2)
     try:
-        result = run_query(out, sql)
+        result = run_query(out, sql, allow_files=allow_files)
     except OutputsMissing as exc:
         raise _fail(str(exc)) from exc
     except duckdb.Error as exc:
@@ -166,6 +194,7 @@ def gaps(
     """The aims with no or weak evidence in a period."""
     from pipeline.compare import find_gaps, format_table
 
+    _check_format(fmt)
     coverage, aims = _tables(out, "coverage", "aims")
     try:
         result = find_gaps(coverage, aims, period=period)
@@ -182,20 +211,33 @@ def compare(
     period_b: str = typer.Argument(..., help="Later period, e.g. 2024/25."),
     out: Path = OUT_OPTION,
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    lost_only: bool = typer.Option(False, "--lost", help="Print only the aims that lost all evidence."),
 ) -> None:
-    """Per sub-outcome evidence and money in two periods, and aims that lost all evidence."""
+    """Per sub-outcome evidence and money in two periods, and aims that lost all evidence.
+
+    With --format csv/json stdout holds one parseable table (the comparison, or the lost aims
+    with --lost); the count of lost aims goes to stderr."""
     from pipeline.compare import compare_periods, format_table, lost_evidence
 
+    _check_format(fmt)
     coverage, aims = _tables(out, "coverage", "aims")
     try:
         table = compare_periods(coverage, aims, period_a, period_b)
         lost = lost_evidence(coverage, aims, period_a, period_b)
     except (KeyError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(format_table(table, fmt))
-    typer.echo(f"\nAims with evidence in {period_a} and none in {period_b}: {len(lost)}")
-    if len(lost):
+    summary = f"Aims with evidence in {period_a} and none in {period_b}: {len(lost)}"
+    if lost_only:
         typer.echo(format_table(lost, fmt))
+        console.print(summary)
+    elif fmt == "table":
+        typer.echo(format_table(table, fmt))
+        typer.echo(f"\n{summary}")
+        if len(lost):
+            typer.echo(format_table(lost, fmt))
+    else:  # machine-readable: one table on stdout, the prose on stderr
+        typer.echo(format_table(table, fmt))
+        console.print(f"{summary} (print them with --lost)")
 
 
 @app.command("plan-diff")
@@ -206,6 +248,7 @@ def plan_diff_cmd(
     """What changed between the plan and its refreshed version (same, reworded, changed target, new, dropped)."""
     from pipeline.plan_diff import format_plan_diff, plan_diff_from_tables
 
+    _check_format(fmt)
     df = plan_diff_from_tables(*_tables(out, "plans", "aims"))
     typer.echo(format_plan_diff(df) if fmt == "table" else _fmt(df, fmt))
 

@@ -23,7 +23,14 @@ from pipeline.annotate import DocRows, document_rows
 from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
 from pipeline.executors import run_files
 from pipeline.model import Document
-from pipeline.writers import write_parquet, write_tables, write_text_atomic
+from pipeline.writers import (
+    Generation,
+    clean_stale,
+    follow_umask,
+    output_lock,
+    write_parquet,
+    write_table_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,7 @@ class ExtractSummary:
     processed: int = 0
     cached: int = 0
     failed: int = 0
+    skipped: int = 0
     pages: int = 0
     sections: int = 0
     claims: int = 0
@@ -50,6 +58,8 @@ class ExtractSummary:
     out_dir: Path = Path(".")
     written: dict[str, Path] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)
 
 
 def discover_inputs(input_dir: Path) -> list[Path]:
@@ -175,6 +185,19 @@ def run_extract(
         raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
     started = time.perf_counter()
     check_writable(out_dir)
+    with output_lock(out_dir):
+        clean_stale(out_dir)  # what a killed run left behind
+        return _run_locked(input_dir, out_dir, started, plan_file=plan_file, jobs=jobs,
+                           force=force, min_score=min_score, engine=engine, executor=executor,
+                           scheduler=scheduler, timeout=timeout, parquet=parquet,
+                           on_progress=on_progress)
+
+
+def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Path | None,
+                jobs: int | None, force: bool, min_score: float | None, engine: str,
+                executor: str, scheduler: str | None, timeout: float | None, parquet: bool,
+                on_progress: Callable[[str], None] | None) -> ExtractSummary:
+    """The run itself, with the output folder's lock held."""
     paths = discover_inputs(input_dir)
     root = input_dir if input_dir.is_dir() else input_dir.parent
     summary = ExtractSummary(files=len(paths), out_dir=out_dir)
@@ -209,33 +232,62 @@ def run_extract(
             summary.processed += 1
             if document.status != "failed" and document.sha256:
                 target = _cache_path(cache_dir, document.sha256, fingerprint)
-                tmp = target.with_suffix(".tmp")
+                tmp = target.with_suffix(f".{os.getpid()}.tmp")
                 with open(tmp, "wb") as fh:
                     pickle.dump((document, rows), fh)
+                follow_umask(tmp)
                 os.replace(tmp, target)
     _prune_cache(cache_dir, {r[0].sha256 for r in results.values()}, fingerprint)
 
-    ordered = [results[p] for p in paths]
+    ordered = drop_duplicate_content([results[p] for p in paths]) + skipped_results(input_dir, root)
     documents = [d for d, _ in ordered]
     tables = collect_tables([r for _, r in ordered])
-    for document in documents:
-        if document.status != "failed":
-            write_text_atomic(out_dir / TEXT_DIRNAME / f"{document.doc_id}.txt", document.text)
-    _prune_texts(out_dir / TEXT_DIRNAME, {d.doc_id for d in documents})
 
     from pipeline.corpus import corpus_tables
 
     tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
-    summary.written = write_tables(tables, out_dir)
-    if parquet:
-        summary.written["parquet"] = write_parquet(out_dir)
+    summary.written = publish_outputs(out_dir, documents, tables, parquet=parquet)
     summary.failed = sum(d.status == "failed" for d in documents)
     summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"]
+    summary.skipped = sum(d.status == "skipped" for d in documents)
+    summary.skips = [f"{d.file}: {d.error}" for d in documents if d.status == "skipped"]
+    summary.warnings = [f"{d.file}: {w}" for d in documents for w in d.warnings]
     summary.pages = sum(d.pages for d in documents)
     summary.sections = len(tables["sections"])
     summary.claims = len(tables["claims"])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def skipped_results(input_dir: Path, root: Path) -> list[tuple[Document, DocRows]]:
+    """A ``status=skipped`` row, with its reason, for every entry that is not read."""
+    from pipeline.ingest.read import skipped_document, skipped_inputs
+
+    out = []
+    for path, reason in skipped_inputs(input_dir, SUPPORTED_SUFFIXES):
+        document = skipped_document(path, root, reason)
+        out.append((document, document_rows(document, None)))
+    return out
+
+
+def drop_duplicate_content(
+        results: list[tuple[Document, DocRows]]) -> list[tuple[Document, DocRows]]:
+    """One document per content: the same bytes at two paths would give two rows with one
+    doc_id (a broken primary key). The first path (in sorted order) is kept; the others are
+    named in its warnings, and in documents.warnings."""
+    kept: dict[str, tuple[Document, DocRows]] = {}
+    out: list[tuple[Document, DocRows]] = []
+    for document, rows in results:
+        first = kept.get(document.doc_id) if document.sha256 else None
+        if first is None:
+            kept[document.doc_id] = (document, rows)
+            out.append((document, rows))
+            continue
+        note = f"same content also at {document.file} (not read twice)"
+        first[0].warnings.append(note)
+        for record in first[1].documents:
+            record["warnings"] = "; ".join(first[0].warnings)
+    return out
 
 
 def collect_tables(rows: list[DocRows]) -> dict[str, pd.DataFrame]:
@@ -255,8 +307,22 @@ def _prune_cache(cache_dir: Path, keep_shas: set[str], fingerprint: str) -> None
             entry.unlink()
 
 
-def _prune_texts(text_dir: Path, keep_ids: set[str]) -> None:
-    if text_dir.exists():
-        for entry in text_dir.glob("*.txt"):
-            if entry.stem not in keep_ids:
-                entry.unlink()
+def publish_outputs(out_dir: Path, documents: list[Document], tables: dict[str, pd.DataFrame],
+                    *, parquet: bool = False) -> dict[str, Path]:
+    """Write texts, tables, DuckDB, datapackage (and Parquet) as one generation, then switch.
+
+    The texts are part of the set: a claim never points at a text of another run.
+    Returns the user-visible paths.
+    """
+    with Generation(out_dir) as gen:
+        text_dir = gen.path / TEXT_DIRNAME
+        text_dir.mkdir()
+        for document in documents:
+            if document.status != "failed":
+                (text_dir / f"{document.doc_id}.txt").write_text(document.text, encoding="utf-8")
+        written = write_table_files(tables, gen.path)
+        if parquet:
+            written["parquet"] = write_parquet(gen.path)
+        written["text"] = text_dir
+        gen.publish()
+    return {key: out_dir / path.name for key, path in written.items()}

@@ -22,10 +22,19 @@ def _db_path(out_dir: Path) -> Path:
     return path
 
 
-def run_query(out_dir: Path, sql: str) -> pd.DataFrame:
-    """Run SQL read-only on ``planmine.duckdb`` and return the result."""
+def run_query(out_dir: Path, sql: str, *, allow_files: bool = False) -> pd.DataFrame:
+    """Run SQL read-only on ``planmine.duckdb`` and return the result.
+
+    The database is opened read-only, but DuckDB's SQL can still read and write files
+    (``COPY ... TO 'out/claims.csv'``, ``read_csv('/etc/passwd')``): unless ``allow_files``,
+    external access is switched off and the configuration locked so the SQL cannot switch it
+    back on.
+    """
     con = duckdb.connect(str(_db_path(out_dir)), read_only=True)
     try:
+        if not allow_files:
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
         return con.execute(sql).fetchdf()
     finally:
         con.close()

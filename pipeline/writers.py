@@ -1,14 +1,21 @@
 """Write the tables: CSV, one DuckDB file, and a Frictionless ``datapackage.json``.
 
-Every file is written to a temporary name in the same folder and renamed into place, so an
-interrupted run never leaves a half-written output: readers see the old file or the new one.
+The whole set of outputs (tables, DuckDB file, datapackage, ``text/``, ``parquet/``) is one
+*generation*: a fresh folder ``OUT/.planmine/gen-*`` written completely, then made current by
+one atomic rename of the symlink ``OUT/.planmine/current``. The paths users read stay put:
+``OUT/claims.csv`` is a symlink to ``.planmine/current/claims.csv``. A run killed at any point
+leaves either the old set or the new one, never a mix; the next run removes what it left. An
+``fcntl`` lock on ``OUT/.planmine/lock`` keeps two runs from writing one folder at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -24,6 +31,42 @@ DUCKDB_NAME = "planmine.duckdb"
 DATAPACKAGE_NAME = "datapackage.json"
 
 
+STATE_DIRNAME = ".planmine"
+CURRENT_NAME = "current"
+LOCK_NAME = "lock"
+GEN_PREFIX = "gen-"
+TEXT_DIRNAME = "text"
+LINK_TMP_SUFFIX = ".planmine-link.tmp"
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc allows)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def follow_umask(path: Path) -> None:
+    """Give ``path`` the mode a plain ``open()`` would have: mkstemp's 0600 shuts colleagues out."""
+    mode = (0o777 if path.is_dir() else 0o666) & ~current_umask()
+    os.chmod(path, mode)
+
+
+def _follow_umask_tree(root: Path) -> None:
+    follow_umask(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            if not path.is_symlink():
+                follow_umask(path)
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` on success."""
@@ -33,6 +76,8 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.exists():
+            follow_umask(tmp_path)
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
@@ -93,12 +138,6 @@ def _date_text(value: object) -> str:
 def _csv(df: pd.DataFrame, path: Path) -> None:
     """Write one table as CSV: UTF-8, header, empty cell for missing."""
     df.to_csv(path, index=False, na_rep="", lineterminator="\n", float_format=None)
-
-
-def _staging_path(target: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(tmp)
 
 
 def write_duckdb(tables: dict[str, pd.DataFrame], target: Path) -> None:
@@ -176,33 +215,248 @@ def datapackage(tables: dict[str, pd.DataFrame]) -> dict:
     }
 
 
-def write_tables(tables: dict[str, pd.DataFrame | None], out_dir: Path) -> dict[str, Path]:
-    """Write every schema table as CSV, the DuckDB file and ``datapackage.json``.
+def write_table_files(tables: dict[str, pd.DataFrame | None], folder: Path) -> dict[str, Path]:
+    """Write every schema table as CSV, the DuckDB file and ``datapackage.json`` into ``folder``.
 
-    Every file is first written to a temporary name; only when all of them are complete are
-    they renamed into place, one after the other. A failure while writing (a full disk, an
-    interrupted run) leaves the previous set of outputs untouched and in step with each other.
-    Returns the paths written, by table name (plus ``duckdb`` and ``datapackage``).
+    ``folder`` is a private generation folder nobody reads yet, so no temporaries are needed.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     conformed = {name: conform(name, tables.get(name)) for name in TABLE_ORDER}
-    targets = {name: out_dir / f"{name}.csv" for name in TABLE_ORDER}
-    targets["duckdb"] = out_dir / DUCKDB_NAME
-    targets["datapackage"] = out_dir / DATAPACKAGE_NAME
-    staged = {key: _staging_path(target) for key, target in targets.items()}
+    written = {name: folder / f"{name}.csv" for name in TABLE_ORDER}
+    for name, df in conformed.items():
+        _csv(df, written[name])
+    written["duckdb"] = folder / DUCKDB_NAME
+    write_duckdb(conformed, written["duckdb"])
+    written["datapackage"] = folder / DATAPACKAGE_NAME
+    written["datapackage"].write_text(json.dumps(datapackage(conformed), indent=2) + "\n",
+                                      encoding="utf-8")
+    return written
+
+
+def write_tables(tables: dict[str, pd.DataFrame | None], out_dir: Path) -> dict[str, Path]:
+    """Write every table, the DuckDB file and ``datapackage.json`` as one new generation.
+
+    A failure while writing (a full disk, an interrupted run) leaves the previous set of
+    outputs untouched and in step with each other. Returns the user-visible paths, by table
+    name (plus ``duckdb`` and ``datapackage``).
+    """
+    with output_lock(out_dir), Generation(out_dir) as gen:
+        written = write_table_files(tables, gen.path)
+        gen.publish()
+    return {key: out_dir / path.name for key, path in written.items()}
+
+
+# --- the output lock ------------------------------------------------------------------------
+
+class OutputBusy(Exception):
+    """Another run holds the output folder's lock."""
+
+
+_HELD: dict[str, tuple[int, int]] = {}  # realpath of out_dir -> (fd, depth): reentrant per process
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold ``OUT/.planmine/lock`` (``fcntl.flock``) or raise :class:`OutputBusy` at once.
+
+    Refusing is better than waiting silently: the message names the other run's pid.
+    """
+    state = out_dir / STATE_DIRNAME
+    state.mkdir(parents=True, exist_ok=True)
+    key = os.path.realpath(state)
+    if key in _HELD:
+        fd, depth = _HELD[key]
+        _HELD[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            fd, depth = _HELD[key]
+            _HELD[key] = (fd, depth - 1)
+        return
+    lock_path = state / LOCK_NAME
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        for name, df in conformed.items():
-            _csv(df, staged[name])
-        write_duckdb(conformed, staged["duckdb"])
-        staged["datapackage"].write_text(json.dumps(datapackage(conformed), indent=2) + "\n",
-                                         encoding="utf-8")
-        for key, tmp in staged.items():
-            os.replace(tmp, targets[key])
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise OutputBusy(f"{out_dir}: another planmine run (pid {holder}) is writing here; "
+                         "wait for it to finish or use another --out") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _HELD[key] = (fd, 1)
+    try:
+        yield
     finally:
-        for tmp in staged.values():
-            if tmp.exists():
-                tmp.unlink()
-    return targets
+        del _HELD[key]
+        os.close(fd)  # closing releases the flock
+
+
+# --- generations ----------------------------------------------------------------------------
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); OSError if unsupported."""
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        raise OSError(38, "renameat2 not available")
+    at_fdcwd, rename_exchange = -100, 2
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err), str(a))
+
+
+def _link_target(name: str) -> str:
+    return f"{STATE_DIRNAME}/{CURRENT_NAME}/{name}"
+
+
+def managed_names() -> list[str]:
+    """Every top-level name an output set may hold."""
+    return ([f"{n}.csv" for n in TABLE_ORDER]
+            + [DUCKDB_NAME, DATAPACKAGE_NAME, TEXT_DIRNAME, PARQUET_DIRNAME])
+
+
+def _is_ours(path: Path) -> bool:
+    return path.is_symlink() and os.readlink(path) == _link_target(path.name)
+
+
+def _point(link: Path, target: str) -> None:
+    """Make ``link`` a symlink to ``target`` with one atomic rename."""
+    tmp = link.with_name(f".{link.name}.{os.getpid()}{LINK_TMP_SUFFIX}")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def _copy_tree_linked(src: Path, dst: Path) -> None:
+    """Copy a file or folder by hard links (instant), falling back to a real copy."""
+    def link_or_copy(s: str, d: str) -> None:
+        try:
+            os.link(s, d)
+        except OSError:
+            shutil.copy2(s, d)
+
+    if src.is_dir():
+        shutil.copytree(src, dst, copy_function=link_or_copy)
+    else:
+        link_or_copy(str(src), str(dst))
+
+
+def _adopt_legacy(out_dir: Path) -> None:
+    """Turn outputs written as plain files (older planmine) into a generation, step by step.
+
+    First a copy of the old set becomes the current generation; then each plain file or folder
+    is swapped for its symlink. Every intermediate state shows the complete old set.
+    """
+    legacy = [out_dir / n for n in managed_names()
+              if (out_dir / n).exists() and not (out_dir / n).is_symlink()]
+    if not legacy:
+        return
+    state = out_dir / STATE_DIRNAME
+    current = state / CURRENT_NAME
+    if not current.exists():
+        gen = state / f"{GEN_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-legacy"
+        if gen.exists():
+            shutil.rmtree(gen)
+        gen.mkdir()
+        for path in legacy:
+            _copy_tree_linked(path, gen / path.name)
+        _point(current, gen.name)
+    for path in legacy:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}{LINK_TMP_SUFFIX}")
+        if tmp.is_symlink() or tmp.exists():
+            _remove(tmp)
+        os.symlink(_link_target(path.name), tmp)
+        if path.is_dir():
+            try:
+                _exchange(tmp, path)  # tmp now holds the old folder
+            except OSError:
+                aside = path.with_name(f".{path.name}.{os.getpid()}.old.tmp")
+                os.replace(path, aside)
+                os.replace(tmp, path)
+                tmp = aside
+            _remove(tmp)
+        else:
+            os.replace(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def clean_stale(out_dir: Path) -> list[Path]:
+    """Remove what an interrupted run left: unpublished generations and temporaries.
+
+    Call only under :func:`output_lock`. Returns what was removed.
+    """
+    removed: list[Path] = []
+    state = out_dir / STATE_DIRNAME
+    current = state / CURRENT_NAME
+    keep = os.readlink(current) if current.is_symlink() else None
+    candidates: list[Path] = []
+    if state.is_dir():
+        candidates += [p for p in state.iterdir()
+                       if (p.name.startswith(GEN_PREFIX) and p.name != keep) or ".tmp" in p.name]
+    if out_dir.is_dir():
+        candidates += [p for p in out_dir.iterdir() if p.name.startswith(".") and
+                       (p.name.endswith(".tmp") or p.name in (".parquet.old",))]
+        cache = out_dir / ".cache"
+        if cache.is_dir():
+            candidates += [p for p in cache.iterdir() if p.name.endswith(".tmp")]
+        text = out_dir / TEXT_DIRNAME
+        if text.is_dir() and not text.is_symlink():
+            candidates += [p for p in text.iterdir() if p.name.endswith(".tmp")]
+    for path in candidates:
+        _remove(path)
+        removed.append(path)
+    # links to names the current generation does not hold dangle: drop them
+    for name in managed_names():
+        link = out_dir / name
+        if _is_ours(link) and not link.exists():
+            link.unlink()
+    return removed
+
+
+class Generation:
+    """A new, private output folder, made current by :meth:`publish` in one atomic rename.
+
+    Used as a context manager: leaving it without publishing (an exception) removes the folder.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.state = out_dir / STATE_DIRNAME
+        self.state.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        self.path = self.state / f"{GEN_PREFIX}{stamp}-{os.getpid()}-{os.urandom(3).hex()}"
+        self.path.mkdir()
+        self.published = False
+
+    def __enter__(self) -> Generation:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.published:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def publish(self) -> None:
+        """Switch ``.planmine/current`` to this generation; the visible paths follow it."""
+        _follow_umask_tree(self.path)
+        _adopt_legacy(self.out_dir)
+        for entry in sorted(self.path.iterdir()):
+            link = self.out_dir / entry.name
+            if not _is_ours(link):
+                _point(link, _link_target(entry.name))  # dangles until the switch: absent
+        _point(self.state / CURRENT_NAME, self.path.name)  # THE switch
+        self.published = True
+        clean_stale(self.out_dir)
 
 
 #: The big tables, written as Parquet partitioned by reporting period with ``--parquet``.
@@ -210,46 +464,28 @@ PARQUET_TABLES = ("claims", "money", "figures", "dates", "links")
 PARQUET_DIRNAME = "parquet"
 
 
-def write_parquet(out_dir: Path) -> Path:
+def write_parquet(folder: Path) -> Path:
     """Write the big tables as Parquet datasets partitioned by ``period_label`` (hive style).
 
-    DuckDB, Spark or Polars read ``parquet/<table>/period_label=2023_24/*.parquet`` without
-    loading a corpus-sized CSV. The folder is rebuilt beside the old one and swapped in.
+    ``folder`` holds the generation's DuckDB file. Partition folders carry the label itself,
+    percent-encoded as hive partitioning requires (``period_label=2023%2F24``); DuckDB, Spark
+    and Arrow decode it on reading, so the column reads ``2023/24`` and joins to
+    ``documents.period_label``. Rows of a document without a period sit in hive's default
+    partition and read as NULL.
     """
-    target = out_dir / PARQUET_DIRNAME
-    staging = out_dir / f".{PARQUET_DIRNAME}.tmp"
-    if staging.exists():
-        _rmtree(staging)
-    staging.mkdir(parents=True)
-    con = duckdb.connect(str(out_dir / DUCKDB_NAME), read_only=True)
+    target = folder / PARQUET_DIRNAME
+    target.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(folder / DUCKDB_NAME), read_only=True)
     try:
         for name in PARQUET_TABLES:
-            join_doc = "claims" if name == "links" else name
             doc_col = "c.doc_id" if name == "links" else "t.doc_id"
             joined = (
-                f"SELECT t.*, coalesce(replace(d.period_label, '/', '_'), 'none') AS period_label"
-                f" FROM \"{name}\" t"
-                + (" JOIN claims c ON c.claim_id = t.claim_id" if join_doc == "claims" else "")
+                f"SELECT t.*, d.period_label AS period_label FROM \"{name}\" t"
+                + (" JOIN claims c ON c.claim_id = t.claim_id" if name == "links" else "")
                 + f" LEFT JOIN documents d ON d.doc_id = {doc_col}"
             )
-            dest = staging / name
-            con.execute(
-                f"COPY ({joined}) TO '{dest}' (FORMAT PARQUET, PARTITION_BY (period_label),"
-                " OVERWRITE_OR_IGNORE)"
-            )
+            con.execute(f"COPY ({joined}) TO '{target / name}' (FORMAT PARQUET,"
+                        " PARTITION_BY (period_label), OVERWRITE_OR_IGNORE)")
     finally:
         con.close()
-    if target.exists():
-        old = out_dir / f".{PARQUET_DIRNAME}.old"
-        os.replace(target, old)
-        os.replace(staging, target)
-        _rmtree(old)
-    else:
-        os.replace(staging, target)
     return target
-
-
-def _rmtree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)

@@ -3,7 +3,7 @@
 Never downloads a browser or driver: it uses Debian's ``chromium`` and ``chromium-driver``
 (CI installs them, see ``.ci/run``). When they are missing, :func:`find_chromium` raises
 :class:`BrowserMissing` with the command that installs them, so the browser tests fail
-loudly instead of skipping and leaving the page untested.
+; the report tests skip with that command, or fail in CI (PLANMINE_REQUIRE_BROWSER=1).
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ def test_parquet_partitioned_by_period(small_input: Path, tmp_path: Path) -> Non
     out = tmp_path / "out"
     run_extract(small_input, out, jobs=1, parquet=True)
     parts = sorted(p.name for p in (out / "parquet" / "claims").iterdir())
-    assert parts == ["period_label=2023_24", "period_label=2024_25"]
+    assert parts == ["period_label=2023%2F24", "period_label=2024%2F25"]  # hive-encoded labels
     con = duckdb.connect()
     n = con.execute(
         f"SELECT count(*) FROM read_parquet('{out}/parquet/claims/*/*.parquet', hive_partitioning=1)"
@@ -97,3 +97,51 @@ def test_parquet_partitioned_by_period(small_input: Path, tmp_path: Path) -> Non
         f"SELECT count(*) FROM read_parquet('{out}/parquet/claims/*/*.parquet', hive_partitioning=1)"
     ).fetchone()[0]
     assert n2 == n
+
+
+WORKER_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from pipeline import extract, executors
+pid_dir = Path(sys.argv[2])
+def hang(path, root, engine="pdfplumber", sha256=None):
+    (pid_dir / f"{os.getpid()}").write_text("x")
+    time.sleep(3600)  # blocks until killed
+extract.process_file = hang
+src = Path(sys.argv[1])
+executors.run_files(sorted(src.glob("*.txt")), src, jobs=2)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in state  # a zombie is dead, only not yet reaped
+
+
+def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for n in range(2):
+        (src / f"f{n}.txt").write_text("We opened a library in 2023.\n", encoding="utf-8")
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    parent = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT, str(src), str(pids)])
+    try:
+        deadline = time.monotonic() + 300  # watchdog only
+        while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = [int(p.name) for p in pids.iterdir()]
+        assert len(workers) == 2
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    time.sleep(5)
+    assert not [w for w in workers if _alive(w)]

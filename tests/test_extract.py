@@ -273,3 +273,87 @@ def test_cli_gaps_without_a_plan_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["gaps", "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert "no strategic plan" in result.output and "--plan" in result.output
+
+
+# --- one-line errors and a sandboxed query (issue 15) -----------------------------------------
+
+@pytest.mark.parametrize("args", [["gaps"], ["compare", "2023/24", "2024/25"], ["plan-diff"],
+                                  ["query", "SELECT 1"]])
+def test_cli_unknown_format_is_one_line(corpus_out: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(app, [*args, "--out", str(corpus_out), "--format", "xml"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("error: unknown --format 'xml'")
+    assert len(result.output.strip().splitlines()) == 1 and result.exception is None or \
+        isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("sql", ["", "   "])
+def test_cli_empty_query_is_one_line(corpus_out: Path, sql: str) -> None:
+    result = CliRunner().invoke(app, ["query", sql, "--out", str(corpus_out)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: empty query") and "Traceback" not in result.output
+
+
+def test_query_cannot_touch_files_unless_allowed(corpus_out: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    claims_before = (corpus_out / "claims.csv").read_bytes()
+    for sql in (f"COPY (SELECT 42) TO '{corpus_out}/claims.csv'",
+                "SELECT * FROM read_csv_auto('/etc/passwd')",
+                "SET enable_external_access = true"):
+        result = runner.invoke(app, ["query", sql, "--out", str(corpus_out)])
+        assert result.exit_code == 1, (sql, result.output)
+        assert result.output.startswith("error:") and len(result.output.strip().splitlines()) == 1
+    assert (corpus_out / "claims.csv").read_bytes() == claims_before
+    target = tmp_path / "n.csv"
+    result = runner.invoke(app, ["query", f"COPY (SELECT 42 AS n) TO '{target}'", "--out",
+                                 str(corpus_out), "--allow-files"])
+    assert result.exit_code == 0, result.output
+    assert target.read_text().split() == ["n", "42"]
+
+
+def test_compare_csv_is_parseable(corpus_out: Path) -> None:
+    docs = load_table(corpus_out, "documents")
+    periods = sorted(docs.loc[docs["doc_type"] == "annual_report", "period_label"])
+    result = CliRunner().invoke(app, ["compare", periods[-2], periods[-1], "--out",
+                                      str(corpus_out), "--format", "csv"])
+    assert result.exit_code == 0
+    table = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype=str)
+    assert "sub_outcome_id" in table.columns and not table.empty
+    assert "Aims with evidence" not in result.stdout and "Aims with evidence" in result.stderr
+    lost = CliRunner().invoke(app, ["compare", periods[-2], periods[-1], "--out",
+                                    str(corpus_out), "--format", "csv", "--lost"])
+    assert lost.exit_code == 0
+    if lost.stdout.strip():
+        pd.read_csv(pd.io.common.StringIO(lost.stdout), dtype=str)
+
+
+@pytest.mark.parametrize("score", ["5", "-0.1"])
+def test_cli_min_score_outside_0_1_refused(tmp_path: Path, score: str) -> None:
+    result = CliRunner().invoke(app, ["extract", str(tmp_path), "--out", str(tmp_path / "o"),
+                                      "--min-score", score])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --min-score must be between 0 and 1")
+
+
+def test_cli_missing_plan_fails_before_any_work(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline import extract as extract_mod
+
+    def no_work(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("extraction started before the plan was checked")
+
+    monkeypatch.setattr(extract_mod, "run_extract", no_work)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("We opened a library in 2023.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "--out",
+                                      str(tmp_path / "o"), "--plan", str(tmp_path / "missing.pdf")])
+    assert result.exit_code == 2
+    assert "missing.pdf: plan file does not exist" in " ".join(result.output.split())
+
+
+def test_cli_folder_without_documents_fails(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.xlsx").write_bytes(b"PK")
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "no readable documents" in " ".join(result.output.split())

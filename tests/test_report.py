@@ -2,11 +2,13 @@
 
 Synthetic tables use the exact schema columns and go through ``write_tables`` and
 ``load_table``, so the report is tested on what ``planmine extract`` really writes. The
-browser tests fail (not skip) when Chromium is missing; CI installs it.
+browser tests skip with the install command when Chromium is missing (`make test` installs it
+when run as root); in CI (PLANMINE_REQUIRE_BROWSER=1) a missing browser fails.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from html.parser import HTMLParser
@@ -312,9 +314,11 @@ def test_render_is_deterministic(ctx) -> None:
 def browser_paths() -> tuple[str, str]:
     try:
         return find_chromium()
-    except BrowserMissing as exc:  # CI installs Chromium: a missing browser is a failure
+    except BrowserMissing as exc:
         message = str(exc)
-    pytest.fail(message, pytrace=False)
+    if os.environ.get("PLANMINE_REQUIRE_BROWSER") == "1":  # CI installs Chromium: missing fails
+        pytest.fail(message, pytrace=False)
+    pytest.skip(f"BROWSER TESTS SKIPPED: {message}")  # shown by `make test` (pytest -rs)
 
 
 def _check_in_browser(report: Path, tmp_path: Path, shot: Path, word: str,

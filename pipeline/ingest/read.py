@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from pathlib import Path
 
 from pipeline.ingest import metadata
@@ -19,6 +20,28 @@ from pipeline.model import Document, doc_id_for, sha256_of
 log = logging.getLogger(__name__)
 
 _PDF_MAGIC = b"%PDF-"
+
+#: Control characters no table cell should carry (tab and newline stay: table rows use them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def drop_control_chars(doc: Document) -> None:
+    """Remove NULs and other control characters from every block, with a warning.
+
+    They come from binary junk in a text file or a broken PDF; left in, one claim of 100,000
+    NULs reaches ``claims.csv``. Done before the text is built so offsets stay exact.
+    """
+    removed = 0
+    for block in doc.blocks:
+        cleaned, n = _CONTROL.subn("", block.text)
+        if n:
+            removed += n
+            block.text = cleaned
+            if block.rows is not None:
+                block.rows = [[_CONTROL.sub("", c) for c in row] for row in block.rows]
+    if removed:
+        doc.blocks = [b for b in doc.blocks if b.text.strip()]
+        doc.warnings.append(f"{removed} control characters (e.g. NUL bytes) removed")
 
 
 class IngestError(Exception):
@@ -193,6 +216,9 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         if reader is None:
             raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}")
         extra = reader(doc, path, engine)
+        drop_control_chars(doc)
+        if not doc.blocks:
+            raise IngestError("no text left once control characters (e.g. NUL bytes) were removed")
         metadata.describe(doc, extra)
     except IngestError as exc:
         doc.status, doc.error, doc.blocks = "failed", _one_line(str(exc)), []
@@ -204,4 +230,47 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         # no bytes to hash (missing or unreadable file): a stable id from the path instead
         doc.doc_id = doc_id_for(hashlib.sha256(doc.file.encode("utf-8")).hexdigest())
     doc.build_text()
+    return doc
+
+
+def skipped_inputs(input_dir: Path, supported: tuple[str, ...]) -> list[tuple[Path, str]]:
+    """Entries under ``input_dir`` that are not read, each with the reason (for a row with
+    ``status=skipped``): unsupported file types, dangling links, links to folders (not
+    followed), folders named like documents (``x.pdf/``), devices and pipes. Hidden entries
+    (a leading dot) are left out silently. Links to files are read like the files."""
+    if not input_dir.is_dir():
+        return []
+    out: list[tuple[Path, str]] = []
+    for dirpath, dirnames, filenames in os.walk(input_dir):  # never follows linked folders
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(dirnames + filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            suffix = path.suffix.lower()
+            if path.is_symlink() and not path.exists():
+                reason = f"dangling symbolic link (to {os.readlink(path)})"
+            elif path.is_symlink() and path.is_dir():
+                reason = "symbolic link to a folder: not followed"
+            elif path.is_dir():
+                if suffix not in supported:
+                    continue
+                reason = f"a folder named like a {suffix} document, not a file"
+            elif not path.is_file():
+                reason = "not a regular file (device, pipe or socket)"
+            elif suffix not in supported:
+                reason = f"unsupported file type {suffix or '(no extension)'!r}"
+            else:
+                continue
+            out.append((path, reason))
+    return out
+
+
+def skipped_document(path: Path, root: Path | None, reason: str) -> Document:
+    """A ``skipped`` row for an input that is not read; its id comes from its path."""
+    rel = _relative(path, root) if not path.is_symlink() else (
+        path.relative_to(root).as_posix() if root is not None else path.name)
+    doc = Document(doc_id=doc_id_for(hashlib.sha256(f"skipped:{rel}".encode()).hexdigest()),
+                   file=rel, sha256="", format=path.suffix.lower().lstrip("."), path=path,
+                   status="skipped", error=reason)
     return doc
