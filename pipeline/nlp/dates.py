@@ -317,6 +317,10 @@ _YEAR_FOLLOWERS = YEAR_LEAD_WORDS | {
     "that", "was", "were", "is", "are", "has", "had", "have", "onwards", "levels", "baseline",
     "figure", "figures", "budget", "plan", "strategy", "data", "this", "these", "its", "saw", "will", "would"}
 _COUNT_NOUNS = {"people", "children", "staff", "men", "women"}
+#: Words after a bare year that make it a noun, the subject or topic of the clause.
+_YEAR_SUBJECT_WORDS = {"baseline", "figure", "figures", "saw", "sees", "was", "will", "has",
+                       "had", "marked", "marks", "brought", "began", "target", "targets",
+                       "ambition", "deadline", "goal"}
 
 
 def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
@@ -339,8 +343,9 @@ def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
             return False
     if lead:
         return True
-    # no lead word: accept when followed by punctuation, a capitalised word or nothing
-    return not nxt or nxt[0].isupper() or nxt.lower() in ("baseline", "figure", "figures")
+    # no lead word: accept when followed by punctuation, a capitalised word or nothing, or
+    # when the year is the subject of a verb ("2019 saw", "2021 was", "2030 will")
+    return not nxt or nxt[0].isupper() or nxt.lower() in _YEAR_SUBJECT_WORDS
 
 
 def _year_pair(text: str, m: re.Match[str]) -> _Parsed | None:
