@@ -154,7 +154,6 @@ PLAN = (D(2022, 4, 1), D(2026, 3, 31))
     ("The library reopened in July 25 after works.", FY, D(2025, 7, 1), D(2025, 7, 31)),
     ("He served as mayor in the 1987 - 1988 civic year.", FY, D(1987, 4, 1), D(1988, 3, 31)),
     ("Recovery began in the early summer period of 2021.", FY, D(2021, 6, 1), D(2021, 6, 30)),
-    ("In 2023/24 we ran a £1m summer repair programme.", FY, D(2023, 6, 1), D(2023, 8, 31)),
     ("The Corporate Plan 2022-2026 was adopted.", PLAN, D(2022, 4, 1), D(2026, 3, 31)),
 ])
 def test_relative_and_other_spellings_of_periods(text: str, period: tuple, start: date,
@@ -178,6 +177,7 @@ def test_relative_references_without_a_writing_date_stay_unresolved(text: str) -
     "Campaigns around Christmas, Easter and Diwali cut food waste.",
     "Festivals such as Eid, Christmas and Vaisakhi were celebrated.",
     "A summer fete was popular with families.",
+    "In 2021 our crews gritted roads in winter.",
     "Scores of 16/17 were recorded.",
     "The Page 25 report.",
 ])

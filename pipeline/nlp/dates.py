@@ -175,9 +175,8 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         if standalone:
             lead = _words_before(text, m.start(), 1)
             if not lead or lead[0] not in ("the", "this", "next"):
-                if mod or not _sentence_has_year(text, m.start()):
-                    return None
-                # a bare season ("a summer programme") is dated only by a year in its sentence
+                # a bare season ("in winter", "summer events") is usually generic, not a time
+                return None
             if lead and lead[0] == "next":
                 return _Parsed(None, None, "season", deictic="null")
         anchor = 12 if m1 == 12 else m1 + 1
@@ -302,14 +301,6 @@ def _quarter(gd: dict) -> _Parsed | None:
     if gd.get("this"):
         return _Parsed(None, None, "quarter", deictic="quarter_this_year", anchor_month=q)
     return _Parsed(None, None, "quarter", deictic="quarter_fy", anchor_month=q)
-
-
-def _sentence_has_year(text: str, pos: int) -> bool:
-    """Whether the sentence around ``pos`` states a year or a financial year."""
-    for s, e in sentence_bounds(text):
-        if s <= pos <= e:
-            return bool(re.search(r"(?<![\d,.£$€])(?:19|20)\d{2}(?![\d,]\d|%)", text[s:e]))
-    return False
 
 
 _YEAR_FOLLOWERS = YEAR_LEAD_WORDS | {
