@@ -68,7 +68,8 @@ def _iter_docs(nlp: Language, document: Document, units: list[BodyUnit]) -> Iter
         block = document.blocks[unit.block_index]
         path = block.heading_path
         yield make_doc(nlp, unit.text, document.period_start, document.period_end,
-                       path[-1] if path else "", block.kind)
+                       path[-1] if path else "", block.kind,
+                       document.reporting_start, document.reporting_end)
 
 
 def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRows:

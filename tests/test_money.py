@@ -163,3 +163,39 @@ def test_rule_files_are_validated(tmp_path: Path, body: str, message: str) -> No
     (tmp_path / "bad.yaml").write_text(body, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_pattern_set("bad", ("amount",), {}, directory=tmp_path)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("The fund stands at £500K this spring.", 500_000),
+    ("A scheme worth £2.5M was approved.", 2_500_000),
+    ("National spending passed £1BN last year.", 1e9),
+    ("A pot of £3Bn for roads.", 3e9),
+    ("A £7 Million bid.", 7e6),
+])
+def test_scale_suffixes_in_any_case(text: str, value: float) -> None:
+    (m,) = parse_money(text)
+    assert m.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, low, high, approx", [
+    ("Community grants from £2,000 to £40,000 are open to clubs.", 2000, 40_000, False),
+    ("The repair is costed at £2.3 - £3.4 million.", 2.3e6, 3.4e6, False),
+    ("The gap is between around £3.5 billion and £10.3 billion nationally.", 3.5e9, 10.3e9, True),
+    ("Awards of £500 to £2 million were made.", 500, 2e6, False),
+    ("Bids of £1.5m–£2m were expected.", 1.5e6, 2e6, False),
+])
+def test_ranges_written_as_two_amounts_are_one_mention(text: str, low: float, high: float,
+                                                       approx: bool) -> None:
+    (m,) = parse_money(text)
+    assert (m.value, m.low, m.high) == (pytest.approx(low), pytest.approx(low),
+                                        pytest.approx(high))
+    assert m.approx is approx
+
+
+@pytest.mark.parametrize("text, values", [
+    ("The charge increased from £120 to £150 a year.", [120, 150]),
+    ("Spending was cut from £4m to £3m.", [4e6, 3e6]),
+    ("We spent £2m and £3m in the two years.", [2e6, 3e6]),
+])
+def test_changes_and_lists_stay_two_amounts(text: str, values: list[float]) -> None:
+    assert [m.value for m in parse_money(text)] == values

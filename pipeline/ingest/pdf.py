@@ -92,12 +92,49 @@ Item = Line | TableItem
 
 def _clean_words(words: list[dict], r: LayoutRules) -> list[dict]:
     out = []
-    for w in words:
-        text = layout.clean_glyphs(w["text"], r)
+    for w in _drop_superscripts(words):
+        text = layout.clean_glyphs(w["text"], r).rstrip(_SUPERSCRIPT_DIGITS)
         if text.strip():
             w["text"] = text
             out.append(w)
     return out
+
+
+#: Unicode superscript digits: footnote markers typed as characters ("mission¹⁰").
+_SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+#: A footnote marker is at most this fraction of its neighbour's size ...
+SUPERSCRIPT_MAX_SIZE = 0.8
+#: ... and its bottom sits at least this fraction of the neighbour's size above the baseline.
+SUPERSCRIPT_MIN_RISE = 0.15
+_MARKER = re.compile(r"^[\d" + _SUPERSCRIPT_DIGITS + r"*†‡,]{1,4}[.,;:)]?$")
+
+
+def _drop_superscripts(words: list[dict]) -> list[dict]:
+    """Drop footnote markers set as small raised digits right after a word ("2024/25¹").
+
+    Both engines split a word where the font size changes, so a marker is its own word:
+    short, digits only, smaller than the word it touches on its left and raised above that
+    word's baseline. Left in, it would read as a figure ("mission 10") or glue onto a year.
+    """
+    out = []
+    for w in words:
+        text = str(w.get("text", ""))
+        if _MARKER.match(text) and any(
+                _raised_after(n, w) for n in words if n is not w):
+            continue
+        out.append(w)
+    return out
+
+
+def _raised_after(n: dict, w: dict) -> bool:
+    """Whether ``w`` sits just after ``n``, smaller than it and raised above its baseline."""
+    size_n, size_w = float(n.get("size") or 0), float(w.get("size") or 0)
+    if size_n <= 0 or size_w > SUPERSCRIPT_MAX_SIZE * size_n:
+        return False
+    touching = -0.5 * size_n <= float(w["x0"]) - float(n["x1"]) <= 0.3 * size_n
+    overlaps = float(w["bottom"]) > float(n["top"]) and float(w["top"]) < float(n["bottom"])
+    raised = float(w["bottom"]) <= float(n["bottom"]) - SUPERSCRIPT_MIN_RISE * size_n
+    return touching and overlaps and raised
 
 
 def _find_gutter(words: Sequence[dict], width: float, r: LayoutRules) -> tuple[float, float] | None:

@@ -46,7 +46,9 @@ from pipeline.nlp.patterns import load_pattern_set
 
 KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
          "century", "holiday", "relative_null", "relative_end_of_year", "relative_this_season",
-         "relative_this_year")
+         "relative_this_year", "decade", "quarter", "year_part_fy", "short_fy",
+         "month_short_year", "relative_last_year", "relative_next_year",
+         "relative_academic_year")
 _FRAGMENTS, PATTERNS = load_pattern_set("dates", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 _SINGLE = [p for p in PATTERNS if p.kind != "range"]
 
@@ -162,14 +164,20 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         s1 = gd["s1"].lower()
         s2 = (gd.get("s2") or s1).lower()
         m1, m2 = SEASONS[s1][0], SEASONS[s2][1]
+        mod = (gd.get("mod") or "").lower()
+        if mod and s1 == s2:  # "early summer" is its first month, "late summer" its last
+            first = m1
+            m1 = {"early": first, "mid": first % 12 + 1, "late": m2}[mod]
+            m2 = m1
         if gd.get("y"):
             y = int(gd["y"][:4])
             return _Parsed(*_months(y, m1, m2), "season")
         if standalone:
             lead = _words_before(text, m.start(), 1)
             if not lead or lead[0] not in ("the", "this", "next"):
+                # a bare season ("in winter", "summer events") is usually generic, not a time
                 return None
-            if lead[0] == "next":
+            if lead and lead[0] == "next":
                 return _Parsed(None, None, "season", deictic="null")
         anchor = 12 if m1 == 12 else m1 + 1
         return _Parsed(None, None, "season", lambda y, a=m1, b=m2: _months(y, a, b), anchor)
@@ -188,6 +196,8 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         return _Parsed(date((n - 1) * 100 + 1, 1, 1), date(n * 100, 12, 31), "range")
     if kind == "holiday":
         h = gd["h"].lower()
+        if not gd.get("y") and standalone and _in_festival_list(text, m.start(), m.end()):
+            return None
         if h == "easter":
             def make_h(y: int) -> tuple[date, date]:
                 e = easter(y)
@@ -200,8 +210,45 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         if gd.get("y"):
             return _Parsed(*make_h(int(gd["y"])), "day")
         return _Parsed(None, None, "day", make_h, anchor)
+    if kind == "decade":
+        d = int(gd["dec"])
+        return _Parsed(date(d, 1, 1), date(d + 9, 12, 31), "range")
+    if kind == "quarter":
+        return _quarter(gd)
+    if kind == "year_part_fy":
+        y1 = int(gd["y1"])
+        if _year(gd["y2"]) % 100 != (y1 + 1) % 100:
+            return None
+        m1, m2 = YEAR_PARTS[re.sub(r"\s+", " ", gd["part"].lower())]
+        # months of the financial year, counted from April: month 12 of 2020/21 is March 2021
+        start, end = _fy_month(y1, m1), _fy_month(y1, m2)
+        return _Parsed(start, _month_end(end.year, end.month), "month")
+    if kind == "short_fy":
+        y1, y2 = int(gd["y1"]), int(gd["y2"])
+        if y2 != (y1 + 1) % 100:
+            return None
+        lead = gd.get("lead", "").strip().lower()
+        academic = "academic" in lead or "school" in lead or bool(
+            re.match(r"\s+(?:academic|school)\s+year", text[m.end():m.end() + 20], re.I))
+        if lead in ("the",) and not academic and not re.match(
+                r"\s+(?:financial|budget|year)", text[m.end():m.end() + 20], re.I):
+            return None
+        y = 2000 + y1
+        if academic:
+            return _Parsed(date(y, 9, 1), date(y + 1, 8, 31), "financial_year")
+        return _Parsed(date(y, 4, 1), date(y + 1, 3, 31), "financial_year")
+    if kind == "month_short_year":
+        if not _is_capitalised(gd["mon"]):
+            return None
+        mon = _month_no(gd["mon"])
+        return _Parsed(*_months(2000 + int(gd["yy"]), mon, mon), "month")
     if kind.startswith("relative_"):
         deictic = kind.removeprefix("relative_")
+        if deictic == "academic_year":
+            return _Parsed(None, None, "financial_year", deictic=deictic,
+                           anchor_month=_ACADEMIC_EDGE.get((gd.get("edge") or "").lower(), 0))
+        if deictic in ("last_year", "next_year"):
+            return _Parsed(None, None, "year", deictic=deictic)
         if deictic == "this_season":
             s = SEASONS[gd["s1"].lower()]
             return _Parsed(None, None, "season", lambda y, a=s[0], b=s[1]: _months(y, a, b),
@@ -211,11 +258,60 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
     return None
 
 
+#: "the start of the academic year" is September, "the end of" it July (term ends).
+_ACADEMIC_EDGE = {"start": 9, "beginning": 9, "end": 7}
+_QUARTER_WORDS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+                  "fourth": 4, "4th": 4, "final": 4, "last": 4}
+_FESTIVAL = _FRAGMENTS["FESTIVAL"].pattern
+_LIST_BEFORE = re.compile(r"(?:" + _FESTIVAL + r"|festivals?(?:\s+such\s+as|\s+like)?)\s*(?:,|and|or|&|such\s+as|like)?\s*$",
+                          re.I)
+_LIST_AFTER = re.compile(r"^\s*(?:,|and|or|&)\s*(?:" + _FESTIVAL + r")", re.I)
+
+
+def _in_festival_list(text: str, start: int, end: int) -> bool:
+    """Whether a holiday is one item of a list of festivals ("Christmas, Easter and Diwali").
+
+    A list of festivals names themes (campaigns, celebrations), not a time: no date.
+    """
+    return bool(_LIST_BEFORE.search(text[max(0, start - 40):start])
+                or _LIST_AFTER.match(text[end:end + 40]))
+
+
+def _fy_month(y1: int, n: int) -> date:
+    """The first day of month ``n`` (1-12) of the financial year starting April ``y1``."""
+    month = (3 + n - 1) % 12 + 1
+    return date(y1 + (1 if month < 4 else 0), month, 1)
+
+
+def _quarter(gd: dict) -> _Parsed | None:
+    """A quarter: of a calendar year ("Q3 2023"), a financial year ("Q4 2023/24") or, with
+    no year, of the report's financial year ("quarter 4"), placed when the period is known."""
+    q = (int(gd["qnum"]) if gd.get("qnum") else int(gd["qshort"]) if gd.get("qshort")
+         else _QUARTER_WORDS.get((gd.get("qword") or "").lower(), 0))
+    if not q:
+        return None
+    if gd.get("y"):
+        y = int(gd["y"])
+        return _Parsed(*_months(y, 3 * q - 2, 3 * q), "quarter")
+    if gd.get("fy"):
+        y1 = int(re.match(r"\d{4}", gd["fy"]).group(0))
+        start = _fy_month(y1, 3 * q - 2)
+        end = _fy_month(y1, 3 * q)
+        return _Parsed(start, _month_end(end.year, end.month), "quarter")
+    if gd.get("this"):
+        return _Parsed(None, None, "quarter", deictic="quarter_this_year", anchor_month=q)
+    return _Parsed(None, None, "quarter", deictic="quarter_fy", anchor_month=q)
+
+
 _YEAR_FOLLOWERS = YEAR_LEAD_WORDS | {
     "and", "or", "the", "we", "our", "it", "there", "a", "an", "with", "as", "when", "which",
     "that", "was", "were", "is", "are", "has", "had", "have", "onwards", "levels", "baseline",
     "figure", "figures", "budget", "plan", "strategy", "data", "this", "these", "its", "saw", "will", "would"}
 _COUNT_NOUNS = {"people", "children", "staff", "men", "women"}
+#: Words after a bare year that make it a noun, the subject or topic of the clause.
+_YEAR_SUBJECT_WORDS = {"baseline", "figure", "figures", "saw", "sees", "was", "will", "has",
+                       "had", "marked", "marks", "brought", "began", "target", "targets",
+                       "ambition", "deadline", "goal"}
 
 
 def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
@@ -238,8 +334,9 @@ def _looks_like_year(text: str, start: int, end: int, y: int) -> bool:
             return False
     if lead:
         return True
-    # no lead word: accept when followed by punctuation, a capitalised word or nothing
-    return not nxt or nxt[0].isupper() or nxt.lower() in ("baseline", "figure", "figures")
+    # no lead word: accept when followed by punctuation, a capitalised word or nothing, or
+    # when the year is the subject of a verb ("2019 saw", "2021 was", "2030 will")
+    return not nxt or nxt[0].isupper() or nxt.lower() in _YEAR_SUBJECT_WORDS
 
 
 def _year_pair(text: str, m: re.Match[str]) -> _Parsed | None:
@@ -316,6 +413,11 @@ def _range(text: str, m: re.Match[str]) -> _Parsed | None:
     assert a.date_start and b.date_end
     if b.date_end < a.date_start:
         return None
+    if (a.granularity == b.granularity == "year" and sep in ("-", "–", "—")
+            and b.date_end.year == a.date_start.year + 1):
+        # "1993 – 1994": consecutive years joined by a dash are a financial year, as "1993/94"
+        return _Parsed(date(a.date_start.year, 4, 1), date(b.date_end.year, 3, 31),
+                       "financial_year", core=(m.start("a"), m.end("b")))
     core = (m.start("a"), m.end("b")) if not between else None
     return _Parsed(a.date_start, b.date_end, "range", core=core)
 
@@ -388,6 +490,32 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
         if p.deictic == "this_season" and p.make:
             s, e = p.make(wy)
             return DateMention(start, end, span, s, e, "season")
+        if p.deictic == "last_year":
+            return DateMention(start, end, span, date(wy - 1, 1, 1), date(wy - 1, 12, 31), "year")
+        if p.deictic == "next_year":
+            return DateMention(start, end, span, date(wy + 1, 1, 1), date(wy + 1, 12, 31), "year")
+        if p.deictic == "quarter_this_year":
+            q = p.anchor_month
+            s, e = _months(wy, 3 * q - 2, 3 * q)
+            return DateMention(start, end, span, s, e, "quarter")
+        if p.deictic == "quarter_fy":
+            if _multi_year(period_start, period_end) or period_start is None or period_start.month != 4:
+                return DateMention(start, end, span, None, None, p.granularity, False)
+            q = p.anchor_month
+            s, e = _fy_month(period_start.year, 3 * q - 2), _fy_month(period_start.year, 3 * q)
+            return DateMention(start, end, span, s, _month_end(e.year, e.month), "quarter")
+        if p.deictic == "academic_year":
+            assert period_start is not None
+            # the school year that starts inside the period (a plan: the one it starts in)
+            ay = period_start.year if period_start.month <= 9 else period_start.year + 1
+            word = span.lower()
+            ay += 1 if "next" in word.split() else -1 if "last" in word.split() else 0
+            if p.anchor_month:
+                y = ay if p.anchor_month >= 9 else ay + 1
+                return DateMention(start, end, span, date(y, p.anchor_month, 1),
+                                   _month_end(y, p.anchor_month), "month")
+            return DateMention(start, end, span, date(ay, 9, 1), date(ay + 1, 8, 31),
+                               "financial_year")
         if p.deictic == "this_year":
             assert period_start is not None
             if period_start.month == 1:
@@ -397,6 +525,12 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
                                "financial_year")
         return DateMention(start, end, span, None, None, p.granularity, False)
     if not p.needs_year:
+        if (_multi_year(period_start, period_end) and p.granularity == "range"
+                and p.date_start and p.date_end and period_start and period_end
+                and (p.date_start.year, p.date_end.year) == (period_start.year, period_end.year)
+                and p.date_start.month == 1 and p.date_end.month == 12):
+            # "2022-2026" in a plan for April 2022 to March 2026 names the plan's own period
+            return DateMention(start, end, span, period_start, period_end, p.granularity)
         return DateMention(start, end, span, p.date_start, p.date_end, p.granularity)
     year = _year_from_sentence(start, chosen, sentences)
     if year is None and period_start and period_end:
@@ -439,7 +573,8 @@ class DatesComponent(MentionComponent):
     """Writes ``doc.spans[span_key]`` with date_start, date_end, granularity, resolved.
 
     Reads the report period from ``doc._.period_start``/``period_end`` to place dates that
-    have no year.
+    have no year, or the stated reporting window (``doc._.window_start``/``window_end``) when
+    the document gives one.
     """
 
     def __init__(self, span_key: str = "dates") -> None:
@@ -447,7 +582,10 @@ class DatesComponent(MentionComponent):
 
     def mentions(self, doc: Doc) -> list[DateMention]:
         taken = taken_offsets(doc, [k for k in ("money", "figures") if k != self.span_key])
-        return parse_dates(doc.text, doc._.period_start, doc._.period_end, taken)
+        start, end = doc._.period_start, doc._.period_end
+        if doc._.window_start and doc._.window_end:
+            start, end = doc._.window_start, doc._.window_end  # the window the text states
+        return parse_dates(doc.text, start, end, taken)
 
     @staticmethod
     def set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span

@@ -10,7 +10,8 @@ built. Results live on the Doc as span groups:
 - ``doc.spans["claims"]``: one span per sentence, with claim_type
 
 The Doc carries the reporting period (``doc._.period_start``/``period_end``) so that dates
-without a year can be resolved, and the innermost heading above its text (``doc._.heading``),
+without a year can be resolved, the window the document says it reports on
+(``doc._.window_start``/``window_end``, when stated: it wins over the period for dates), and the innermost heading above its text (``doc._.heading``),
 which can type a whole list of claims, and the kind of block the text came from
 (``doc._.block_kind``: paragraph, bullet or table).
 """
@@ -39,6 +40,8 @@ SPAN_ATTRS: dict[str, object] = {
 DOC_ATTRS: dict[str, object] = {
     "period_start": None,
     "period_end": None,
+    "window_start": None,
+    "window_end": None,
     "heading": "",
     "block_kind": "",
 }

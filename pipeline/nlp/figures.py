@@ -25,8 +25,10 @@ from pipeline.nlp.numbers import (
     CODE_PREFIXES,
     FRACTION_WORDS,
     FRAGMENTS,
+    FREQUENCY_WORDS,
     MEASURE_STOP_WORDS,
     MONTHS,
+    ORDINAL_WORDS,
     QUALIFIERS,
     MentionComponent,
     is_sentence_start,
@@ -41,7 +43,7 @@ from pipeline.nlp.numbers import (
 )
 from pipeline.nlp.patterns import load_named_regexes, load_pattern_set
 
-KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range")
+KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rate", "frequency")
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
 
@@ -141,8 +143,21 @@ class _Parser:
             if num is None or not den or num > den:
                 return None
             value, unit = round(num / den * 100, 2), "percent"
+        elif kind == "rate":
+            v, base = parse_number(gd["n1"]), parse_number(gd["base"])
+            if v is None or not base or base < 10:
+                return None
+            value, unit = v, f"per {int(base)}"
+        elif kind == "frequency":
+            word = gd["n1"].lower().split()[0]
+            v = FREQUENCY_WORDS.get(word) or parse_number(re.sub(r"\s+times$", "", gd["n1"],
+                                                                  flags=re.I))
+            if v is None:
+                return None
+            value, unit = float(v), f"times per {gd['per'].lower()}"
         elif kind == "fraction":
-            num = 1.0 if gd["num"].lower() == "a" else parse_number(gd["num"])
+            raw = gd.get("num") or "a"
+            num = 1.0 if raw.lower() in ("a", "one") else parse_number(raw)
             if num is None:
                 return None
             den = FRACTION_WORDS[gd["den"].lower()]
@@ -150,7 +165,7 @@ class _Parser:
         elif kind == "halve":
             value, unit = 50.0, "percent"
         elif kind == "ordinal":
-            v = parse_number(gd["n1"])
+            v = ORDINAL_WORDS.get(gd["n1"].lower()) or parse_number(gd["n1"])
             if v is None:
                 return None
             value, unit = v, "ordinal"

@@ -64,6 +64,32 @@ def _value(num: str | None, mult: str | None) -> float | None:
     return None if base is None else base * multiplier(mult)
 
 
+#: How far back (characters) a change verb turns "X to Y" into two amounts.
+CHANGE_WINDOW = 60
+
+
+def _changed_before(text: str, start: int) -> bool:
+    """Whether a word of change ("rose", "increased", "cut") leads up to ``start``.
+
+    "Grants from £2,000 to £40,000" is one range; "the cap rose from £1,971 to £2,800" states
+    two amounts, before and after. Only the clause before the amount is looked at.
+    """
+    window = re.split(r"[.;:!?]", text[max(0, start - CHANGE_WINDOW):start])[-1]
+    return bool(_FRAGMENTS["CHANGE"].search(window))
+
+
+def _shares_scale(gd: dict[str, str | None]) -> bool:
+    """Whether the high end's scale word also scales the low end.
+
+    "£3-5m" and "£2.3 - £3.4 million" share it (the low numeral is smaller than the high one);
+    "£500 to £2 million" does not (500 > 2: the low end is written out in full).
+    """
+    if gd.get("mult") or not gd.get("mult2"):
+        return False
+    low, high = parse_number(gd["num"] or ""), parse_number(gd["num2"] or "")
+    return low is not None and high is not None and low < high
+
+
 def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | None:
     gd = m.groupdict()
     start, end = m.start(), m.end()
@@ -75,10 +101,12 @@ def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | Non
         value = None if base is None else base / 100.0
     elif pat_kind == "range":
         sep = gd["sep"].strip().lower()
-        if sep in ("to", "and") and not gd.get("between"):
-            return None  # "from £1,971 to £2,800" is two amounts; "rising to" likewise
+        if sep == "and" and not gd.get("between"):
+            return None  # "£2m and £3m" are two amounts
+        if sep == "to" and not gd.get("between") and _changed_before(text, start):
+            return None  # "rose from £1,971 to £2,800" is two amounts, a change
         mult, mult2 = gd.get("mult"), gd.get("mult2")
-        low = _value(gd["num"], mult or (mult2 if not gd.get("cur2") else None))
+        low = _value(gd["num"], mult or (mult2 if _shares_scale(gd) else None))
         high = _value(gd["num2"], mult2)
         if low is None or high is None or high <= low:
             return None
@@ -90,7 +118,9 @@ def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | Non
     if value is None:
         return None
     q = None if pat_kind == "range" else qualifier_before(text, start)
-    approx = bool(gd.get("circa")) or (q.approx if q else False)
+    approx = bool(gd.get("circa")) or bool(gd.get("hedge")) or (q.approx if q else False)
+    if gd.get("hedge") and not q:
+        q = qualifier_before(text, m.start("cur"))
     qualifier = q.qualifier if q else ("around" if gd.get("circa") else "")
     if gd.get("circa"):
         start = m.start("cur")

@@ -19,7 +19,7 @@ _LEX = load_lexicon("numbers")
 require_keys(_LEX, ("number_words", "multipliers", "qualifiers", "suffix_qualifiers",
                     "per_phrases", "units", "code_prefixes", "months", "weekdays", "seasons",
                     "year_parts", "month_lead_words", "year_lead_words", "year_name_words",
-                    "measure_stop_words", "age_lead_words", "fraction_words"),
+                    "measure_stop_words", "age_lead_words", "fraction_words", "scale_words"),
              "numbers lexicon")
 
 
@@ -60,17 +60,35 @@ YEAR_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_l
 MEASURE_STOP_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["measure_stop_words"])
 FRACTION_WORDS: dict[str, int] = {str(k).lower(): int(v) for k, v in _LEX["fraction_words"].items()}
 AGE_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["age_lead_words"])
+ORDINAL_WORDS: dict[str, int] = {str(k).lower(): int(v)
+                                 for k, v in (_LEX.get("ordinal_words") or {}).items()}
+FREQUENCY_WORDS: dict[str, int] = {str(k).lower(): int(v)
+                                   for k, v in (_LEX.get("frequency_words") or {}).items()}
 YEAR_NAME_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_name_words"])
 
 _SIMPLE_WORDS = {w: v for w, v in NUMBER_WORDS.items() if " " not in w}
 _TENS = {w: v for w, v in _SIMPLE_WORDS.items() if v >= 20 and v % 10 == 0 and v < 100}
 _UNITS_1_9 = {w: v for w, v in _SIMPLE_WORDS.items() if 1 <= v <= 9}
 
+_SCALE_WORDS = {str(k).lower(): float(v) for k, v in _LEX["scale_words"].items()}
+_SIMPLE = ("(?:" + alternation(_TENS) + r")[-\s](?:" + alternation(_UNITS_1_9) + ")|"
+           + alternation(_SIMPLE_WORDS))
+_SCALE = alternation(_SCALE_WORDS)
+# one group before a scale word: "two", "twenty-five", "a" (only before a scale word),
+# "one and a half" (only before a scale word)
+_GROUP = (r"(?:\b(?:" + _SIMPLE + r")\b|\ban?(?=[\s-]+(?:" + _SCALE + r")\b))"
+          r"(?:[\s-]+and[\s-]+a[\s-]+half(?=[\s-]+(?:" + _SCALE + r")\b))?")
+#: Number words of any size: "two hundred and fifty", "one and a half million",
+#: "half a million", "three thousand four hundred"; "and" only after a scale word.
+NUMBER_PHRASE = (r"(?:half[\s-]+an?|(?:a[\s-]+)?quarter[\s-]+of[\s-]+an?|three[\s-]+quarters"
+                 r"[\s-]+of[\s-]+an?)[\s-]+(?:" + _SCALE + r")\b|" + _GROUP
+                 + r"(?:[\s-]+(?:" + _SCALE + r")\b(?:(?:[\s-]+and)?[\s-]+" + _GROUP + r")?)+")
+
 #: Regex fragments derived from the lexicon, for the pattern files.
 FRAGMENTS: dict[str, str] = {
-    # a number word, compound tens first ("twenty-five"), then phrases, then single words
-    "NUMWORD": "(?:" + alternation(_TENS) + r")[-\s](?:" + alternation(_UNITS_1_9) + ")|"
-               + alternation(NUMBER_WORDS),
+    # a number word: phrases of any size first, compound tens ("twenty-five"), single words
+    "NUMWORD": NUMBER_PHRASE + "|(?:" + alternation(_TENS) + r")[-\s](?:"
+               + alternation(_UNITS_1_9) + ")|" + alternation(NUMBER_WORDS),
     "MULTWORD": alternation(w for w in MULTIPLIERS if len(w) > 2),
     "MULTSUFFIX": alternation(w for w in MULTIPLIERS if len(w) <= 2),
     "UNIT": alternation(UNITS),
@@ -81,6 +99,7 @@ FRAGMENTS: dict[str, str] = {
     "SEASON": alternation(SEASONS),
     "YEARPART": alternation(YEAR_PARTS),
     "FRACTION": alternation(FRACTION_WORDS),
+    "ORDWORD": alternation(ORDINAL_WORDS),
 }
 
 _NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
@@ -102,7 +121,37 @@ def parse_number(text: str) -> float | None:
     parts = re.split(r"[-\s]", s)
     if len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS_1_9:
         return _TENS[parts[0]] + _UNITS_1_9[parts[1]]
-    return None
+    return _parse_number_phrase(" ".join(parts))
+
+
+_FRACTION_OF_SCALE = re.compile(r"(half|a quarter|quarter|three quarters) (?:of )?an? (\w+)")
+_AND_A_HALF = re.compile(r"(.+?) and a half (\w+)")
+_FRACTION_VALUES = {"half": 0.5, "a quarter": 0.25, "quarter": 0.25, "three quarters": 0.75}
+
+
+def _parse_number_phrase(s: str) -> float | None:
+    """Number words beyond the lexicon ("two hundred and fifty", "half a million").
+
+    The integer grammar is text2num's (a maintained parser that refuses what it cannot read,
+    where word2number silently returns wrong values); halves and quarters of a scale word and
+    a leading "a" ("a hundred") are read here first.
+    """
+    from text_to_num import text2num
+
+    m = _FRACTION_OF_SCALE.fullmatch(s)
+    if m and m.group(2) in _SCALE_WORDS:
+        return _FRACTION_VALUES[m.group(1)] * _SCALE_WORDS[m.group(2)]
+    m = _AND_A_HALF.fullmatch(s)
+    if m and m.group(2) in _SCALE_WORDS:
+        head = _parse_number_phrase(m.group(1))
+        return None if head is None else (head + 0.5) * _SCALE_WORDS[m.group(2)]
+    s = re.sub(r"^an? (?=\w)", "one ", s)
+    if not any(w in _SCALE_WORDS or w in _SIMPLE_WORDS for w in s.split()):
+        return None
+    try:
+        return float(text2num(s, "en"))
+    except (ValueError, TypeError):
+        return None
 
 
 def multiplier(word: str | None) -> float:

@@ -40,9 +40,16 @@ def build_nlp() -> Language:
 
 
 def make_doc(nlp: Language, text: str, period_start: date | None = None,
-             period_end: date | None = None, heading: str = "", block_kind: str = "") -> Doc:
-    """Tokenise ``text`` and attach the reporting period, heading and block kind for the components."""
+             period_end: date | None = None, heading: str = "", block_kind: str = "",
+             window_start: date | None = None, window_end: date | None = None) -> Doc:
+    """Tokenise ``text`` and attach the reporting period, heading and block kind for the components.
+
+    ``window_start``/``window_end`` are the dates the document says it reports on; yearless
+    and relative dates resolve inside them when both are given, else inside the period.
+    """
     doc = nlp.make_doc(text)
+    doc._.window_start = window_start
+    doc._.window_end = window_end
     doc._.block_kind = block_kind
     doc._.period_start = period_start
     doc._.period_end = period_end
