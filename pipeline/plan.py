@@ -695,9 +695,8 @@ def looks_like_plan(doc: Document) -> bool:
             found = generic_marker(block.text, r)
             if found:
                 counts[found] += 1
-    if counts["action"] >= g.min_generic_markers and \
-            max(counts["aim"], counts["measure"]) >= g.min_generic_markers:
-        return True
+    if sum(counts[k] >= g.min_generic_markers for k in KINDS) >= 2:
+        return True  # e.g. "Our commitments" and "Key measures" under each priority
     return _plan_table_count(doc, r) >= g.min_plan_tables
 
 
