@@ -55,6 +55,10 @@ AIM_COLUMNS = ("aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "
                "kind", "text")
 
 
+class PlanNotFound(ValueError):
+    """A document given or found as the plan lays out no plan elements (message: one line)."""
+
+
 @dataclass
 class Aim:
     """One plan element (a row of the ``aims`` table)."""
@@ -374,7 +378,7 @@ def parse_plan(doc: Document) -> Plan:
     if not kept:
         aims = generic_elements(doc, plan_id, r)
         if not aims:
-            raise ValueError(f"{doc.file}: no plan outcomes found (no numbered sections with "
+            raise PlanNotFound(f"{doc.file}: no plan outcomes found (no numbered sections with "
                              "'Our aims' lists, no 'We will'/'Key measures' lists, no plan "
                              "tables); is this a strategic plan? (or pass a CSV/YAML plan file)")
         return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=title, period_start=start,
@@ -757,7 +761,9 @@ def _plan_from_rows(rows: list[dict[str, Any]], meta: dict[str, Any], default_id
     aims: list[Aim] = []
     counters: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows, start=1):
-        missing = [c for c in AIM_COLUMNS[2:] if row.get(c) in (None, "")]
+        # titles may be empty (a plan may not name an outcome); ids, kind and text may not
+        missing = [c for c in ("outcome_id", "sub_outcome_id", "kind", "text")
+                   if row.get(c) in (None, "")]
         if missing:
             raise ValueError(f"plan file row {i}: missing {', '.join(missing)}")
         kind = str(row["kind"]).strip().lower()
@@ -768,8 +774,10 @@ def _plan_from_rows(rows: list[dict[str, Any]], meta: dict[str, Any], default_id
         counters[key] = counters.get(key, 0) + 1
         aim_id = row.get("aim_id") or f"{plan_id}:{sub_id}:{KIND_LETTER[kind]}{counters[key]}"
         aims.append(Aim(aim_id=str(aim_id), plan_id=plan_id,
-                        outcome_id=str(row["outcome_id"]).strip(), outcome=str(row["outcome"]),
-                        sub_outcome_id=sub_id, sub_outcome=str(row["sub_outcome"]), kind=kind,
+                        outcome_id=str(row["outcome_id"]).strip(),
+                        outcome=str(row.get("outcome") or ""),
+                        sub_outcome_id=sub_id, sub_outcome=str(row.get("sub_outcome") or ""),
+                        kind=kind,
                         text=clean_element(str(row["text"]))))
     return Plan(plan_id=plan_id, doc_id=str(meta.get("doc_id") or plan_id),
                 title=str(meta.get("title") or ""), period_start=_to_date(meta.get("period_start")),
