@@ -491,9 +491,13 @@ def _marker_owners(doc: Document, r: PlanRules) -> list[_Owner]:
         if kind is None:
             continue
         if block.kind == "table":
-            if kind != "priority" and current is not None:
+            rows = block.rows or [[]]
+            role = _column_role(rows[0][0], r) if rows[0] else None
+            if kind != "priority" and current is not None and role != "element":
+                # a table under a marker: its first column, a measure if its header says so
                 for text in _table_first_cells(block, r):
-                    _owner(owners, order, current, blocks, r).add(kind, text)
+                    _owner(owners, order, current, blocks, r).add(
+                        "measure" if role == "measure" else kind, text)
             kind = None
             continue
         text = clean_element(block.text)
@@ -644,6 +648,8 @@ def _table_owners(doc: Document, r: PlanRules) -> list[_Owner]:
             continue
         roles = _table_roles(block.rows[0], r)
         heading = block.heading_path[-1] if block.heading_path else ""
+        if "element" not in roles and generic_marker(heading, r):
+            continue  # a list table under a marker: read with the marker lists
         if heading != section:
             section, current = heading, None  # a table under a new heading: a new section
         if "element" in roles:
