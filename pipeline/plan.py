@@ -457,6 +457,16 @@ def generic_marker(text: str, r: PlanRules | None = None) -> str | None:
     return None
 
 
+def _split_generic_marker(text: str, r: PlanRules) -> tuple[str, str | None]:
+    """Split a marker run into the end of a list item (see :func:`split_trailing_marker`)."""
+    words = text.split()
+    for k in range(min(6, len(words) - 1), 0, -1):
+        found = generic_marker(" ".join(words[-k:]), r)
+        if found and words[-k][:1].isupper():
+            return " ".join(words[:-k]), found
+    return text, None
+
+
 def _split_label(text: str, number: str, r: PlanRules) -> tuple[str, str]:
     """(printed id, title) of a heading: "Priority 2: Homes" → ("2", "Homes"); "3. Jobs" → ("3", "Jobs")."""
     text = " ".join(text.split())
@@ -510,10 +520,14 @@ def _marker_owners(doc: Document, r: PlanRules) -> list[_Owner]:
         if too_long:
             continue
         style = style or block.kind
+        # a reader can join an unpunctuated last item with the next marker ("... days We will:")
+        text, trailing = _split_generic_marker(text, r)
         if kind == "priority":
             listed.append(text.rstrip(". "))
-        elif current is not None:
+        elif current is not None and text:
             _owner(owners, order, current, blocks, r).add(kind, text.rstrip(" ;"))
+        if trailing:
+            kind, style = trailing, None
     result = [owners[i] for i in order]
     _assign_parents(result, order, blocks, kinds, r)
     # priorities named in a list but given no section of their own are elements too
