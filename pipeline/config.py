@@ -18,4 +18,4 @@ DEFAULT_OUTPUT_DIR = DATA_DIR / "processed"
 DEFAULT_GOLD_DIR = DATA_DIR / "gold"
 
 #: File suffixes planmine reads.
-SUPPORTED_SUFFIXES = (".pdf", ".txt")
+SUPPORTED_SUFFIXES = (".pdf", ".txt", ".html", ".htm", ".docx")

@@ -42,6 +42,55 @@ class OutputNotWritable(Exception):
     """The output folder cannot be created or written: raised before any work is done."""
 
 
+class PlanNotReadable(ValueError):
+    """The plan given with ``--plan`` (or marked in the manifest) cannot be read: raised before
+    any file is processed, with a one-line message naming the file and the cause."""
+
+
+PLAN_CACHE_NAME = "plan.yaml"
+
+
+def check_plan(plan_file: Path, cache_dir: Path, engine: str = "pdfplumber") -> Path:
+    """Read the plan now, before the per-file work, and return a plan file to link against.
+
+    A CSV/YAML plan file is returned as it is once it parses. A plan document (PDF, text, Word,
+    HTML) is read and parsed here, and its elements are saved as a YAML plan file under
+    ``cache_dir`` (ids kept), so the corpus stage does not read it a second time.
+    """
+    from pipeline import plan as plan_mod
+
+    try:
+        if plan_file.suffix.lower() in (".csv", ".yaml", ".yml"):
+            plan_mod.read_plan_file(plan_file)
+            return plan_file
+        from pipeline.ingest.read import read_document
+
+        if not plan_file.is_file():
+            raise ValueError("file not found")
+        doc = read_document(plan_file, plan_file.parent, engine=engine)
+        if doc.status == "failed":
+            raise ValueError(doc.error)
+        parsed = plan_mod.parse_plan(doc)
+    except Exception as exc:  # any cause: one line, before any work is done
+        message = " ".join(str(exc).split()).removeprefix(f"{plan_file.name}: ")
+        raise PlanNotReadable(f"{plan_file}: cannot read the plan: {message}") from exc
+    return write_plan_yaml(parsed, cache_dir / PLAN_CACHE_NAME)
+
+
+def write_plan_yaml(plan, path: Path) -> Path:
+    """Save a parsed plan in the YAML plan-file format (``read_plan_file`` reads it back)."""
+    import yaml
+
+    data = {"plan_id": plan.plan_id, "doc_id": plan.doc_id, "title": plan.title,
+            "period_start": plan.period_start.isoformat() if plan.period_start else None,
+            "period_end": plan.period_end.isoformat() if plan.period_end else None,
+            "version_label": plan.version_label,
+            "aims": [{k: v for k, v in vars(a).items() if k != "plan_id"} for a in plan.aims]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
+
+
 @dataclass
 class ExtractSummary:
     """What a run did, for the CLI to print and tests to check."""
@@ -183,6 +232,8 @@ def run_extract(
 
     if engine not in PDF_ENGINES:
         raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
+    from pipeline import manifest as manifest_mod
+
     started = time.perf_counter()
     check_writable(out_dir)
     with output_lock(out_dir):
@@ -203,7 +254,14 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     summary = ExtractSummary(files=len(paths), out_dir=out_dir)
     cache_dir = out_dir / CACHE_DIRNAME
     cache_dir.mkdir(parents=True, exist_ok=True)
-    fingerprint = f"{rules_fingerprint()}-{engine}"
+    # the manifest and the plan are checked before any file is processed
+    manifest = manifest_mod.load_manifest(manifest_mod.manifest_path(input_dir),
+                                          [_relative_to(p, root) for p in paths])
+    if plan_file is None and manifest is not None and manifest.plan_file():
+        plan_file = root / manifest.plan_file()
+    if plan_file is not None:
+        plan_file = check_plan(Path(plan_file), cache_dir, engine)
+    fingerprint = f"{rules_fingerprint()}-{engine}{manifest_mod.fingerprint(input_dir)}"
 
     results: dict[Path, tuple[Document, DocRows]] = {}
     todo: list[Path] = []
@@ -244,11 +302,17 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     tables = collect_tables([r for _, r in ordered])
 
     from pipeline.corpus import corpus_tables
+    from pipeline.plan import PlanNotFound
 
-    tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
+    try:
+        tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
+    except PlanNotFound as exc:  # a document typed as the plan is not one: keep the rest
+        log.warning("%s: no plan tables written", exc)
+        summary.errors.append(f"plan: {exc}")
     summary.written = publish_outputs(out_dir, documents, tables, parquet=parquet)
     summary.failed = sum(d.status == "failed" for d in documents)
-    summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"]
+    summary.errors = [f"{d.file}: {d.error}" for d in documents if d.status == "failed"] + \
+        [e for e in summary.errors if e.startswith("plan: ")]
     summary.skipped = sum(d.status == "skipped" for d in documents)
     summary.skips = [f"{d.file}: {d.error}" for d in documents if d.status == "skipped"]
     summary.warnings = [f"{d.file}: {w}" for d in documents for w in d.warnings]
@@ -288,6 +352,14 @@ def drop_duplicate_content(
         for record in first[1].documents:
             record["warnings"] = "; ".join(first[0].warnings)
     return out
+
+
+def _relative_to(path: Path, root: Path) -> str:
+    """A file's name as in the documents table (and the manifest): relative to the input folder."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def collect_tables(rows: list[DocRows]) -> dict[str, pd.DataFrame]:

@@ -33,6 +33,7 @@ base plan's sub-outcomes by title (rapidfuzz), never by number, and returns a se
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,6 +53,10 @@ KINDS = ("aim", "action", "measure")
 KIND_LETTER = {"aim": "a", "action": "c", "measure": "m"}
 AIM_COLUMNS = ("aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "sub_outcome",
                "kind", "text")
+
+
+class PlanNotFound(ValueError):
+    """A document given or found as the plan lays out no plan elements (message: one line)."""
 
 
 @dataclass
@@ -116,6 +121,24 @@ class PlanRules:
     max_aims: int
     same_score: float
     match_score: float
+    generic: GenericRules | None = None
+
+
+@dataclass(frozen=True)
+class GenericRules:
+    """Compiled ``generic`` section of plan.yaml: plans in other shapes (see that file)."""
+
+    markers: dict[str, tuple[re.Pattern[str], ...]]
+    max_marker_words: int
+    max_element_words: int
+    labelled_heading: re.Pattern[str]
+    title_separator: re.Pattern[str]
+    slug_words: int
+    table_roles: dict[str, tuple[re.Pattern[str], ...]]
+    outcome_code: re.Pattern[str]
+    empty_cell: re.Pattern[str]
+    min_plan_tables: int
+    min_generic_markers: int
 
 
 def _compile(pattern: Any, where: str) -> re.Pattern[str]:
@@ -150,9 +173,39 @@ def load_rules(path: Path = PLAN_RULES_FILE) -> PlanRules:
             max_aims=int(refresh["max_aims"]),
             same_score=float(diff["same_score"]),
             match_score=float(diff["match_score"]),
+            generic=_generic_rules(data["generic"], markers),
         )
     except KeyError as exc:
         raise ValueError(f"{path}: missing key {exc} in the plan rules") from exc
+
+
+def _generic_rules(g: dict[str, Any], base: dict[str, tuple[re.Pattern[str], ...]]) -> GenericRules:
+    markers = {kind: base.get(kind, ()) + tuple(_compile(p, f"generic.markers.{kind}")
+                                                for p in g["markers"].get(kind, []))
+               for kind in (*KINDS, "priority")}
+    roles = {role: tuple(_compile(p, f"generic.table_roles.{role}") for p in pats)
+             for role, pats in g["table_roles"].items()}
+    for role in ("measure", "outcome", "element"):
+        if role not in roles:
+            raise KeyError(f"generic.table_roles.{role}")
+    outcome_code = g["outcome_code"]
+    try:
+        code_rx = re.compile(str(outcome_code))  # case-sensitive: codes are capitals
+    except re.error as exc:
+        raise ValueError(f"{PLAN_RULES_FILE}: bad regex at generic.outcome_code: {exc}") from exc
+    return GenericRules(
+        markers=markers,
+        max_marker_words=int(g["max_marker_words"]),
+        max_element_words=int(g["max_element_words"]),
+        labelled_heading=_compile(g["labelled_heading"], "generic.labelled_heading"),
+        title_separator=_compile(g["title_separator"], "generic.title_separator"),
+        slug_words=int(g["slug_words"]),
+        table_roles=roles,
+        outcome_code=code_rx,
+        empty_cell=_compile(g["empty_cell"], "generic.empty_cell"),
+        min_plan_tables=int(g["min_plan_tables"]),
+        min_generic_markers=int(g["min_generic_markers"]),
+    )
 
 
 @cache
@@ -271,14 +324,16 @@ def _plan_subs(subs: list[_Sub], outcome_titles: dict[str, str], r: PlanRules) -
         title = outcome_titles.get(outcome_id, "").lower()
         if any(word in title for word in r.not_outcomes):
             continue
-        with_aims = [s for s in group if s.elements["aim"]]
-        if not with_aims or len(with_aims) < len({s.number for s in group}):
+        # an outcome is kept when its sections state aims; a section without an aims list
+        # (but with actions or measures) stays in, a section with no elements at all does not
+        if not any(s.elements["aim"] for s in group):
             continue
         seen: set[str] = set()
         for sub in group:
             if sub.number not in seen:  # a repeated number (a cross-reference) is not a section
                 seen.add(sub.number)
-                kept.append(sub)
+                if any(sub.elements.values()):
+                    kept.append(sub)
     return kept
 
 
@@ -317,11 +372,17 @@ def parse_plan(doc: Document) -> Plan:
     subs, names_from_paths = _scan(doc, r)
     titles = {**_outcome_titles(doc, r), **names_from_paths}
     kept = _plan_subs(subs, titles, r)
-    if not kept:
-        raise ValueError(f"{doc.file}: no plan outcomes with 'Our aims' lists found; "
-                         "is this a strategic plan? (or pass a CSV/YAML plan file)")
     plan_id = doc.doc_id
     title, start, end = _period(doc, r)
+    label = f"{start.year}-{str(end.year)[2:]}" if start and end else "v1"
+    if not kept:
+        aims = generic_elements(doc, plan_id, r)
+        if not aims:
+            raise PlanNotFound(f"{doc.file}: no plan outcomes found (no numbered sections with "
+                             "'Our aims' lists, no 'We will'/'Key measures' lists, no plan "
+                             "tables); is this a strategic plan? (or pass a CSV/YAML plan file)")
+        return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=title, period_start=start,
+                    period_end=end, version_label=label, aims=aims)
     aims: list[Aim] = []
     for sub in kept:
         for kind in KINDS:
@@ -330,9 +391,378 @@ def parse_plan(doc: Document) -> Plan:
                     aim_id=f"{plan_id}:{sub.number}:{KIND_LETTER[kind]}{n}", plan_id=plan_id,
                     outcome_id=sub.outcome_id, outcome=titles.get(sub.outcome_id, ""),
                     sub_outcome_id=sub.number, sub_outcome=sub.title, kind=kind, text=text))
-    label = f"{start.year}-{str(end.year)[2:]}" if start and end else "v1"
     return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=title, period_start=start,
                 period_end=end, version_label=label, aims=aims)
+
+
+# --------------------------------------------------------------------------- plans in other shapes
+#
+# A plan that does not number its sub-outcomes "4.1" and open them with "Our aims by" is read
+# in two ways, whose results are joined:
+#
+# * marker lists: a heading owns the lists opened under it by markers such as "We will",
+#   "Our commitments", "Key measures" (plan.yaml ``generic.markers``). Owning headings are
+#   the sub-outcomes; their outcome is the heading above them (by level, or, where a reader
+#   gives every heading one level as plain text does, the heading directly followed by another
+#   heading). When every owner has the same parent the plan is flat: each priority is its own
+#   outcome and sub-outcome. An "Our priorities" list names priorities that may have no lists.
+# * tables: a table whose header names an element column ("What we have committed to",
+#   "Action") and a measure column; a row with only the element cell filled opens a priority
+#   (a sub-outcome), other rows are actions whose measure cell is a measure and whose outcome
+#   column ("Shared Outcome": "SO2, SO3") gives the element's own outcome (the first code,
+#   named from a code → title table elsewhere in the document). A table of measures only
+#   ("Indicators") gives measures of its section.
+#
+# Ids are printed ones where the plan prints them ("Priority 2:", "3.", "SO1"), else slugs of
+# the title: stable for the same text, whatever the position.
+
+
+@dataclass
+class _Owner:
+    """A sub-outcome being collected: its printed id (if any), title, outcome and elements."""
+
+    title: str
+    printed_id: str = ""
+    parent: int | None = None  # index of the parent heading block (marker plans)
+    outcome_title: str = ""
+    outcome_id: str = ""
+    elements: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=lambda: {k: [] for k in KINDS})  # kind → [(text, outcome_id, outcome)]
+
+    def add(self, kind: str, text: str, outcome_id: str = "", outcome: str = "") -> None:
+        if text and text not in {t for t, _, _ in self.elements[kind]}:
+            self.elements[kind].append((text, outcome_id, outcome))
+
+
+def slugify(text: str, words: int = 6) -> str:
+    """A short, stable id from a title: "Cleaner, greener streets" → "cleaner-greener-streets"."""
+    tokens = re.findall(r"[a-z0-9]+", text.lower().replace("&", " and "))
+    return "-".join(tokens[:words]) or "item"
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def generic_marker(text: str, r: PlanRules | None = None) -> str | None:
+    """aim/action/measure/priority if the block is a list marker of a plan in another shape."""
+    r = r or rules()
+    g = r.generic
+    t = " ".join(text.split()).strip().rstrip(".")
+    if not t or len(t.split()) > g.max_marker_words:
+        return None
+    for kind, patterns in g.markers.items():
+        if any(p.match(t) for p in patterns):
+            return kind
+    return None
+
+
+def _split_generic_marker(text: str, r: PlanRules) -> tuple[str, str | None]:
+    """Split a marker run into the end of a list item (see :func:`split_trailing_marker`)."""
+    words = text.split()
+    for k in range(min(6, len(words) - 1), 0, -1):
+        found = generic_marker(" ".join(words[-k:]), r)
+        if found and words[-k][:1].isupper():
+            return " ".join(words[:-k]), found
+    return text, None
+
+
+def _split_label(text: str, number: str, r: PlanRules) -> tuple[str, str]:
+    """(printed id, title) of a heading: "Priority 2: Homes" → ("2", "Homes"); "3. Jobs" → ("3", "Jobs")."""
+    text = " ".join(text.split())
+    m = r.generic.labelled_heading.match(text)
+    if m:
+        return m["id"], m["title"].strip()
+    if number:
+        rest = re.sub(rf"^\s*{re.escape(number)}\.?\s*", "", text)
+        return number, rest.strip() or text
+    return "", text
+
+
+def _marker_owners(doc: Document, r: PlanRules) -> list[_Owner]:
+    """Sub-outcomes laid out as headings with marker lists (see the section comment)."""
+    g = r.generic
+    blocks = doc.blocks
+    kinds = [generic_marker(b.text, r) if b.kind in ("heading", "paragraph") else None
+             for b in blocks]
+    owners: dict[int, _Owner] = {}
+    order: list[int] = []
+    listed: list[str] = []  # items of "Our priorities" lists
+    current: int | None = None
+    kind: str | None = None
+    style: str | None = None
+    for i, block in enumerate(blocks):
+        if kinds[i]:
+            kind, style = kinds[i], None
+            continue
+        if block.kind == "heading":
+            current, kind, style = i, None, None
+            continue
+        if kind is None:
+            continue
+        if block.kind == "table":
+            rows = block.rows or [[]]
+            role = _column_role(rows[0][0], r) if rows[0] else None
+            if kind != "priority" and current is not None and role != "element":
+                # a table under a marker: its first column, a measure if its header says so
+                for text in _table_first_cells(block, r):
+                    _owner(owners, order, current, blocks, r).add(
+                        "measure" if role == "measure" else kind, text)
+            kind = None
+            continue
+        text = clean_element(block.text)
+        if not text:
+            continue
+        too_long = len(text.split()) > g.max_element_words
+        if block.kind == "paragraph" and (style == "bullet" or too_long):
+            kind = None  # body text after the list
+            continue
+        if too_long:
+            continue
+        style = style or block.kind
+        # a reader can join an unpunctuated last item with the next marker ("... days We will:")
+        text, trailing = _split_generic_marker(text, r)
+        if kind == "priority":
+            listed.append(text.rstrip(". "))
+        elif current is not None and text:
+            _owner(owners, order, current, blocks, r).add(kind, text.rstrip(" ;"))
+        if trailing:
+            kind, style = trailing, None
+    result = [owners[i] for i in order]
+    _assign_parents(result, order, blocks, kinds, r)
+    # priorities named in a list but given no section of their own are elements too
+    known = {_norm(o.title) for o in result}
+    for text in listed:
+        if _norm(text) not in known and not any(
+                fuzz.token_set_ratio(_norm(text), k) >= 90 for k in known):
+            owner = _Owner(title=text)
+            owner.add("aim", text)
+            result.append(owner)
+            known.add(_norm(text))
+    return result
+
+
+def _owner(owners: dict[int, _Owner], order: list[int], i: int, blocks: list[Block],
+           r: PlanRules) -> _Owner:
+    if i not in owners:
+        printed, title = _split_label(blocks[i].text, blocks[i].number, r)
+        owners[i] = _Owner(title=title, printed_id=printed)
+        order.append(i)
+    return owners[i]
+
+
+def _assign_parents(owners: list[_Owner], order: list[int], blocks: list[Block],
+                    kinds: list[str | None], r: PlanRules) -> None:
+    """Each owner's outcome heading: the nearest heading above of a higher level; where all
+    headings share one level, the nearest non-owner heading directly followed by a heading."""
+    owner_idx = set(order)
+    heads = [i for i, b in enumerate(blocks) if b.kind == "heading" and not kinds[i]]
+    group_heads: set[int] = set()
+    for i in heads:
+        nxt = next((j for j in range(i + 1, len(blocks)) if not kinds[j]), None)
+        if nxt is not None and blocks[nxt].kind == "heading" and i not in owner_idx:
+            group_heads.add(i)
+    for owner, i in zip(owners, order, strict=True):
+        level = blocks[i].level
+        parent = next((j for j in reversed(heads) if j < i and blocks[j].level < level), None)
+        if parent is None:
+            parent = next((j for j in reversed(heads) if j < i and j in group_heads), None)
+        owner.parent = parent
+    parents = {o.parent for o in owners}
+    if len(parents) <= 1:
+        return  # a flat plan: each priority is its own outcome
+    for owner in owners:
+        if owner.parent is not None:
+            printed, title = _split_label(blocks[owner.parent].text, blocks[owner.parent].number, r)
+            owner.outcome_title, owner.outcome_id = title, printed
+
+
+def _table_first_cells(block: Block, r: PlanRules) -> list[str]:
+    """The first cell of each row of a table under a marker, without a header row."""
+    rows = block.rows or [line.split("\t") for line in block.text.splitlines()]
+    out = []
+    for n, row in enumerate(rows):
+        cell = clean_element(row[0]) if row else ""
+        if n == 0 and _column_role(cell, r):
+            continue
+        if cell and not r.generic.empty_cell.match(cell.lower()):
+            out.append(cell)
+    return out
+
+
+def _column_role(header: str, r: PlanRules) -> str | None:
+    h = " ".join(header.split()).lower()
+    for role, patterns in r.generic.table_roles.items():
+        if any(p.search(h) for p in patterns):
+            return role
+    return None
+
+
+def _table_roles(row: list[str], r: PlanRules) -> dict[str, int]:
+    roles: dict[str, int] = {}
+    for col, cell in enumerate(row):
+        role = _column_role(cell, r)
+        if role and role not in roles:
+            roles[role] = col
+    return roles
+
+
+def _outcome_names(doc: Document, r: PlanRules) -> dict[str, str]:
+    """code → title from tables pairing a title with a code in every row ("Give ... | SO1")."""
+    names: dict[str, str] = {}
+    code = r.generic.outcome_code
+    for block in doc.blocks:
+        if block.kind != "table" or not block.rows or len(block.rows) < 3:
+            continue
+        body = block.rows[1:]
+        for col in range(min(len(r_) for r_ in block.rows)):
+            cells = [row[col].strip() for row in body]
+            # a lookup table names each code once ("Give ... | SO1", "Tackle ... | SO2")
+            if all(code.fullmatch(c) for c in cells) and len(set(cells)) == len(cells):
+                other = [c for c in range(len(body[0])) if c != col]
+                if other:
+                    for row in body:
+                        names.setdefault(row[col].strip(), clean_element(row[other[0]]))
+                break
+    return names
+
+
+def _canonical_code(code: str, names: dict[str, str]) -> str:
+    """The lookup table's spelling of a code typed with a zero for a letter O ("S02" → "SO2")."""
+    if code in names:
+        return code
+    return next((k for k in names if k.replace("O", "0") == code.replace("O", "0")), code)
+
+
+def _section_title(block: Block, r: PlanRules) -> str:
+    title = block.heading_path[-1] if block.heading_path else ""
+    parts = [p for p in r.generic.title_separator.split(title) if p.strip()]
+    return parts[-1].strip() if parts else title
+
+
+def _table_owners(doc: Document, r: PlanRules) -> list[_Owner]:
+    """Sub-outcomes and elements of a plan set out in tables (see the section comment)."""
+    g = r.generic
+    names = _outcome_names(doc, r)
+    owners: dict[str, _Owner] = {}
+    current: _Owner | None = None
+    section = ""
+
+    def owner_for(title: str) -> _Owner:
+        key = _norm(title)
+        if key not in owners:
+            owners[key] = _Owner(title=title)
+        return owners[key]
+
+    def empty(cell: str) -> bool:
+        return bool(g.empty_cell.match(" ".join(cell.split()).lower()))
+
+    for block in doc.blocks:
+        if block.kind != "table" or not block.rows or len(block.rows) < 2:
+            continue
+        roles = _table_roles(block.rows[0], r)
+        heading = block.heading_path[-1] if block.heading_path else ""
+        if "element" not in roles and generic_marker(heading, r):
+            continue  # a list table under a marker: read with the marker lists
+        if heading != section:
+            section, current = heading, None  # a table under a new heading: a new section
+        if "element" in roles:
+            ecol = roles["element"]
+            for row in block.rows[1:]:
+                cells = [" ".join(c.split()) for c in row]
+                text = clean_element(cells[ecol]) if ecol < len(cells) else ""
+                if empty(text):
+                    continue
+                others = [c for n, c in enumerate(cells) if n != ecol and not empty(c)]
+                if not others:  # a priority row
+                    current = owner_for(text.rstrip(". "))
+                    continue
+                if current is None:
+                    current = owner_for(_section_title(block, r))
+                codes = (g.outcome_code.findall(cells[roles["outcome"]])
+                         if "outcome" in roles and roles["outcome"] < len(cells) else [])
+                oid = _canonical_code(codes[0], names) if codes else ""
+                oname = names.get(oid, oid)
+                current.add("action", text, oid, oname)
+                mcol = roles.get("measure")
+                if mcol is not None and mcol < len(cells) and not empty(cells[mcol]):
+                    current.add("measure", clean_element(cells[mcol]), oid, oname)
+        elif "measure" in roles and roles["measure"] == 0:
+            # measures of the priority above, else of their own section ("Indicators ~ X")
+            target = current or owner_for(" ".join(heading.split()) or "Measures")
+            for row in block.rows[1:]:
+                cell = clean_element(row[0]) if row else ""
+                if not empty(cell):
+                    target.add("measure", cell)
+    return [o for o in owners.values() if any(o.elements.values())]
+
+
+def _plan_table_count(doc: Document, r: PlanRules) -> int:
+    n = 0
+    for block in doc.blocks:
+        if block.kind == "table" and block.rows:
+            roles = _table_roles(block.rows[0], r)
+            n += "element" in roles and "measure" in roles
+    return n
+
+
+def looks_like_plan(doc: Document) -> bool:
+    """True when the document is laid out as a plan in any shape: the numbered markers of
+    :func:`is_strategic_plan`, enough generic marker lists, or enough plan tables."""
+    r = rules()
+    if is_strategic_plan(doc):
+        return True
+    g = r.generic
+    counts = {k: 0 for k in (*KINDS, "priority")}
+    for block in doc.blocks:
+        if block.kind in ("heading", "paragraph"):
+            found = generic_marker(block.text, r)
+            if found:
+                counts[found] += 1
+    if sum(counts[k] >= g.min_generic_markers for k in KINDS) >= 2:
+        return True  # e.g. "Our commitments" and "Key measures" under each priority
+    return _plan_table_count(doc, r) >= g.min_plan_tables
+
+
+def generic_elements(doc: Document, plan_id: str, r: PlanRules | None = None) -> list[Aim]:
+    """The elements of a plan in another shape (marker lists and plan tables), in plan order."""
+    r = r or rules()
+    owners = _marker_owners(doc, r) + _table_owners(doc, r)
+    g = r.generic
+    used_subs: dict[str, int] = {}
+    used_outcomes: dict[str, str] = {}  # outcome title → id
+
+    def unique(base: str, used: dict[str, int]) -> str:
+        used[base] = used.get(base, 0) + 1
+        return base if used[base] == 1 else f"{base}-{used[base]}"
+
+    aims: list[Aim] = []
+    for owner in owners:
+        if not owner.elements["aim"] and not owner.elements["action"] and \
+                not owner.elements["measure"]:
+            continue
+        sub_id = unique(owner.printed_id or slugify(owner.title, g.slug_words), used_subs)
+        if owner.outcome_title:
+            key = _norm(owner.outcome_title)
+            if key not in used_outcomes:
+                used_outcomes[key] = owner.outcome_id or slugify(owner.outcome_title, g.slug_words)
+            default = (used_outcomes[key], owner.outcome_title)
+        else:
+            default = (sub_id, owner.title)  # flat: the priority is its own outcome
+        # a row without an outcome of its own takes its priority's most common one
+        row_outcomes = Counter((o, n) for kind in KINDS for _, o, n in owner.elements[kind] if o)
+        if row_outcomes:
+            default = row_outcomes.most_common(1)[0][0]
+        if not owner.elements["aim"]:
+            owner.add("aim", owner.title)  # a priority without an aims list states its title
+        for kind in KINDS:
+            for n, (text, oid, oname) in enumerate(owner.elements[kind], start=1):
+                outcome_id, outcome = (oid, oname) if oid else default
+                aims.append(Aim(aim_id=f"{plan_id}:{sub_id}:{KIND_LETTER[kind]}{n}",
+                                plan_id=plan_id, outcome_id=outcome_id, outcome=outcome,
+                                sub_outcome_id=sub_id, sub_outcome=owner.title, kind=kind,
+                                text=text))
+    return aims
 
 
 # --------------------------------------------------------------------------- plan files
@@ -351,7 +781,9 @@ def _plan_from_rows(rows: list[dict[str, Any]], meta: dict[str, Any], default_id
     aims: list[Aim] = []
     counters: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows, start=1):
-        missing = [c for c in AIM_COLUMNS[2:] if row.get(c) in (None, "")]
+        # titles may be empty (a plan may not name an outcome); ids, kind and text may not
+        missing = [c for c in ("outcome_id", "sub_outcome_id", "kind", "text")
+                   if row.get(c) in (None, "")]
         if missing:
             raise ValueError(f"plan file row {i}: missing {', '.join(missing)}")
         kind = str(row["kind"]).strip().lower()
@@ -362,8 +794,10 @@ def _plan_from_rows(rows: list[dict[str, Any]], meta: dict[str, Any], default_id
         counters[key] = counters.get(key, 0) + 1
         aim_id = row.get("aim_id") or f"{plan_id}:{sub_id}:{KIND_LETTER[kind]}{counters[key]}"
         aims.append(Aim(aim_id=str(aim_id), plan_id=plan_id,
-                        outcome_id=str(row["outcome_id"]).strip(), outcome=str(row["outcome"]),
-                        sub_outcome_id=sub_id, sub_outcome=str(row["sub_outcome"]), kind=kind,
+                        outcome_id=str(row["outcome_id"]).strip(),
+                        outcome=str(row.get("outcome") or ""),
+                        sub_outcome_id=sub_id, sub_outcome=str(row.get("sub_outcome") or ""),
+                        kind=kind,
                         text=clean_element(str(row["text"]))))
     return Plan(plan_id=plan_id, doc_id=str(meta.get("doc_id") or plan_id),
                 title=str(meta.get("title") or ""), period_start=_to_date(meta.get("period_start")),
@@ -484,10 +918,12 @@ def refreshed_plan(doc: Document, base: Plan) -> Plan | None:
     plan_id = doc.doc_id
     outcomes = base.outcomes()
     subs = base.sub_outcomes()
+    # the outcome of a sub-outcome is the base plan's own (never derived from the id's shape)
+    outcome_of = {a.sub_outcome_id: a.outcome_id for a in base.aims}
     aims: list[Aim] = []
     for sub_id in subs:  # base plan order
         for n, text in enumerate(found.get(sub_id, []), start=1):
-            outcome_id = sub_id.split(".")[0]
+            outcome_id = outcome_of[sub_id]
             aims.append(Aim(aim_id=f"{plan_id}:{sub_id}:a{n}", plan_id=plan_id,
                             outcome_id=outcome_id, outcome=outcomes.get(outcome_id, ""),
                             sub_outcome_id=sub_id, sub_outcome=subs[sub_id], kind="aim", text=text))

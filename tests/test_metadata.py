@@ -86,3 +86,75 @@ def test_organisation_and_type_from_text() -> None:
     assert metadata.classify(text) == "annual_report"
     assert metadata.classify("Minutes of a meeting about parking.") == "other"
     assert metadata.title_of(text) == "Annual Delivery Report 2021"
+
+
+# --------------------------------------------------------------------------- any council
+# Invented titles and openings of other councils' documents.
+
+def _described(*texts: str) -> Document:
+    from pipeline.model import Block
+
+    doc = Document(doc_id="x" * 12, file="x.txt", sha256="x" * 64, format="txt",
+                   blocks=[Block("heading" if len(t.split()) < 9 else "paragraph", t, 1, level=1)
+                           for t in texts])
+    metadata.describe(doc)
+    return doc
+
+
+@pytest.mark.parametrize("title,doc_type,label", [
+    ("Annual Report 2023/24", "annual_report", "2023/24"),       # not 2022/23 from "2023"
+    ("Council Plan Annual Review 2023-24", "annual_report", "2023/24"),
+    ("Performance Report 2022/23", "annual_report", "2022/23"),
+    ("Progress Report 2021-22", "annual_report", "2021/22"),
+    ("Corporate Plan 2023-2027", "strategic_plan", "2023-27"),
+    ("Council Strategy 2024 to 2028", "strategic_plan", "2024-28"),
+    ("Police and Crime Plan 2021-2025", "strategic_plan", "2021-25"),
+    ("Minutes of the Planning Committee", "other", ""),
+])
+def test_type_and_period_from_title(title: str, doc_type: str, label: str) -> None:
+    doc = _described("Oakshire District Council", title, "Some words about the year behind us.")
+    assert (doc.doc_type, doc.period_label) == (doc_type, label)
+
+
+def test_quarterly_report_period_is_the_quarter() -> None:
+    doc = _described("Quarterly Performance Report", "Quarter 2", "2023/24",
+                     "Of the 30 indicators, 20 met their target this quarter.")
+    assert doc.doc_type == "annual_report"
+    assert (doc.period_label, doc.period_start, doc.period_end) == (
+        "2023/24 Q2", date(2023, 7, 1), date(2023, 9, 30))
+
+
+@pytest.mark.parametrize("text,window", [
+    ("This report covers the period from September 2023 to September 2024.",
+     (date(2023, 9, 1), date(2024, 9, 30))),
+    ("It covers the financial year from April 2022 to March 2023 in full.",
+     (date(2022, 4, 1), date(2023, 3, 31))),
+    ("This review looks back over the year between June 2021 and May 2022.",
+     (date(2021, 6, 1), date(2022, 5, 31))),
+    ("This report summarises key achievements during 2024.", (date(2024, 1, 1), date(2024, 12, 31))),
+    ("We opened the library from May 2023 to June 2023 on Sundays.", None),
+    ("Progress in 2023/24 was good.", None),
+])
+def test_reporting_window(text: str, window) -> None:
+    assert metadata.reporting_window(text) == window
+
+
+def test_window_decides_period_when_title_has_none() -> None:
+    doc = _described("Oakshire Annual Report",
+                     "This report covers the period from September 2023 to August 2024 for the council.")
+    assert doc.period_label == "2023/24"
+    assert (doc.reporting_start, doc.reporting_end) == (date(2023, 9, 1), date(2024, 8, 31))
+
+
+def test_committee_papers() -> None:
+    cover = _described("From: Leader of the Council", "To: Cabinet - 3 March 2025",
+                       "Subject: Quarterly Performance Report, Quarter 1, 2024/25",
+                       "The report for Quarter 1 is attached at Appendix 1 for Cabinet to note.")
+    assert cover.doc_type == "other" and cover.period_label == "2024/25 Q1"
+    decision = _described("From: Cabinet Member", "To: Cabinet", "Subject: Oakshire Delivery Plan",
+                          "Cabinet is asked to agree the delivery plan that is set out in Appendix B.")
+    assert decision.doc_type == "other"
+    annual = _described("From: Champion", "To: Full Council",
+                        "Subject: 2024 Annual Report on the Community Covenant",
+                        "This report summarises key achievements during 2024 across the county.")
+    assert annual.doc_type == "annual_report"

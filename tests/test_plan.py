@@ -171,3 +171,115 @@ def test_plan_rules_file_is_validated(tmp_path):
     bad.write_text(text.replace("sub_heading: '^", "sub_heading: '(^"), encoding="utf-8")
     with pytest.raises(ValueError, match="bad regex at plan.sub_heading"):
         load_rules(bad)
+
+
+# --------------------------------------------------------------------------- other shapes
+# Invented plans in templates other than Leicestershire's.
+
+def _doc(blocks: list[Block]) -> Document:
+    from pipeline.ingest import layout
+
+    layout.assign_heading_paths(blocks)
+    return Document(doc_id="d" * 12, file="plan.txt", sha256="d" * 64, format="txt",
+                    blocks=blocks)
+
+
+def test_two_level_unnumbered_plan():
+    # every heading at one level, as the text reader gives them: a heading directly followed
+    # by another heading is an outcome
+    h = [Block("heading", t, 1, level=1) for t in (
+        "Ashby Vale Corporate Plan 2024-2028", "A Greener Vale", "Cleaner streets", "Less waste",
+        "Stronger Communities", "Safer streets")]
+    p = lambda t: Block("paragraph", t, 1)  # noqa: E731
+    b = lambda t: Block("bullet", t, 1)  # noqa: E731
+    blocks = [h[0], p("Our plan for four years."), h[1], h[2],
+              p("Litter is the first thing residents mention."), p("We will:"),
+              b("Empty litter bins daily in town centres"), b("Clear fly-tipping within two days"),
+              p("How we will measure success"), b("Fly-tipping incidents cleared on time"),
+              h[3], p("We will:"), b("Collect food waste weekly"),
+              h[4], h[5], p("Our commitments"), b("Fewer people feel unsafe after dark"),
+              p("We will:"), b("Light every town centre alley")]
+    plan = parse_plan(_doc(blocks))
+    assert plan.sub_outcomes() == {"cleaner-streets": "Cleaner streets", "less-waste": "Less waste",
+                                   "safer-streets": "Safer streets"}
+    outcome_of = {a.sub_outcome_id: (a.outcome_id, a.outcome) for a in plan.aims}
+    assert outcome_of["less-waste"] == ("a-greener-vale", "A Greener Vale")
+    assert outcome_of["safer-streets"] == ("stronger-communities", "Stronger Communities")
+    kinds = {(a.sub_outcome_id, a.kind, a.text) for a in plan.aims}
+    assert ("cleaner-streets", "action", "Clear fly-tipping within two days") in kinds
+    assert ("cleaner-streets", "measure", "Fly-tipping incidents cleared on time") in kinds
+    assert ("safer-streets", "aim", "Fewer people feel unsafe after dark") in kinds
+    # a section without an aims list states its title as its aim; it is not dropped
+    assert ("less-waste", "aim", "Less waste") in kinds
+    assert plan.period_start.isoformat() == "2024-04-01" and plan.period_end.isoformat() == "2028-03-31"
+
+
+def test_table_plan_outcome_from_each_row():
+    outcomes = Block("table", "", 1, rows=[["Outcome", "Ref"], ["Healthy lives", "HL1"],
+                                           ["Good jobs", "GJ2"], ["Safe homes", "SH3"]])
+    actions = Block("table", "", 2, rows=[
+        ["Key actions", "Lead", "Measure", "Outcome"],
+        ["Get more people active", "", "", ""],
+        ["Open two outdoor gyms", "Leisure", "Gyms open", "HL1"],
+        ["Run a jobs fair at the leisure centre", "Economy", "Attendees", "GJ2, HL1"],
+        ["Fund walking groups", "Leisure", "-", ""],
+    ])
+    doc = _doc([Block("heading", "Delivery Plan", 1, level=1), outcomes,
+                Block("heading", "Our actions ~ Leisure", 2, level=2), actions])
+    plan = parse_plan(doc)
+    rows = {a.text: a for a in plan.aims}
+    assert rows["Open two outdoor gyms"].outcome_id == "HL1"
+    assert rows["Open two outdoor gyms"].outcome == "Healthy lives"
+    assert rows["Run a jobs fair at the leisure centre"].outcome_id == "GJ2"
+    assert rows["Fund walking groups"].outcome_id == "HL1"  # none in its row: its priority's
+    assert rows["Gyms open"].kind == "measure"
+    assert {a.sub_outcome for a in plan.aims} == {"Get more people active"}
+    assert "-" not in rows
+
+
+def test_numbered_section_without_aims_keeps_its_outcome():
+    blocks = [Block("heading", "2. Thriving Economy", 1, level=1, number="2"),
+              Block("heading", "2.1 More jobs", 1, level=2, number="2.1"),
+              Block("paragraph", "Our aims by 2026", 1), Block("bullet", "Unemployment falls", 1),
+              Block("paragraph", "Our actions", 1), Block("bullet", "Fund apprenticeships", 1),
+              Block("heading", "2.2 Better skills", 1, level=2, number="2.2"),
+              Block("paragraph", "Our actions", 1), Block("bullet", "Open a skills hub", 1)]
+    plan = parse_plan(_doc(blocks))
+    assert set(plan.sub_outcomes()) == {"2.1", "2.2"}
+    assert {a.outcome_id for a in plan.aims} == {"2"}
+
+
+def test_refreshed_plan_outcomes_come_from_the_base_plan():
+    from pipeline.plan import Aim, Plan
+
+    base = Plan("p", "p", "Plan", None, None, "v1", aims=[
+        Aim("p:clean-air:a1", "p", "green", "Green", "clean-air", "Clean air", "aim",
+            "Air quality improves in every town")])
+    report = _doc([Block("heading", "1.1 Clean air", 1, level=2, number="1.1"),
+                   Block("paragraph", "Our aims by 2026", 1),
+                   Block("bullet", "Air quality improves in every town", 1)])
+    report.doc_id = "r" * 12
+    new = refreshed_plan(report, base)
+    assert new is not None and {a.outcome_id for a in new.aims} == {"green"}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("We will:", "action"), ("Our commitments", "aim"), ("Key measures", "measure"),
+    ("What success looks like", "measure"), ("Our priorities", "priority"),
+    ("We will work with partners to cut waste.", None), ("Key findings", None),
+])
+def test_generic_marker(text, kind):
+    from pipeline.plan import generic_marker
+
+    assert generic_marker(text) == kind
+
+
+def test_not_a_plan_in_any_shape():
+    from pipeline.plan import PlanNotFound, looks_like_plan
+
+    doc = _doc([Block("heading", "Annual Review", 1, level=1),
+                Block("paragraph", "We will keep working hard.", 1),
+                Block("bullet", "Parks were cleaned", 1)])
+    assert not looks_like_plan(doc)
+    with pytest.raises(PlanNotFound):
+        parse_plan(doc)

@@ -146,20 +146,126 @@ def title_of(text: str) -> str:
     return ""
 
 
+def opening_text(doc: Document, extra_text: Sequence[str] = ()) -> str:
+    """The document's name for itself: a committee paper's "Subject:" line, else its opening
+    short blocks (titles, not sentences) and running headers, cut to ``title_chars``."""
+    r = layout.rules()
+    first = [b.text for b in doc.blocks[: int(r.get("title_blocks")) * 3] if b.kind != "table"]
+    opening = "\n".join(first)
+    m = re.search(r.get("subject_line"), opening)
+    if m and is_committee_paper(opening):
+        return layout.squash_spaces(m.group("subject"))
+    short = [text for text in first if len(text.split()) <= int(r.get("title_max_words"))]
+    head = "\n".join([*extra_text, *short[: int(r.get("title_blocks"))]])
+    return head[: int(r.get("title_chars"))]
+
+
+def is_committee_paper(opening: str) -> bool:
+    """A council committee paper opens with "From:", "To:", "Subject:", "Decision No:" lines."""
+    return len(re.findall(layout.rules().get("committee_paper"), opening)) >= 2
+
+
+def title_doc_type(title: str) -> str | None:
+    """annual_report/strategic_plan when the title names a report or a plan, else None."""
+    for rule in layout.rules().get("title_doc_types"):
+        if re.search(rule["regex"], title):
+            return str(rule["type"])
+    return None
+
+
+def title_period(title: str) -> tuple[str, date, date] | None:
+    """(label, start, end) from an explicit financial year in a title, narrowed to a quarter
+    when the title names one: "Annual Report 2023/24" → 2023/24; "Quarterly Performance
+    Report Quarter 3 2024/25" → "2024/25 Q3", 2024-10-01 to 2024-12-31."""
+    r = layout.rules()
+    fy = None
+    for m in re.finditer(r.get("title_fy"), title):
+        y1 = int(m.group("y1"))
+        if _full_year(y1, m.group("y2")) == y1 + 1:
+            fy = y1
+            break
+    if fy is None:
+        return None
+    q = re.search(r.get("title_quarter"), title)
+    if q:
+        n = int(q.group("q1") or q.group("q2"))
+        month = 4 + 3 * (n - 1)
+        year = fy + (month > 12)
+        month = (month - 1) % 12 + 1
+        start = date(year, month, 1)
+        end_month = month + 2
+        end = date(year, end_month, _last_day(year, end_month))
+        return f"{fy_label(fy)} Q{n}", start, end
+    return (fy_label(fy), *fy_bounds(fy))
+
+
+def _last_day(year: int, month: int) -> int:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return (nxt - date.resolution).day
+
+
+def reporting_window(text: str) -> tuple[date, date] | None:
+    """The window a document says it covers ("covers the period from September 2023 to
+    August 2024" → 2023-09-01..2024-08-31; "key achievements during 2024" → the calendar
+    year), or None when it states none."""
+    r = layout.rules()
+    rx = next(p["regex"] for p in r.get("periods") if p["kind"] == "window")
+    for m in re.finditer(rx, text):
+        m1, m2 = _month(m.group("m1")), _month(m.group("m2"))
+        if m1 and m2:
+            y1, y2 = int(m.group("y1")), int(m.group("y2"))
+            start, end = date(y1, m1, 1), date(y2, m2, _last_day(y2, m2))
+            if start < end:
+                return start, end
+    m = re.search(r.get("calendar_window"), text)
+    if m:
+        y = int(m.group("y"))
+        return date(y, 1, 1), date(y, 12, 31)
+    return None
+
+
 def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
-    """Fill title, organisation, doc_type and the reporting period from the blocks' text.
+    """Fill title, organisation, doc_type, period and reporting window from the blocks' text.
 
     ``extra_text`` carries lines that are not body text but describe the document (the PDF
     reader's running headers, e.g. "<Council> | Annual Delivery Report 2024").
+
+    The type comes from the title first (a report or a plan named there), then from the
+    content rules, then from the layout (a document set out as a plan is one). The period
+    comes from an explicit financial year in the title first, then the rules of its type.
     """
+    from pipeline import plan as plan_mod  # the plan layout rules decide "laid out as a plan"
+
     body = "\n".join(b.text for b in doc.blocks)
     extra = "\n".join(extra_text)
     full = extra + "\n" + body
     head = extra + "\n" + body[:HEAD_CHARS]
-    doc.doc_type = classify(full)
+    opening = "\n".join(b.text for b in doc.blocks[:18] if b.kind != "table")
+    title = opening_text(doc, extra_text)
+    committee = is_committee_paper(opening)
+    by_title = title_doc_type(title)
+    if by_title == "annual_report" and committee and re.search(
+            layout.rules().get("cover_paper"), body[:HEAD_CHARS]):
+        by_title = "other"  # a cover report: the report itself is its appendix
+    if by_title == "strategic_plan" and committee and not plan_mod.looks_like_plan(doc):
+        by_title = None  # a decision paper about a plan is not the plan
+    doc.doc_type = by_title or classify(full)
+    if doc.doc_type == "other" and not committee and plan_mod.looks_like_plan(doc):
+        doc.doc_type = "strategic_plan"
     doc.organisation = organisation_of(full)
-    doc.title = title_of(head) or next((b.text for b in doc.blocks if b.kind == "heading"), "")
-    kinds = layout.rules().get("period_kinds_by_type")[doc.doc_type]
-    found = parse_period(full, kinds)
+    named = next((layout.squash_spaces(line) for line in title.split("\n")
+                  if title_doc_type(line)), "")
+    doc.title = (title_of(head) or (layout.squash_spaces(title) if committee else named)
+                 or next((b.text for b in doc.blocks if b.kind == "heading"), ""))
+    window = reporting_window(head)
+    if window and doc.doc_type != "strategic_plan":
+        doc.reporting_start, doc.reporting_end = window
+    found = title_period(title) if doc.doc_type != "strategic_plan" else None
+    if found is None:
+        kinds = layout.rules().get("period_kinds_by_type")[doc.doc_type]
+        found = parse_period(full, kinds)
+    if found is None and window:
+        fy = fy_of_window(*window)
+        found = (fy_label(fy), *fy_bounds(fy))
     if found:
         doc.period_label, doc.period_start, doc.period_end = found

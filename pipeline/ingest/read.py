@@ -189,7 +189,36 @@ def _read_txt(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[s
     return []
 
 
-READERS = {".pdf": _read_pdf, ".txt": _read_txt}
+def _read_markup(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[str]:  # noqa: ARG001
+    """An HTML page or a Word file: headings, paragraphs, lists and tables into blocks."""
+    if path.suffix.lower() == ".docx":
+        from pipeline.ingest.docx import read_docx as read
+    else:
+        from pipeline.ingest.html import read_html as read
+    try:
+        blocks, warnings = read(path)
+    except IngestError:
+        raise
+    except Exception as exc:  # a corrupt zip, broken XML: say which
+        raise IngestError(f"cannot read {path.suffix.lstrip('.').upper()} file "
+                          f"({type(exc).__name__}: {exc})") from exc
+    doc.blocks = blocks
+    doc.warnings.extend(warnings)
+    doc.pages = 1
+    if not any(b.text.strip() for b in blocks):
+        raise IngestError("no text found in the file")
+    return []
+
+
+def _apply_manifest(doc: Document, root: Path | None) -> None:
+    """What the analyst's ``planmine.yaml`` says about this file overrides the rules."""
+    from pipeline import manifest
+
+    manifest.apply(doc, root)
+
+
+READERS = {".pdf": _read_pdf, ".txt": _read_txt, ".html": _read_markup, ".htm": _read_markup,
+           ".docx": _read_markup}
 
 
 def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_ENGINE,
@@ -204,6 +233,7 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
+    fmt = {"htm": "html"}.get(fmt, fmt)
     doc = Document(doc_id="", file=_relative(path, root), sha256="", format=fmt, path=path)
     try:
         _check_readable(path)
@@ -220,6 +250,7 @@ def read_document(path: Path, root: Path | None = None, engine: str = DEFAULT_EN
         if not doc.blocks:
             raise IngestError("no text left once control characters (e.g. NUL bytes) were removed")
         metadata.describe(doc, extra)
+        _apply_manifest(doc, root)
     except IngestError as exc:
         doc.status, doc.error, doc.blocks = "failed", _one_line(str(exc)), []
     except Exception as exc:  # a bug must not sink the batch; say what it was

@@ -220,17 +220,21 @@ class _Reflow:
 def lines_of(text: str, r: LayoutRules) -> list[_Line]:
     """Non-blank lines with page numbers (form feeds) and the count of blank lines before each."""
     out: list[_Line] = []
+    footer = 0
     for page_no, page in enumerate(text.split("\f"), start=1):
-        blank = 0
+        # a page whose last line was a printed page number ended there: the first line of the
+        # next page starts afresh (a title there is not the wrapped tail of the list above)
+        blank, footer = footer, 0
         for raw in page.splitlines():
             raw = layout.clean_glyphs(raw.rstrip(), r)
             if not raw.strip():
                 blank += 1
                 continue
             if r.page_number.match(raw.strip()):
+                footer = blank + 2
                 continue  # a page number left in the flow: invisible, keeps the blank count
             out.append(_Line(text=raw, page=page_no, blank_before=blank))
-            blank = 0
+            blank, footer = 0, 0
     return out
 
 
