@@ -225,7 +225,8 @@ def run_extract(
 
     from pipeline.corpus import corpus_tables
 
-    tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
+    tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,
+                                out_dir=out_dir))
     summary.written = write_tables(tables, out_dir)
     if parquet:
         summary.written["parquet"] = write_parquet(out_dir)

@@ -109,13 +109,17 @@ LEVELS = ("own", "section", "parent")
 
 
 def _default_combiner() -> dict[str, tuple[float, float, float]]:
-    # fitted on this corpus (scripts/fit_matcher.py, link-3); weights of signal types, not of a
+    # fitted on this corpus (scripts/fit_matcher.py, link-4); weights of signal types, not of a
     # plan's sub-outcomes, so they carry over to a matcher fitted for another plan
     return {
-        "clf": (1.1403, 0.4742, -0.0126), "tfidf": (1.1278, 0.8732, 0.291),
-        "phrase": (0.2359, 0.4266, 0.2865), "heading": (0.0437, 0.0437, -0.0236),
-        "hclf": (0.5029, 0.5029, -0.3438), "lex": (2.8716, 1.5999, 0.8618),
-        "hlex": (1.0431, 1.0431, 0.2374)}
+        "clf": (1.1911, 0.5179, 0.0431),
+        "tfidf": (1.4342, 1.1246, 0.4316),
+        "phrase": (0.2213, 0.4028, 0.2554),
+        "heading": (-0.0575, -0.0575, -0.1132),
+        "hclf": (0.6335, 0.6335, -0.1368),
+        "lex": (3.4252, 1.8174, 0.8915),
+        "hlex": (1.4332, 1.4332, 0.722),
+    }
 
 
 @dataclass
@@ -130,8 +134,8 @@ class MatcherSettings:
     #: per signal, the weight of its own value, its section mean and its parent-section mean
     combiner: dict[str, tuple[float, float, float]] = field(default_factory=_default_combiner)
     #: logistic gate: coefficients of log(p1), p1 - p2, none (own), none (section), intercept
-    gate: tuple[float, float, float, float, float] = (1.7464, 0.9172, -1.4, -0.7973, 3.8919)
-    min_score: float = 0.58
+    gate: tuple[float, float, float, float, float] = (1.8417, 0.8724, -1.218, -0.9216, 4.1126)
+    min_score: float = 0.57
     tfidf_scale: float = 3.0
     clf_c: float = 4.0
     max_word_features: int = 8000
