@@ -64,8 +64,12 @@ def corpus_tables(
     *,
     plan_file: Path | None = None,
     min_score: float | None = None,
+    out_dir: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """plans, aims, links, coverage and metrics for the whole batch."""
+    """plans, aims, links, coverage and metrics for the whole batch.
+
+    A plan the shipped matcher was not fitted on gets a fit cached in ``out_dir/matcher``.
+    """
     from pipeline import plan as plan_mod
     from pipeline.link import ClaimInput
 
@@ -87,7 +91,10 @@ def corpus_tables(
     ])
     out["aims"] = pd.DataFrame([vars(a).copy() for p in plans for a in p.aims])
 
-    matcher = _load_or_fit_matcher(plan, documents)
+    local_terms = plan_file.with_suffix(".topics.yaml") if plan_file is not None else None
+    matcher = _load_or_fit_matcher(
+        plan, documents, cache=out_dir / "matcher" if out_dir is not None else None,
+        local_terms=local_terms if local_terms is not None and local_terms.exists() else None)
     claims = tables.get("claims", pd.DataFrame())
     doc_types = {d.doc_id: d.doc_type for d in documents}
     paths = heading_paths(tables.get("sections", pd.DataFrame()))
@@ -113,22 +120,52 @@ def corpus_tables(
     return out
 
 
-def _load_or_fit_matcher(plan, documents: list[Document], directory: Path = MATCHER_DIR):
+def _load_or_fit_matcher(plan, documents: list[Document], directory: Path = MATCHER_DIR,
+                         cache: Path | None = None, local_terms: Path | None = None):
     """The saved matcher when it was fitted on this plan; otherwise one fitted on this plan.
 
     A new fit keeps the saved matcher's combiner, gate and threshold: they weigh kinds of
-    evidence (lexicon, classifier, headings, section context), not a plan's sub-outcomes.
+    evidence relative to the plan (topic agreement, classifier, headings, section context),
+    not a plan's sub-outcomes. It is cached in ``cache`` (beside the outputs) with a sidecar
+    saying how its weights were obtained, and reused while the plan and inputs are the same.
+    ``local_terms`` is an optional per-plan file of local names (``<plan>.topics.yaml``).
     """
     from pipeline.link import Matcher, MatcherSettings
 
     settings = MatcherSettings()
+    source = {"weights": "defaults in pipeline/link.py (the shipped fit)", "fitted_on_plan": None}
+    inputs = {d.file: d.sha256 for d in documents if d.status != "failed"}
     if (directory / "matcher.json").exists():
         try:
             matcher = Matcher.load(directory)
-            if matcher.compatible_with(plan):
+            if matcher.compatible_with(plan) and local_terms is None:
                 return matcher.rebind(plan)
             log.info("saved matcher was fitted on another plan: fitting on this one")
             settings = replace(matcher.settings)
+            source = {"weights": f"transferred from {directory / 'matcher.json'}",
+                      "fitted_on_plan": matcher.meta.get("plan_id")}
         except Exception as exc:  # a stale artefact must not stop the run
             log.warning("could not load the saved matcher (%s): fitting a new one", exc)
-    return Matcher.fit(plan, [d for d in documents if d.status != "failed"], settings)
+    if cache is not None and (cache / "matcher.json").exists():
+        try:
+            cached = Matcher.load(cache)
+            if (cached.compatible_with(plan) and cached.meta.get("inputs") == inputs
+                    and cached.meta.get("local_terms") == (str(local_terms) if local_terms else None)):
+                log.info("using the matcher fitted for this plan in %s", cache)
+                return cached.rebind(plan)
+        except Exception as exc:  # a stale cache is refitted
+            log.info("cached matcher not usable (%s): refitting", exc)
+    matcher = Matcher.fit(plan, [d for d in documents if d.status != "failed"], settings,
+                          local_terms=local_terms)
+    matcher.meta["how_fitted"] = {
+        **source,
+        "classifier_and_topic_profile": "fitted on this plan's own elements and on report "
+                                        "sentences under headings that name its elements (no gold)",
+        "combiner_gate_min_score": "not refitted: relative to the plan, they carry over; "
+                                   "see the shipped sidecar's 'lopo' scores for the estimate"}
+    if cache is not None:
+        try:
+            matcher.save(cache, scores={})
+        except OSError as exc:  # caching is a convenience, never a failure
+            log.warning("could not cache the fitted matcher in %s: %s", cache, exc)
+    return matcher

@@ -305,7 +305,8 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     from pipeline.plan import PlanNotFound
 
     try:
-        tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
+        tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,
+                                    out_dir=out_dir))
     except PlanNotFound as exc:  # a document typed as the plan is not one: keep the rest
         log.warning("%s: no plan tables written", exc)
         summary.errors.append(f"plan: {exc}")

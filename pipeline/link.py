@@ -9,8 +9,14 @@ Six signals, each a score per sub-outcome in 0..1 (plus ``none``, the abstention
 ``heading``  a heading on the claim's path that names a sub-outcome (by title, any numbering);
 ``hclf``     the classifier applied to the claim's innermost headings (service-organised
              reports: "Supporting Carers");
-``lex``      domain terms from ``models/lexicons/sub_outcomes.yaml``;
-``hlex``     the same terms in the claim's innermost two headings.
+``lex``      topic agreement: the claim's service topics (``models/lexicons/topics.yaml``, a
+             taxonomy keyed by topic, not by a plan's ids) against each sub-outcome's topic
+             profile, mapped from the plan's own words and structure-labelled sentences;
+``hlex``     the same for the claim's innermost two headings.
+
+Every signal compares the claim with each sub-outcome of the plan it is given and the
+combiner's softmax runs over that plan's sub-outcomes, so the weights describe kinds of
+evidence relative to the plan and carry over to a plan they were not fitted on.
 
 Every sentence under one heading shares a topic (the 2025 report is organised by service, the
 2019/2020 reports by an older plan's priorities), so each signal is also averaged over the
@@ -24,7 +30,7 @@ that this is the claim's sub-outcome, if it has one). This ranks the candidates.
 Whether the claim is evidence for the plan at all is a separate question, answered by a
 logistic gate on how peaked ``p`` is and on the abstention (``none``) evidence of the claim and
 of its section; a whole document that rarely uses the plan's vocabulary (a software manual) gets
-a gate of 0 (``off_topic`` in the lexicon file). A link's ``score`` is ``gate * p``: the estimated chance that the claim is
+a gate of 0 (``off_topic`` in the taxonomy file). A link's ``score`` is ``gate * p``: the estimated chance that the claim is
 evidence for that sub-outcome. A claim links when its gate reaches ``min_score`` (fitted so
 that finance, governance and introduction text is not forced onto an aim); an explicit
 ``min_score`` passed to :meth:`Matcher.link` instead keeps every candidate scoring at least it.
@@ -48,11 +54,17 @@ from sklearn.pipeline import FeatureUnion
 from pipeline.link_data import Example, training_examples
 from pipeline.link_signals import (
     NONE,
+    Lexicon,
     heading_prior,
+    lexicon,
+    lexicon_from_source,
+    load_lexicon,
     named_phrases,
     off_topic_documents,
     phrase_hits,
-    term_hits,
+    topic_matrix,
+    topic_profile,
+    topic_scores,
 )
 from pipeline.model import Document
 from pipeline.plan import Plan
@@ -61,7 +73,7 @@ log = logging.getLogger(__name__)
 
 ARTEFACT = "matcher.joblib"
 SIDECAR = "matcher.json"
-CODE_VERSION = "link-3"
+CODE_VERSION = "link-4"
 SIGNALS = ("clf", "tfidf", "phrase", "heading", "hclf", "lex", "hlex")
 MAX_CANDIDATES = 3
 
@@ -97,13 +109,17 @@ LEVELS = ("own", "section", "parent")
 
 
 def _default_combiner() -> dict[str, tuple[float, float, float]]:
-    # fitted on this corpus (scripts/fit_matcher.py, link-3); weights of signal types, not of a
+    # fitted on this corpus (scripts/fit_matcher.py, link-4); weights of signal types, not of a
     # plan's sub-outcomes, so they carry over to a matcher fitted for another plan
     return {
-        "clf": (1.1403, 0.4742, -0.0126), "tfidf": (1.1278, 0.8732, 0.291),
-        "phrase": (0.2359, 0.4266, 0.2865), "heading": (0.0437, 0.0437, -0.0236),
-        "hclf": (0.5029, 0.5029, -0.3438), "lex": (2.8716, 1.5999, 0.8618),
-        "hlex": (1.0431, 1.0431, 0.2374)}
+        "clf": (1.1911, 0.5179, 0.0431),
+        "tfidf": (1.4342, 1.1246, 0.4316),
+        "phrase": (0.2213, 0.4028, 0.2554),
+        "heading": (-0.0575, -0.0575, -0.1132),
+        "hclf": (0.6335, 0.6335, -0.1368),
+        "lex": (3.4252, 1.8174, 0.8915),
+        "hlex": (1.4332, 1.4332, 0.722),
+    }
 
 
 @dataclass
@@ -118,8 +134,8 @@ class MatcherSettings:
     #: per signal, the weight of its own value, its section mean and its parent-section mean
     combiner: dict[str, tuple[float, float, float]] = field(default_factory=_default_combiner)
     #: logistic gate: coefficients of log(p1), p1 - p2, none (own), none (section), intercept
-    gate: tuple[float, float, float, float, float] = (1.7464, 0.9172, -1.4, -0.7973, 3.8919)
-    min_score: float = 0.58
+    gate: tuple[float, float, float, float, float] = (1.8417, 0.8724, -1.218, -0.9216, 4.1126)
+    min_score: float = 0.57
     tfidf_scale: float = 3.0
     clf_c: float = 4.0
     max_word_features: int = 8000
@@ -165,7 +181,8 @@ class Matcher:
     def __init__(self, plan_aims: list[dict[str, str]], labels: list[str], vectoriser: FeatureUnion,
                  clf: LogisticRegression, profiles: sparse.csr_matrix,
                  elements: sparse.csr_matrix, phrases: dict[str, list[str]],
-                 settings: MatcherSettings, meta: dict | None = None) -> None:
+                 settings: MatcherSettings, meta: dict | None = None,
+                 profile: np.ndarray | None = None, lex: Lexicon | None = None) -> None:
         self.plan_aims = plan_aims
         self.labels = labels
         self.vectoriser = vectoriser
@@ -176,21 +193,30 @@ class Matcher:
         self.settings = settings
         self.meta = meta or {}
         self._subs = [lab for lab in labels if lab != NONE]
+        self.lex = lex or lexicon()
+        #: (n_subs, n_topics): each taxonomy topic's share per sub-outcome
+        self.profile = profile if profile is not None else np.zeros((len(self._subs), len(self.lex.topics)))
         self._plan = _plan_stub(plan_aims)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
     def fit(cls, plan: Plan, training_docs: list[Document],
-            settings: MatcherSettings | None = None) -> Matcher:
-        """Train on the plan's elements and the structure-labelled sentences of the documents."""
+            settings: MatcherSettings | None = None, local_terms: Path | None = None) -> Matcher:
+        """Train on the plan's elements and the structure-labelled sentences of the documents.
+
+        ``local_terms`` is an optional per-plan file of local place and programme names
+        (:class:`pipeline.link_signals.LocalTermsFile`) added to the shipped taxonomy.
+        """
         settings = settings or MatcherSettings()
         examples = training_examples(plan, training_docs)
         return cls.fit_examples(plan, examples, settings,
-                                inputs={d.file: d.sha256 for d in training_docs})
+                                inputs={d.file: d.sha256 for d in training_docs},
+                                local_terms=local_terms)
 
     @classmethod
     def fit_examples(cls, plan: Plan, examples: list[Example], settings: MatcherSettings,
-                     inputs: dict[str, str] | None = None) -> Matcher:
+                     inputs: dict[str, str] | None = None,
+                     local_terms: Path | None = None) -> Matcher:
         """Fit from ready examples (lets evaluation leave documents out)."""
         subs = list(plan.sub_outcomes())
         labels = subs + [NONE]
@@ -206,16 +232,20 @@ class Matcher:
         clf.coef_ = clf.coef_.astype(np.float32)
         profiles = _rownorm(vec.transform(profiles_text))
         elements = _rownorm(vec.transform([a.text for a in plan.aims]))
-        plan_aims = [{"aim_id": a.aim_id, "sub_outcome_id": a.sub_outcome_id,
+        plan_aims = [{"aim_id": a.aim_id, "outcome_id": a.outcome_id, "outcome": a.outcome,
+                      "sub_outcome_id": a.sub_outcome_id,
                       "sub_outcome": a.sub_outcome, "kind": a.kind, "text": a.text}
                      for a in plan.aims]
+        lex = load_lexicon(local=local_terms) if local_terms is not None else lexicon()
+        profile = topic_profile(topic_matrix(texts, lex), y, [e.source for e in examples], subs)
         counts: dict[str, int] = {}
         for e in examples:
             counts[e.label] = counts.get(e.label, 0) + 1
         meta = {"plan_id": plan.plan_id, "n_examples": len(examples), "examples_per_label": counts,
-                "inputs": inputs or {}}
+                "inputs": inputs or {},
+                "local_terms": str(local_terms) if local_terms is not None else None}
         return cls(plan_aims, labels, vec, clf, profiles, elements, named_phrases(plan),
-                   settings, meta)
+                   settings, meta, profile=profile, lex=lex)
 
     def compatible_with(self, plan: Plan, min_ratio: float = 90.0) -> bool:
         """True when fitted on the same plan, whatever file it was read from.
@@ -239,6 +269,12 @@ class Matcher:
             mine["aim_id"] = theirs.aim_id
         return self
 
+    def topics_of(self, sub_id: str, top: int = 5) -> list[tuple[str, float]]:
+        """The taxonomy topics mapped most firmly onto a sub-outcome (for reading a fit)."""
+        row = self.profile[self._subs.index(sub_id)]
+        best = np.argsort(-row)[:top]
+        return [(self.lex.topics[j], round(float(row[j]), 3)) for j in best if row[j] > 0]
+
     # ------------------------------------------------------------------ scoring
     def signals(self, claims: list[ClaimInput]) -> dict[str, np.ndarray]:
         """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``)."""
@@ -249,14 +285,17 @@ class Matcher:
         out["clf"] = self._proba(x)
         sims = (_rownorm(x) @ self.profiles.T).toarray()
         out["tfidf"][:, : len(self._subs)] = np.clip(sims * self.settings.tfidf_scale, 0, 1)
-        heads: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+        hits = topic_matrix(texts, self.lex)
+        out["lex"] = topic_scores(hits, self.profile)
+        out["_any_topic"] = hits[:, :-1].max(axis=1) > 0 if n else np.zeros(0, dtype=bool)
+        heads: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for i, claim in enumerate(claims):
             out["phrase"][i] = phrase_hits(claim.text, self.phrases, self.labels)
-            out["lex"][i] = term_hits(claim.text, self.labels)
             path = tuple(claim.heading_path)
             if path not in heads:
-                heads[path] = (heading_prior(path, self._plan, self.labels), self._heading_clf(path),
-                               term_hits(" ".join(path[-2:]), self.labels))
+                head_hits = topic_matrix([" ".join(path[-2:])], self.lex)
+                heads[path] = (heading_prior(path, self._plan, self.labels, self.lex),
+                               self._heading_clf(path), topic_scores(head_hits, self.profile)[0])
             out["heading"][i], out["hclf"][i], out["hlex"][i] = heads[path]
         return out
 
@@ -291,11 +330,15 @@ class Matcher:
         k = len(self._subs)
         if not claims:
             return np.zeros((0, k)), np.zeros((0, k), dtype=int), np.zeros(0)
+        signals = signals if signals is not None else self.signals(claims)
         lv = self.levels(claims, signals)
         p = softmax(combine(lv, self.settings.weight_matrix(), k))
         gate = gate_probability(gate_features(p, lv, k), self.settings.gate)
         doc_ids = [c.doc_id for c in claims]
-        off = off_topic_documents(doc_ids, lv[SIGNALS.index("lex"), 0, :, :k])
+        any_topic = signals.get("_any_topic")
+        if any_topic is None:
+            any_topic = topic_matrix([c.text for c in claims], self.lex)[:, :-1].max(axis=1) > 0
+        off = off_topic_documents(doc_ids, any_topic, self.lex)
         if off:
             gate = np.where(np.isin(doc_ids, list(off)), 0.0, gate)
         order = np.argsort(-p, axis=1, kind="stable")
@@ -342,7 +385,10 @@ class Matcher:
         artefact = directory / ARTEFACT
         joblib.dump({"plan_aims": self.plan_aims, "labels": self.labels,
                      "vectoriser": self.vectoriser, "clf": self.clf, "profiles": self.profiles,
-                     "elements": self.elements, "phrases": self.phrases}, artefact, compress=3)
+                     "elements": self.elements, "phrases": self.phrases,
+                     "topic_profile": self.profile, "lexicon": self.lex.source,
+                     "off_topic": (self.lex.off_topic_min_share, self.lex.off_topic_min_claims)},
+                    artefact, compress=3)
         sidecar = {
             **self.meta,  # provenance from fitting (inputs, examples, gold hashes); refreshed below
             "code_version": CODE_VERSION,
@@ -374,8 +420,10 @@ class Matcher:
             combiner={k: tuple(v) for k, v in s["combiner"].items()}, gate=tuple(s["gate"]),
             min_score=s["min_score"], tfidf_scale=s["tfidf_scale"], clf_c=s["clf_c"],
             max_word_features=s["max_word_features"], max_char_features=s["max_char_features"])
+        lex = lexicon_from_source(obj["lexicon"], *obj["off_topic"])
         return cls(obj["plan_aims"], obj["labels"], obj["vectoriser"], obj["clf"], obj["profiles"],
-                   obj["elements"], obj["phrases"], settings, meta)
+                   obj["elements"], obj["phrases"], settings, meta, profile=obj["topic_profile"],
+                   lex=lex)
 
 
 def context_groups(claims: list[ClaimInput]) -> tuple[np.ndarray, np.ndarray]:
@@ -444,7 +492,10 @@ def gate_probability(features: np.ndarray, coef: tuple[float, ...]) -> np.ndarra
 
 
 def _profile_text(plan: Plan, sub_id: str) -> str:
-    parts = [plan.sub_outcomes()[sub_id], plan.outcomes().get(sub_id.split(".")[0], "")]
+    # the outcome is read from the element's own row: ids need not be "4.1"-shaped
+    elements = plan.elements(sub_id)
+    outcome = elements[0].outcome if elements else ""
+    parts = [plan.sub_outcomes()[sub_id], outcome if outcome != plan.sub_outcomes()[sub_id] else ""]
     parts += [a.text for a in plan.elements(sub_id)]
     return " ".join(parts)
 
@@ -453,6 +504,6 @@ def _plan_stub(plan_aims: list[dict[str, str]]) -> Plan:
     """A Plan with just the titles, for the heading signal of a loaded matcher."""
     from pipeline.plan import Aim
 
-    aims = [Aim(a["aim_id"], "", a["sub_outcome_id"].split(".")[0], "", a["sub_outcome_id"],
+    aims = [Aim(a["aim_id"], "", a.get("outcome_id", ""), a.get("outcome", ""), a["sub_outcome_id"],
                 a["sub_outcome"], a["kind"], a["text"]) for a in plan_aims]
     return Plan("", "", "", None, None, "", aims)
