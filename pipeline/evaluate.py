@@ -36,6 +36,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -57,6 +58,13 @@ N_BINS = 10
 PRED_TABLES = ("documents", "claims", "money", "figures", "dates")
 MENTION_KINDS = ("money", "figures", "dates")
 CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
+
+#: The fixed gold split, shared by every helper and script that tunes or fits on the gold.
+#: Whole documents held out (never looked at while writing rules or fitting models) ...
+HELD_OUT_DOCS = frozenset({"lcc-annual-delivery-report-2025"})
+#: ... and, within every other document, a hash half of its sentences.
+TUNING, HELD_OUT_HALF, HELD_OUT_DOC = "tuning", "held-out half", "held-out document"
+SPLIT_PARTS = (TUNING, HELD_OUT_HALF, HELD_OUT_DOC)
 
 _QUOTES = re.compile(r"[\"'`\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb\u2032\u2033]")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
@@ -112,6 +120,22 @@ def load_predictions(pred_dir: Path) -> dict[str, pd.DataFrame]:
                              f"contract's {columns}")
         out[name] = df
     return out
+
+
+def split_of(row: dict) -> str:
+    """Which part of the fixed gold split a gold sentence is in (one of :data:`SPLIT_PARTS`).
+
+    Why a hash and not a random draw: the part of a sentence must not depend on the order of
+    the files, on other sentences or on a seed, so a sentence appended to the gold later
+    never moves an existing one between parts. The text is whitespace-collapsed first so a
+    re-wrapped line keeps its part.
+    """
+    doc = str(row["doc"])
+    if doc in HELD_OUT_DOCS:
+        return HELD_OUT_DOC
+    text = " ".join(str(row["text"]).split())
+    digest = hashlib.sha256(f"{doc}\n{text}".encode()).hexdigest()
+    return HELD_OUT_HALF if int(digest, 16) % 2 == 1 else TUNING
 
 
 # --- small helpers ------------------------------------------------------------------------
@@ -307,6 +331,16 @@ class DocScores:
     links: LinkScores | None = None
     found: bool = True  # the document exists in documents.csv
 
+    def add(self, other: DocScores) -> None:
+        """Sum another row's or document's counts into this one."""
+        self.n_gold += other.n_gold
+        self.n_aligned += other.n_aligned
+        self.type_correct += other.type_correct
+        for kind in MENTION_KINDS:
+            self.mentions[kind].add(other.mentions[kind])
+        if self.links is not None and other.links is not None:
+            self.links.add(other.links)
+
     @property
     def alignment_rate(self) -> float:
         return self.n_aligned / self.n_gold if self.n_gold else 0.0
@@ -340,6 +374,7 @@ class EvaluationReport:
 
     documents: list[DocScores]
     overall: DocScores
+    parts: list[DocScores] = field(default_factory=list)  # the gold split, in SPLIT_PARTS order
     confusion: Counter = field(default_factory=Counter)  # (gold type, predicted type) -> n
     reliability: list[ReliabilityBin] = field(default_factory=list)
     alignment_methods: Counter = field(default_factory=Counter)
@@ -394,19 +429,22 @@ def evaluate(gold: list[dict], preds: dict[str, pd.DataFrame],
     mentions_by_claim = {k: _rows_by(preds.get(k), "claim_id") for k in MENTION_KINDS}
     links = preds.get("links")
     has_links = links is not None
-    report = EvaluationReport([], DocScores("ALL", links=LinkScores() if has_links else None),
+    report = EvaluationReport([], DocScores("all", links=LinkScores() if has_links else None),
                               min_score=min_score, has_links=has_links)
     bins = [ReliabilityBin(i / N_BINS, (i + 1) / N_BINS) for i in range(N_BINS)]
     per_doc: dict[str, DocScores] = {}
+    per_part = {p: DocScores(p, links=LinkScores() if has_links else None) for p in SPLIT_PARTS}
     claim_cache: dict[str, tuple[list[tuple[str, str]], dict[str, str]]] = {}
 
     for row in gold:
         stem = row["doc"]
-        scores = per_doc.setdefault(stem, DocScores(stem, links=LinkScores() if has_links else None))
-        scores.n_gold += 1
+        doc_scores = per_doc.setdefault(stem, DocScores(stem, links=LinkScores() if has_links
+                                                         else None))
+        # one row's counts, summed below into its document and its part of the split
+        scores = DocScores(stem, n_gold=1, links=LinkScores() if has_links else None)
         doc_id = stem_to_id.get(stem)
         if doc_id is None:
-            scores.found = False
+            doc_scores.found = False
         if doc_id not in claim_cache:
             df = claims_by_doc.get(doc_id, pd.DataFrame(columns=["claim_id", "text", "claim_type"]))
             claim_cache[doc_id] = ([(c, normalise(t)) for c, t in zip(df["claim_id"], df["text"],
@@ -445,17 +483,13 @@ def evaluate(gold: list[dict], preds: dict[str, pd.DataFrame],
                 b = bins[min(int(ranked[0][1] * N_BINS), N_BINS - 1)]
                 b.n += 1
                 b.correct += bool(gold_sub) and ranked[0][0] == gold_sub
+        doc_scores.add(scores)
+        per_part[split_of(row)].add(scores)
 
     for scores in per_doc.values():
         report.documents.append(scores)
-        o = report.overall
-        o.n_gold += scores.n_gold
-        o.n_aligned += scores.n_aligned
-        o.type_correct += scores.type_correct
-        for kind in MENTION_KINDS:
-            o.mentions[kind].add(scores.mentions[kind])
-        if o.links is not None and scores.links is not None:
-            o.links.add(scores.links)
+        report.overall.add(scores)
+    report.parts = [per_part[p] for p in SPLIT_PARTS if per_part[p].n_gold]
     report.reliability = bins
     return report
 
@@ -486,7 +520,8 @@ def format_report(report: EvaluationReport) -> str:
     if report.has_links:
         header += ["top1", "top3", "outcome", "abstain"]
     rows = []
-    for s in [*report.documents, report.overall]:
+    # per document, then the parts of the fixed gold split (tuning vs held out), then all
+    for s in [*report.documents, *report.parts, report.overall]:
         name = s.doc if s.found else f"{s.doc} (NOT IN PREDICTIONS)"
         r = [name, str(s.n_gold), _pct(s.alignment_rate), _pct(s.type_accuracy),
              _pct(s.type_accuracy_strict)]

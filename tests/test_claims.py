@@ -17,8 +17,9 @@ from pipeline.nlp import claims, sentences  # noqa: F401  (registers the factori
 from pipeline.nlp.claims import CLAIM_TYPES, MentionFacts, classify, load_claim_rules
 from pipeline.nlp.pipeline import build_nlp, make_doc
 
-#: Floor a little below what the rules reach today (0.764 measured); raise as rules improve.
-GOLD_ACCURACY_FLOOR = 0.74
+#: Floors a little below what was measured per part of the gold split (gold text run alone with
+#: its gold heading); raise them as typing improves.
+GOLD_ACCURACY_FLOORS = {"tuning": 0.66, "held-out half": 0.71, "held-out document": 0.62}
 PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 
@@ -139,23 +140,29 @@ def _period(label: str | None) -> tuple[date | None, date | None]:
 
 
 def test_gold_claim_type_accuracy(full_nlp: Language, capsys: pytest.CaptureFixture) -> None:
-    """Type every gold sentence with the full pipeline; print the confusion matrix."""
-    pairs: list[tuple[str, str]] = []
+    """Type every gold sentence with the full pipeline, per part of the fixed gold split.
+
+    The classifier is fitted on the tuning part, so its tuning score is a fit, not a measure;
+    the held-out parts are what the floors guard.
+    """
+    from pipeline.evaluate import SPLIT_PARTS, split_of
+
+    pairs: dict[str, list[tuple[str, str]]] = {p: [] for p in SPLIT_PARTS}
     for path in sorted(DEFAULT_GOLD_DIR.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            doc = full_nlp(make_doc(full_nlp, row["text"], *_period(row.get("report_period"))))
+            heading = (row.get("section") or "").split(" / ")[-1]
+            doc = full_nlp(make_doc(full_nlp, row["text"], *_period(row.get("report_period")),
+                                    heading))
             spans = list(doc.spans["claims"])
             # the gold line is one sentence; if the splitter disagreed, take the first part
-            pairs.append((row["claim_type"], spans[0]._.claim_type if spans else "other"))
-    confusion = Counter(pairs)
-    accuracy = sum(n for (g, p), n in confusion.items() if g == p) / len(pairs)
+            pairs[split_of(row)].append((row["claim_type"],
+                                         spans[0]._.claim_type if spans else "other"))
+    accuracy = {p: sum(g == q for g, q in v) / len(v) for p, v in pairs.items() if v}
     with capsys.disabled():
-        print(f"\nclaim_type accuracy {accuracy:.3f} on {len(pairs)} gold sentences")
-        print("gold\\pred".ljust(12) + "".join(t[:6].rjust(7) for t in CLAIM_TYPES))
-        for g in CLAIM_TYPES:
-            print(g.ljust(12) + "".join(str(confusion[(g, p)]).rjust(7) for p in CLAIM_TYPES))
-    assert accuracy >= GOLD_ACCURACY_FLOOR
+        print("\nclaim_type accuracy " + ", ".join(f"{p} {a:.3f}" for p, a in accuracy.items()))
+    for part, floor in GOLD_ACCURACY_FLOORS.items():
+        assert accuracy[part] >= floor, part
 
 
 @pytest.mark.parametrize("heading,text,expected", [
@@ -199,3 +206,47 @@ def test_successful_cue(text: str, expected: str | None) -> None:
     assert ("successful_in" in decision.fired) == (expected is not None)
     if expected:
         assert decision.claim_type == expected
+
+
+# --- the trained classifier ----------------------------------------------------------------
+
+def test_model_input_carries_rules_heading_and_shape() -> None:
+    from pipeline.nlp.claims import model_input
+
+    x = model_input("Fewer  households in fuel poverty", "Our aims by 2030")
+    assert x["text"] == "Fewer households in fuel poverty"
+    assert x["heading"] == "Our aims by 2030"
+    assert any(k.startswith("rule=") for k in x["cues"])
+    assert x["cues"]["heading:aims_by_year"] == 1.0
+    assert x["cues"]["shape:no_terminal"] == 1.0
+    y = model_input("We opened a new library in May.", "")
+    assert "heading:aims_by_year" not in y["cues"] and y["cues"]["heading:none"] == 1.0
+
+
+def test_missing_or_stale_model_falls_back_to_rules(tmp_path: Path) -> None:
+    from pipeline.nlp.claims import ClaimsComponent, load_claim_model
+
+    assert load_claim_model(tmp_path / "absent.joblib") is None
+    stale = tmp_path / "stale.joblib"
+    stale.write_bytes(b"not a model")
+    stale.with_suffix(".json").write_text('{"feature_version": "old"}', encoding="utf-8")
+    assert load_claim_model(stale) is None
+    assert ClaimsComponent(model_path="").model is None
+
+
+@pytest.mark.parametrize(("heading", "text", "expected"), [
+    # under an aims heading, a report of what was done is an achievement, not a target
+    ("Our aims by 2031", "We have opened three new community hubs across the county.",
+     "achievement"),
+    ("Our aims by 2031", "Fewer young people not in education, employment or training", "target"),
+    # present perfect (done) vs ongoing work
+    ("Highways", "The council has resurfaced 40 miles of rural roads.", "achievement"),
+    ("Highways", "We are continuing to work with parishes on verge cutting.", "progress"),
+    # an action with a count is an achievement; a rate describing the area is a statistic
+    ("Adult learning", "We delivered 640 courses for adults in the market towns.", "achievement"),
+    ("Health", "Around 23% of adults in the county are physically inactive.", "statistic"),
+])
+def test_claim_type_classes_with_model(full_nlp: Language, heading: str, text: str,
+                                       expected: str) -> None:
+    doc = full_nlp(make_doc(full_nlp, text, *PERIOD, heading, "bullet"))
+    assert doc.spans["claims"][0]._.claim_type == expected

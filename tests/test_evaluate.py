@@ -5,6 +5,7 @@ Gold sentences here are invented; they never come from data/gold (which is for m
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from pipeline.evaluate import (
     load_predictions,
     match_mentions,
     normalise,
+    split_of,
 )
 from pipeline.schema import TABLES
 
@@ -294,4 +296,37 @@ def test_real_documents_align_and_score(real_pred_dir: Path) -> None:
     assert o.alignment_rate >= 0.95
     assert o.type_accuracy >= 0.6
     assert o.mentions["money"].f1 >= 0.9
-    assert "ALL" in format_report(report)
+    assert "all" in format_report(report)
+
+
+# --- the fixed gold split ------------------------------------------------------------------
+
+def test_split_held_out_document_is_whole() -> None:
+    from pipeline.evaluate import HELD_OUT_DOC, HELD_OUT_DOCS
+
+    doc = next(iter(HELD_OUT_DOCS))
+    parts = {split_of({"doc": doc, "text": f"Invented sentence number {i}."}) for i in range(40)}
+    assert parts == {HELD_OUT_DOC}
+
+
+def test_split_is_the_documented_hash_and_ignores_whitespace() -> None:
+    from pipeline.evaluate import HELD_OUT_HALF, TUNING
+
+    seen = set()
+    for i in range(40):
+        text = f"Invented   sentence\n number {i}."
+        digest = hashlib.sha256(f"{DOC}\n{' '.join(text.split())}".encode()).hexdigest()
+        expected = HELD_OUT_HALF if int(digest, 16) % 2 == 1 else TUNING
+        assert split_of({"doc": DOC, "text": text}) == expected
+        assert split_of({"doc": DOC, "text": " ".join(text.split())}) == expected
+        seen.add(expected)
+    assert seen == {HELD_OUT_HALF, TUNING}  # 40 sentences land in both halves
+
+
+def test_report_has_a_row_per_part_summing_to_all() -> None:
+    report = evaluate(GOLD, perfect_preds())
+    assert sum(p.n_gold for p in report.parts) == report.overall.n_gold == len(GOLD)
+    assert sum(p.type_correct for p in report.parts) == report.overall.type_correct
+    text = format_report(report)
+    for part in report.parts:
+        assert part.doc in text
