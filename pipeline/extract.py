@@ -226,6 +226,9 @@ def run_extract(
     from pipeline.corpus import corpus_tables
 
     tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score))
+    from pipeline.evidence import evidence_tables
+
+    tables.update(evidence_tables(tables))  # evidence per element, measure values, coverage
     summary.written = write_tables(tables, out_dir)
     if parquet:
         summary.written["parquet"] = write_parquet(out_dir)
