@@ -173,11 +173,22 @@ class ElementScorer:
         self.fuzzy_weight = fuzzy_weight
         self.vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
         self.vectorizer.fit(corpus or ["empty"])
+        self._cache: dict[str, object] = {}
+
+    def _vectors(self, texts: list[str]):
+        """TF-IDF rows for ``texts``, each text transformed once per scorer."""
+        from scipy.sparse import vstack
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            for t, row in zip(todo, self.vectorizer.transform(todo), strict=True):
+                self._cache[t] = row
+        return vstack([self._cache[t] for t in texts])
 
     def scores(self, claim: str, elements: list[str]) -> np.ndarray:
         if not elements:
             return np.zeros(0)
-        m = self.vectorizer.transform([claim, *elements])
+        m = self._vectors([claim, *elements])
         cos = (m[1:] @ m[0].T).toarray().ravel()
         fz = np.array([fuzz.token_set_ratio(" ".join(content_words(claim)),
                                             " ".join(content_words(e))) / 100 for e in elements])
