@@ -308,6 +308,9 @@ def build_coverage(
             out["n_claims"], out["n_achievements"], out["n_money"], out["n_figures"],
             strict=True)
     ]
+    # this sub-outcome-link view knows no roles or measure values (see build_element_coverage)
+    out["n_results"] = 0
+    out["n_values"] = 0
     out = out.sort_values(
         ["plan_id", "sub_outcome_id", "aim_id", "period_label"],
         key=lambda s: s.map(period_key if s.name == "period_label" else natural_key),

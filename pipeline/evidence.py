@@ -114,7 +114,7 @@ def elements_in_force(plans: pd.DataFrame, aims: pd.DataFrame,
     The base plan is the version with the most elements. A refreshed version (a report
     restating the aims) is in force from its report's period on: an element it rewords or
     retargets replaces the base element, an unchanged one keeps the base id, a new one is added
-    and a base aim it drops is left out. Other kinds (actions, measures) stay the base's.
+    and a base aim it does not restate stays in force. Other kinds (actions, measures) stay the base's.
     """
     from pipeline.plan_diff import plan_diff_from_tables
 
@@ -141,7 +141,8 @@ def elements_in_force(plans: pd.DataFrame, aims: pd.DataFrame,
                 continue
             d = diff[diff["new_plan_id"] == pid]
             replace = d[d["status"].isin(["reworded", "changed_target"])]
-            drop_ids = set(replace["old_aim_id"]) | set(d.loc[d["status"] == "dropped", "old_aim_id"])
+            # a base aim the refresh does not restate stays: a missed box is not a dropped aim
+            drop_ids = set(replace["old_aim_id"])
             add_ids = set(replace["new_aim_id"]) | set(d.loc[d["status"] == "new", "new_aim_id"])
             current = pd.concat([current[~current["aim_id"].isin(drop_ids)],
                                  aims[aims["aim_id"].isin(add_ids)]], ignore_index=True)
