@@ -51,6 +51,7 @@ class RestateRules(_Strict):
 
     min_ratio: float = Field(90.0, ge=0, le=100)
     min_token_sort_ratio: float = Field(92.0, ge=0, le=100)
+    min_partial_share: float = Field(0.4, ge=0, le=1)
     min_words: int = Field(4, ge=1)
 
 
