@@ -90,9 +90,15 @@ def build_measure_values(
             cover = len(shared) / len(key)
             if len(shared) < m.min_shared or cover < m.min_coverage:
                 continue
-            # the figure itself must be about the measure, or be the sentence's only such figure
-            if not (own & key) and _n_same_unit(quantities, cid, unit) > 1:
-                continue
+            # the figure itself must be about the measure (money has no phrase of its own):
+            # its phrase names more of the measure's words than any other figure of its unit
+            # in the sentence does
+            if unit != "money":
+                mine = len(own & key)
+                others = [len(set(content_words(p)) & key) for qq, u, p in quantities
+                          if str(qq.claim_id) == cid and u == unit and qq is not q]
+                if mine == 0 or any(o >= mine for o in others):
+                    continue
             if best is None or cover > best[1]:
                 best = (aim_id, cover)
         if best is not None:
@@ -104,10 +110,6 @@ def build_measure_values(
         return pd.DataFrame({c: pd.Series(dtype="object") for c in MEASURE_VALUE_COLUMNS})
     return pd.DataFrame(rows)[MEASURE_VALUE_COLUMNS].sort_values(
         ["aim_id", "period_label", "mention_id"]).reset_index(drop=True)
-
-
-def _n_same_unit(quantities: list, claim_id: str, unit: str) -> int:
-    return sum(1 for q, u, _ in quantities if str(q.claim_id) == claim_id and u == unit)
 
 
 def money_roles(money: pd.DataFrame, claims: pd.DataFrame, rules: AllRules | None = None) -> list[str]:
