@@ -17,7 +17,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 console = Console(stderr=True, soft_wrap=True)  # one-line errors stay one line
 
 #: The columns `gaps` shows in the terminal (csv/json give all of them).
-GAPS_TABLE_COLUMNS = ("period_label", "sub_outcome_id", "sub_outcome", "text", "n_claims", "evidence")
+GAPS_TABLE_COLUMNS = ("period_label", "sub_outcome_id", "kind", "text", "n_claims", "n_results",
+                      "n_values", "evidence")
 
 OUT_OPTION = typer.Option(DEFAULT_OUTPUT_DIR, "--out", "--pred", help="Output folder of `extract`.")
 
@@ -190,19 +191,44 @@ def gaps(
     period: str | None = typer.Option(None, "--period", help="Reporting period, e.g. 2024/25 (default: latest)."),
     out: Path = OUT_OPTION,
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    kind: list[str] = typer.Option(["aim"], "--kind", help="aim, action, measure or all (repeatable)."),
 ) -> None:
-    """The aims with no or weak evidence in a period."""
-    from pipeline.compare import find_gaps, format_table
+    """The plan elements with no or weak evidence in a period, and measures reported per period."""
+    from pipeline.compare import find_gaps, format_table, measures_reported
 
     _check_format(fmt)
     coverage, aims = _tables(out, "coverage", "aims")
+    kinds = None if "all" in kind else tuple(kind)
+    bad = [k for k in (kinds or ()) if k not in ("aim", "action", "measure")]
+    if bad:
+        raise _fail(f"--kind must be aim, action, measure or all, got {', '.join(bad)}")
     try:
-        result = find_gaps(coverage, aims, period=period)
+        result = find_gaps(coverage, aims, period=period, kinds=kinds)
     except (KeyError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     if fmt == "table":  # the readable view; csv/json keep every column
         result = result[[c for c in GAPS_TABLE_COLUMNS if c in result.columns]]
     typer.echo(format_table(result, fmt))
+    if fmt == "table":
+        for label, n, total in measures_reported(coverage, aims):
+            typer.echo(f"{label}: {n} of {total} success measures reported")
+
+
+@app.command()
+def measures(
+    period: str | None = typer.Option(None, "--period", help="Only this reporting period."),
+    out: Path = OUT_OPTION,
+    fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """The plan's success measures with the values reported for them, period by period."""
+    from pipeline.compare import format_table, measures_table
+
+    aims, values = _tables(out, "aims", "measure_values")
+    try:
+        table = measures_table(aims, values, period=period)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(format_table(table, fmt))
 
 
 @app.command()

@@ -94,8 +94,46 @@ def find_gaps(
     if kinds is not None:
         rows = rows[rows["kind"].isin(kinds)]
     cols = ["period_label", "plan_id", "outcome", "sub_outcome_id", "sub_outcome", "aim_id",
-            "kind", "text", "n_claims", "n_achievements", "evidence"]
+            "kind", "text", "n_claims", "n_achievements", "n_results", "n_values", "evidence"]
     return _sort_aim_rows(rows[cols])
+
+
+def measures_reported(coverage: pd.DataFrame, aims: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """Per period: (label, measures with a reported value, measures in force)."""
+    rows = _with_aims(conform_input(coverage, "coverage"), aims)
+    rows = rows[rows["kind"] == "measure"]
+    n_values = pd.to_numeric(rows["n_values"], errors="coerce").fillna(0)
+    out = []
+    for label in _periods(rows):
+        in_period = rows["period_label"] == label
+        out.append((label, int((n_values[in_period] > 0).sum()), int(in_period.sum())))
+    return out
+
+
+def measures_table(aims: pd.DataFrame, values: pd.DataFrame, period: str | None = None) -> pd.DataFrame:
+    """One row per success measure: its sub-outcome and text, then the values per period.
+
+    A period column lists every value reported in it ("48.9 percent; 50.1 percent").
+    """
+    aims = conform_input(aims, "aims")
+    values = conform_input(values, "measure_values")
+    measures = aims[aims["kind"] == "measure"].drop_duplicates("aim_id")
+    labels = sorted({str(p) for p in values["period_label"].dropna()}, key=period_key)
+    if period is not None:
+        if period not in labels:
+            raise ValueError(f"no values for period {period!r}; periods with values: "
+                             f"{', '.join(labels) or 'none'}")
+        labels = [period]
+    out = measures[["sub_outcome_id", "aim_id", "text"]].astype(str).copy()
+    for label in labels:
+        v = values[values["period_label"].astype(str) == label]
+        cells = v.groupby(v["aim_id"].astype(str)).apply(
+            lambda g: "; ".join(f"{_cell(float(x))} {u}" for x, u in zip(g["value"], g["unit"], strict=True)),
+            include_groups=False)
+        out[label] = out["aim_id"].map(cells).fillna("")
+    if period is not None:
+        out = out[out[period] != ""]
+    return _sort_aim_rows(out)
 
 
 def _sub_outcome_totals(cov: pd.DataFrame, rules: EvidenceRules) -> pd.DataFrame:

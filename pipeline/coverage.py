@@ -46,6 +46,9 @@ DEFAULT_CLAIM_TYPES: tuple[str, ...] = (
 
 COVERAGE_COLUMNS = TABLES["coverage"].column_names
 
+#: Columns filled by corpus stages after the per-file rows exist: absent means not yet known.
+LATE_COLUMNS = frozenset({"restates_aim_id", "repeat_of", "role", "n_results", "n_values"})
+
 _CONDITIONS = ("min_claims", "min_achievements", "min_quantified")
 
 
@@ -172,6 +175,9 @@ def conform_input(df: pd.DataFrame | None, table: str) -> pd.DataFrame:
     if df is None or df.empty and len(df.columns) == 0:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     missing = [c for c in cols if c not in df.columns]
+    if missing and set(missing) <= LATE_COLUMNS:
+        # columns the corpus stages add later (claims.repeat_of, money.role, ...) start empty
+        return df.assign(**{c: "" for c in missing})
     if missing:
         raise ValueError(f"{table} table lacks column(s) {missing}; expected {cols}")
     return df
@@ -302,8 +308,76 @@ def build_coverage(
             out["n_claims"], out["n_achievements"], out["n_money"], out["n_figures"],
             strict=True)
     ]
+    # this sub-outcome-link view knows no roles or measure values (see build_element_coverage)
+    out["n_results"] = 0
+    out["n_values"] = 0
     out = out.sort_values(
         ["plan_id", "sub_outcome_id", "aim_id", "period_label"],
         key=lambda s: s.map(period_key if s.name == "period_label" else natural_key),
     )
+    return out[COVERAGE_COLUMNS].reset_index(drop=True)
+
+
+# --- coverage per plan element from its own evidence ------------------------------------------
+
+def build_element_coverage(
+    in_force: dict[str, pd.DataFrame],
+    evidence: pd.DataFrame,
+    measure_values: pd.DataFrame,
+    claims: pd.DataFrame,
+    money: pd.DataFrame,
+    figures: pd.DataFrame,
+    level_rules: Any = None,
+) -> pd.DataFrame:
+    """The coverage table from each element's OWN rows in ``evidence`` and ``measure_values``.
+
+    One row per (element in force in the period, period): a refreshed aim replaces the base
+    aim it rewords, so no aim shows twice. n_claims counts the element's evidence claims,
+    n_results those in role result, n_values its reported values; n_money and
+    money_total_gbp count only the council's own funding and spending (money role
+    ``council``). The level follows ``levels`` in ``models/evidence_rules.yaml``.
+    """
+    from pipeline.evidence_rules import default_rules
+
+    levels = level_rules or default_rules().levels
+    ev = conform_input(evidence, "evidence").astype({"claim_id": str, "aim_id": str})
+    mv = conform_input(measure_values, "measure_values")
+    claims = conform_input(claims, "claims")
+    ctype = dict(zip(claims["claim_id"].astype(str), claims["claim_type"].astype(str), strict=True))
+    m = conform_input(money, "money")
+    if "role" in m.columns:
+        m = m[m["role"].fillna("council").isin(["council", ""])]
+    gbp = pd.to_numeric(m["value"], errors="coerce").where(m["currency"] == "GBP").fillna(0.0)
+    per_money = pd.DataFrame({"claim_id": m["claim_id"].astype(str), "gbp": gbp}).groupby(
+        "claim_id").agg(n_money=("gbp", "size"), gbp=("gbp", "sum"))
+    fig = conform_input(figures, "figures")
+    per_fig = fig["claim_id"].astype(str).value_counts()
+    n_vals = mv.groupby([mv["aim_id"].astype(str), mv["period_label"].astype(str)]).size()
+    rows = []
+    for period in sorted(in_force, key=period_key):
+        elems = in_force[period]
+        pe = ev[ev["period_label"].astype(str) == period]
+        by_aim = {a: g for a, g in pe.groupby("aim_id")}
+        for e in elems.itertuples(index=False):
+            g = by_aim.get(str(e.aim_id))
+            cids = sorted(set(g["claim_id"])) if g is not None else []
+            n_results = int((g["role"] == "result").sum()) if g is not None else 0
+            n_values = int(n_vals.get((str(e.aim_id), period), 0))
+            n_activity = len(cids) - n_results
+            rows.append({
+                "plan_id": str(e.plan_id), "sub_outcome_id": str(e.sub_outcome_id),
+                "aim_id": str(e.aim_id), "period_label": period, "n_claims": len(cids),
+                "n_achievements": sum(ctype.get(c) == "achievement" for c in cids),
+                "n_money": int(sum(per_money["n_money"].get(c, 0) for c in cids)),
+                "money_total_gbp": float(sum(per_money["gbp"].get(c, 0.0) for c in cids)),
+                "n_figures": int(sum(per_fig.get(c, 0) for c in cids)),
+                "evidence": levels.level(max(n_results - n_values, 0), n_activity, n_values),
+                "n_results": n_results, "n_values": n_values,
+            })
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in COVERAGE_COLUMNS})
+    out = pd.DataFrame(rows)
+    out = out.sort_values(
+        ["plan_id", "sub_outcome_id", "aim_id", "period_label"],
+        key=lambda s: s.map(period_key if s.name == "period_label" else natural_key))
     return out[COVERAGE_COLUMNS].reset_index(drop=True)

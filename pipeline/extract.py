@@ -304,9 +304,12 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     from pipeline.corpus import corpus_tables
     from pipeline.plan import PlanNotFound
 
+    from pipeline.evidence import evidence_tables
+
     try:
         tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,
                                     out_dir=out_dir))
+        tables.update(evidence_tables(tables))  # evidence per element, measure values, coverage
     except PlanNotFound as exc:  # a document typed as the plan is not one: keep the rest
         log.warning("%s: no plan tables written", exc)
         summary.errors.append(f"plan: {exc}")

@@ -87,4 +87,13 @@ def describe_claim(out_dir: Path, claim_id: str) -> str:
     for row in links[links["claim_id"] == claim_id].sort_values("rank").itertuples(index=False):
         sub = aims.loc[row.aim_id, "sub_outcome"] if row.aim_id in aims.index else ""
         lines.append(f"  link {row.rank}: {row.sub_outcome_id} {sub} (score {row.score:.2f}, {row.method})")
+    if claim.get("restates_aim_id", ""):
+        lines.append(f"  restates plan element {claim['restates_aim_id']}: not evidence")
+    if claim.get("repeat_of", ""):
+        lines.append(f"  repeats {claim['repeat_of']} of an earlier report: not evidence")
+    evidence = load_table(out_dir, "evidence")
+    for row in evidence[evidence["claim_id"] == claim_id].itertuples(index=False):
+        kind = aims.loc[row.aim_id, "kind"] if row.aim_id in aims.index else ""
+        text = aims.loc[row.aim_id, "text"] if row.aim_id in aims.index else ""
+        lines.append(f"  evidence ({row.role}) for {kind} {row.aim_id}: {text} (score {row.score:.2f})")
     return "\n".join(lines)

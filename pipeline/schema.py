@@ -70,7 +70,7 @@ TABLES: dict[str, Table] = {
             "One row per sentence of body text, typed, with offsets into text/<doc_id>.txt.",
             _cols(
                 "claim_id, doc_id, section_id, page:integer, text, claim_type,"
-                " char_start:integer, char_end:integer"
+                " char_start:integer, char_end:integer, restates_aim_id, repeat_of"
             ),
             primary_key=("claim_id",),
             foreign_keys=(("doc_id", "documents", "doc_id"),),
@@ -80,7 +80,7 @@ TABLES: dict[str, Table] = {
             "One row per amount of money (value in units of currency; low end for a range).",
             _cols(
                 "mention_id, claim_id, doc_id, text, value:number, low:number, high:number,"
-                " currency, approx:boolean, qualifier, per"
+                " currency, approx:boolean, qualifier, per, role"
             ),
             primary_key=("mention_id",),
             foreign_keys=(("claim_id", "claims", "claim_id"),),
@@ -119,6 +119,21 @@ TABLES: dict[str, Table] = {
             foreign_keys=(("plan_id", "plans", "plan_id"),),
         ),
         Table(
+            "evidence",
+            "One row per (claim, plan element it is evidence for), with a score and a role"
+            " (result or activity).",
+            _cols("claim_id, aim_id, period_label, score:number, role"),
+            primary_key=("claim_id", "aim_id"),
+            foreign_keys=(("claim_id", "claims", "claim_id"), ("aim_id", "aims", "aim_id")),
+        ),
+        Table(
+            "measure_values",
+            "One row per value a report gives for a plan success measure.",
+            _cols("aim_id, period_label, claim_id, mention_id, value:number, unit, score:number"),
+            primary_key=("aim_id", "mention_id"),
+            foreign_keys=(("claim_id", "claims", "claim_id"), ("aim_id", "aims", "aim_id")),
+        ),
+        Table(
             "links",
             "Up to three candidate aims per claim, best first, with a calibrated score.",
             _cols("claim_id, aim_id, sub_outcome_id, rank:integer, score:number, method"),
@@ -131,7 +146,7 @@ TABLES: dict[str, Table] = {
             _cols(
                 "plan_id, sub_outcome_id, aim_id, period_label, n_claims:integer,"
                 " n_achievements:integer, n_money:integer, money_total_gbp:number,"
-                " n_figures:integer, evidence"
+                " n_figures:integer, evidence, n_results:integer, n_values:integer"
             ),
             primary_key=("aim_id", "period_label"),
         ),

@@ -1,0 +1,182 @@
+"""Evidence per plan element, measure values, money roles and repeats, on invented sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.coverage import build_element_coverage
+from pipeline.evidence import (
+    build_evidence,
+    claim_role,
+    elements_in_force,
+    find_repeats,
+    find_restatements,
+)
+from pipeline.evidence_rules import LevelRules, load_all_rules
+from pipeline.measures import build_measure_values, measure_unit, money_role
+
+DOCS = pd.DataFrame({
+    "doc_id": ["plan", "r1", "r2"], "file": ["p.pdf", "r1.pdf", "r2.pdf"], "sha256": "",
+    "format": "pdf", "title": "", "organisation": "",
+    "doc_type": ["strategic_plan", "annual_report", "annual_report"],
+    "period_label": ["2022-26", "2022/23", "2023/24"], "period_start": "", "period_end": "",
+    "pages": 1, "n_sections": 0, "n_claims": 0, "status": "ok", "error": "",
+    "reporting_start": "", "reporting_end": "", "warnings": ""})
+
+AIMS = pd.DataFrame([
+    ("P:1.1:a1", "P", "1", "Green", "1.1", "Waste", "aim", "More household waste recycled and less sent to landfill"),
+    ("P:1.1:a2", "P", "1", "Green", "1.1", "Waste", "aim", "Fewer fly-tipping incidents on rural roads"),
+    ("P:1.1:c1", "P", "1", "Green", "1.1", "Waste", "action", "Run a campaign against fly-tipping with parish councils"),
+    ("P:1.1:m1", "P", "1", "Green", "1.1", "Waste", "measure", "Percentage of household waste sent for recycling"),
+    ("P:1.1:m2", "P", "1", "Green", "1.1", "Waste", "measure", "Number of fly-tipping incidents cleared"),
+    ("P:1.1:m3", "P", "1", "Green", "1.1", "Waste", "measure", "Rate of littering offences"),
+], columns=["aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "sub_outcome", "kind", "text"])
+
+
+def _claims(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame([{"claim_id": c, "doc_id": d, "section_id": "", "page": 1, "text": t,
+                          "claim_type": ty, "char_start": 0, "char_end": len(t)}
+                         for c, d, t, ty in rows])
+
+
+def test_repeat_points_to_earlier_report_only() -> None:
+    text = "The mobile library van visited forty villages every fortnight during the year."
+    claims = _claims([("r1:c1", "r1", text, "achievement"),
+                      ("r2:c1", "r2", text.replace("forty", "forty-one"), "achievement"),
+                      ("r2:c2", "r2", "A wholly different sentence about bridge repairs in spring.", "progress")])
+    rep = find_repeats(claims, DOCS)
+    assert rep["r2:c1"] == "r1:c1"
+    assert rep["r1:c1"] == "" and rep["r2:c2"] == ""
+
+
+def test_short_headings_are_not_repeats() -> None:
+    claims = _claims([("r1:c1", "r1", "Key achievements", "other"),
+                      ("r2:c1", "r2", "Key achievements", "other")])
+    assert find_repeats(claims, DOCS)["r2:c1"] == ""
+
+
+def test_restatement_of_plan_wording_is_found_and_not_evidence() -> None:
+    claims = _claims([("r2:c1", "r2", "Fewer fly-tipping incidents on rural roads.", "achievement"),
+                      ("r2:c2", "r2", "We cleared 120 fly-tipping incidents on rural roads.", "achievement")])
+    restates = find_restatements(claims, AIMS)
+    assert restates["r2:c1"] == "P:1.1:a2" and restates["r2:c2"] == ""
+
+
+@pytest.mark.parametrize(("ctype", "text", "n", "role"), [
+    ("achievement", "We opened the new recycling centre in May.", 0, "result"),
+    ("statistic", "Recycling reached 48.9% of household waste.", 1, "result"),
+    ("progress", "Work continues on the new recycling centre.", 0, "activity"),
+    ("achievement", "We worked with schools on waste education.", 0, "activity"),
+    ("plan", "We will open a new recycling centre.", 0, ""),
+    ("challenge", "Fly-tipping remains a problem.", 0, ""),
+])
+def test_claim_roles(ctype: str, text: str, n: int, role: str) -> None:
+    assert claim_role(ctype, text, n) == role
+
+
+@pytest.mark.parametrize(("text", "unit"), [
+    ("Percentage of household waste sent for recycling", "percent"),
+    ("Number of trees planted", "count"),
+    ("Amount of community grants awarded to charities", "money"),
+    ("Rate of littering offences", ""),
+    ("Index of deprivation", ""),
+])
+def test_measure_units(text: str, unit: str) -> None:
+    assert measure_unit(text) == unit
+
+
+def _figures(rows: list[tuple[str, str, float, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame([{"mention_id": f"{c}:m{i}", "claim_id": c, "doc_id": c.split(":")[0],
+                          "text": t, "value": v, "low": None, "high": None, "unit": u,
+                          "approx": False, "qualifier": "", "measure": m}
+                         for i, (c, t, v, u, m) in enumerate(rows)])
+
+
+def test_measure_values_need_unit_and_words() -> None:
+    claims = _claims([
+        ("r2:c1", "r2", "In 2023 we sent 48.9% of household waste for recycling.", "statistic"),
+        ("r2:c2", "r2", "Satisfaction with recycling sites was 48% among residents.", "statistic"),
+        ("r2:c3", "r2", "Our crews cleared 350 fly-tipping incidents this year.", "achievement"),
+        ("r2:c4", "r2", "We aim to send 60% of household waste for recycling by 2026.", "target"),
+    ])
+    figures = _figures([("r2:c1", "48.9%", 48.9, "percent", "household waste"),
+                        ("r2:c2", "48%", 48.0, "percent", "residents"),
+                        ("r2:c3", "350 fly-tipping incidents", 350, "count", "fly-tipping incidents"),
+                        ("r2:c4", "60%", 60.0, "percent", "household waste")])
+    mv = build_measure_values(AIMS, claims, DOCS, figures, pd.DataFrame())
+    got = {(r.aim_id, r.claim_id, r.value, r.unit) for r in mv.itertuples(index=False)}
+    assert got == {("P:1.1:m1", "r2:c1", 48.9, "percent"), ("P:1.1:m2", "r2:c3", 350.0, "count")}
+
+
+@pytest.mark.parametrize(("sentence", "amount", "role"), [
+    ("The visitor economy is worth £2.1bn to the county.", "£2.1bn", "economy"),
+    ("Tourism generated £900m for the local economy last year.", "£900m", "economy"),
+    ("A £3bn national road programme was announced.", "£3bn", "economy"),
+    ("We launched a £500,000 grant fund for village halls.", "£500,000", "programme"),
+    ("We secured £1.2m to resurface rural roads.", "£1.2m", "council"),
+    ("The council invested £4m in new school places.", "£4m", "council"),
+])
+def test_money_roles(sentence: str, amount: str, role: str) -> None:
+    assert money_role(sentence, amount) == role
+
+
+def test_evidence_picks_aim_within_sub_outcome_and_skips_repeats() -> None:
+    claims = _claims([
+        ("r2:c1", "r2", "Fly-tipping incidents on rural roads fell after the parish campaign.", "achievement"),
+        ("r2:c2", "r2", "We will recycle more household waste.", "plan"),
+    ]).assign(restates_aim_id="", repeat_of=["", ""])
+    links = pd.DataFrame({"claim_id": ["r2:c1", "r2:c2"], "aim_id": ["P:1.1:a1"] * 2,
+                          "sub_outcome_id": ["1.1"] * 2, "rank": [1, 1], "score": [0.8, 0.8],
+                          "method": "combined"})
+    in_force = {"2022/23": AIMS, "2023/24": AIMS}
+    ev = build_evidence(claims, links, in_force, DOCS, pd.DataFrame(), pd.DataFrame())
+    rows = ev[ev["claim_id"] == "r2:c1"]
+    assert "P:1.1:a2" in set(rows["aim_id"]) and "P:1.1:a1" not in set(rows["aim_id"])
+    assert "P:1.1:c1" in set(rows["aim_id"])
+    assert set(rows["role"]) == {"result"}
+    assert ev[ev["claim_id"] == "r2:c2"].empty  # a plan is not evidence
+    repeated = claims.assign(repeat_of=["r1:c9", ""])
+    assert build_evidence(repeated, links, in_force, DOCS, pd.DataFrame(), pd.DataFrame()).empty
+
+
+def test_refreshed_wording_replaces_base_aim_once() -> None:
+    refreshed = pd.DataFrame([("r2:1.1:a1", "r2", "1", "Green", "1.1", "Waste", "aim",
+                               "More household waste recycled and less sent to landfill by 2030")],
+                             columns=AIMS.columns)
+    aims = pd.concat([AIMS, refreshed], ignore_index=True)
+    plans = pd.DataFrame({"plan_id": ["P", "r2"], "doc_id": ["plan", "r2"], "title": ["Plan", "Plan (refresh)"]})
+    force = elements_in_force(plans, aims, DOCS)
+    assert "P:1.1:a1" in set(force["2022/23"]["aim_id"]) and "r2:1.1:a1" not in set(force["2022/23"]["aim_id"])
+    later = set(force["2023/24"]["aim_id"])
+    assert "r2:1.1:a1" in later and "P:1.1:a1" not in later and "P:1.1:a2" in later
+
+
+def test_levels_weigh_results_over_activity() -> None:
+    levels = LevelRules()
+    assert levels.level(0, 0, 0) == "none"
+    assert levels.level(0, 3, 0) == "weak"  # activity alone never moderate
+    assert levels.level(1, 1, 0) == "moderate"
+    assert levels.level(3, 0, 0) == "strong"
+    with pytest.raises(ValueError):
+        LevelRules(result_points=1, activity_points=1)
+
+
+def test_coverage_counts_each_element_own_evidence() -> None:
+    ev = pd.DataFrame({"claim_id": ["a", "b", "b"], "aim_id": ["P:1.1:a1", "P:1.1:a1", "P:1.1:c1"],
+                       "period_label": "2023/24", "score": 0.5, "role": ["result", "activity", "activity"]})
+    claims = _claims([("a", "r2", "x", "achievement"), ("b", "r2", "y", "progress")])
+    cov = build_element_coverage({"2023/24": AIMS}, ev, pd.DataFrame(), claims, pd.DataFrame(),
+                                 pd.DataFrame())
+    row = cov.set_index("aim_id").loc["P:1.1:a1"]
+    assert (row["n_claims"], row["n_results"], row["evidence"]) == (2, 1, "moderate")
+    assert cov.set_index("aim_id").loc["P:1.1:a2", "evidence"] == "none"
+
+
+def test_unknown_rule_key_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text("repeats:\n  min_ratoi: 90\n")
+    with pytest.raises(ValueError, match="min_ratoi"):
+        load_all_rules(path)
