@@ -22,9 +22,11 @@ Why it is built this way:
 - **Values, not spans.** Money matches when the value is within 0.5% (gold ``value_gbp``,
   currency ignored); figures when the value is within 0.5% and percent-or-not agrees; dates
   when start and end agree to the month (YYYY-MM). Matching is greedy one-to-one per sentence.
-  A gold date with a null start (an unplaceable "last year") is matched by a predicted date
-  that is unresolved or has no start; if there is none it is *skipped* (neither hit nor miss),
-  because leaving an unplaceable reference out is acceptable. Unmatched predictions in aligned
+  As ``gold/FORMAT.md`` says: a gold date with a null start (an unplaceable "last year") is
+  neither hit nor miss, whatever is predicted for it (the prediction with the same words, or
+  else an unresolved one, is set aside uncounted); a relative year reference ("this year",
+  "the previous year") placed by the annotators is right when the prediction for the same
+  words covers at least half of the annotated months (calendar or financial reading). Unmatched predictions in aligned
   sentences are false positives; predictions in claims no gold sentence aligned to are not
   scored (gold is a sample).
 - **Links** (if ``links.csv`` exists): top-1 and top-3 sub-outcome accuracy, outcome accuracy
@@ -208,7 +210,9 @@ def _gold_keys(row: dict, kind: str) -> list[tuple]:
     if kind == "figures":
         return [(_num(m.get("value")), m.get("unit") == "percent")
                 for m in row.get("figures") or []]
-    return [(_ym(m.get("start")), _ym(m.get("end"))) for m in row.get("dates") or []]
+    return [(_ym(m.get("start")), _ym(m.get("end")), _relative_year(m.get("text") or ""),
+             _mention_text(m.get("text") or ""))
+            for m in row.get("dates") or []]
 
 
 def _pred_keys(df: pd.DataFrame, kind: str) -> list[tuple]:
@@ -218,21 +222,62 @@ def _pred_keys(df: pd.DataFrame, kind: str) -> list[tuple]:
         return [(_num(v),) for v in df["value"]]
     if kind == "figures":
         return [(_num(v), u == "percent") for v, u in zip(df["value"], df["unit"], strict=True)]
-    return [(_ym(s), _ym(e), _truthy(r))
-            for s, e, r in zip(df["start"], df["end"], df["resolved"], strict=True)]
+    return [(_ym(s), _ym(e), _truthy(r), _mention_text(t))
+            for s, e, r, t in zip(df["start"], df["end"], df["resolved"], df["text"], strict=True)]
+
+
+_RELATIVE_YEAR = re.compile(r"\byear\b", re.IGNORECASE)
+
+
+def _relative_year(text: str) -> bool:
+    """A year named relative to the report ("this year", "the previous year", "the academic
+    year"): no digit, the word "year". FORMAT.md scores these by overlap, not exact months."""
+    return not any(c.isdigit() for c in text) and bool(_RELATIVE_YEAR.search(text))
+
+
+def _mention_text(text: Any) -> str:
+    return " ".join(str(text).lower().split()) if isinstance(text, str) else ""
+
+
+def _months(start: str, end: str) -> range:
+    """Inclusive YYYY-MM bounds as a range of month numbers (year * 12 + month)."""
+    def n(ym: str) -> int:
+        return int(ym[:4]) * 12 + int(ym[5:7])
+    return range(n(start), n(end) + 1)
+
+
+def _overlaps_half(pred: tuple, gold: tuple) -> bool:
+    """The predicted period covers at least half of the annotated one (so the calendar and the
+    financial reading of "this year" both count, as FORMAT.md says)."""
+    if None in (pred[0], pred[1], gold[0], gold[1]):
+        return False
+    g, p = _months(gold[0], gold[1]), _months(pred[0], pred[1])
+    shared = max(0, min(g.stop, p.stop) - max(g.start, p.start))
+    return shared * 2 >= len(g)
+
+
+def _same_words(a: str, b: str) -> bool:
+    return bool(a) and bool(b) and (a in b or b in a)
 
 
 def match_mentions(gold: list[tuple], pred: list[tuple], kind: str) -> PRF:
     """Greedy one-to-one matching of comparable keys (see the module docstring)."""
     left = list(pred)
     out = PRF()
+    if kind == "dates":
+        # a reference the annotators left unplaceable: whatever the prediction for the same
+        # words (resolved or not, or none) is neither right nor wrong (FORMAT.md)
+        for g in [g for g in gold if g[0] is None]:
+            same = [i for i, p in enumerate(left) if _same_words(p[3], g[3])]
+            loose = [i for i, p in enumerate(left) if p[0] is None or not p[2]]
+            if same or loose:
+                del left[(same or loose)[0]]
+        gold = [g for g in gold if g[0] is not None]
     for g in gold:
         for i, p in enumerate(left):
             if kind == "dates":
-                if g[0] is None:
-                    ok = p[0] is None or not p[2]
-                else:
-                    ok = p[2] and (p[0], p[1]) == (g[0], g[1])
+                ok = p[2] and ((p[0], p[1]) == (g[0], g[1])
+                               or (g[2] and _same_words(p[3], g[3]) and _overlaps_half(p, g)))
             else:
                 ok = _close(p[0], g[0]) and p[1:] == g[1:]
             if ok:
@@ -240,8 +285,7 @@ def match_mentions(gold: list[tuple], pred: list[tuple], kind: str) -> PRF:
                 del left[i]
                 break
         else:
-            if not (kind == "dates" and g[0] is None):
-                out.fn += 1
+            out.fn += 1
     out.fp = len(left)
     return out
 

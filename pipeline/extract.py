@@ -232,8 +232,6 @@ def run_extract(
 
     if engine not in PDF_ENGINES:
         raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
-    from pipeline import manifest as manifest_mod
-
     started = time.perf_counter()
     check_writable(out_dir)
     with output_lock(out_dir):
@@ -249,6 +247,8 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
                 executor: str, scheduler: str | None, timeout: float | None, parquet: bool,
                 on_progress: Callable[[str], None] | None) -> ExtractSummary:
     """The run itself, with the output folder's lock held."""
+    from pipeline import manifest as manifest_mod
+
     paths = discover_inputs(input_dir)
     root = input_dir if input_dir.is_dir() else input_dir.parent
     summary = ExtractSummary(files=len(paths), out_dir=out_dir)

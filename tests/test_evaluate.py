@@ -132,11 +132,25 @@ def test_percent_flag_must_agree() -> None:
 
 
 @pytest.mark.parametrize(("gold", "pred", "tp", "fp", "fn"), [
-    ([("2030-05", "2030-05")], [("2030-05", "2030-05", True)], 1, 0, 0),
-    ([("2030-05", "2030-05")], [("2030-05", "2030-06", True)], 0, 1, 1),
-    ([(None, None)], [(None, None, False)], 1, 0, 0),       # unplaceable, left unresolved
-    ([(None, None)], [], 0, 0, 0),                          # unplaceable, skipped: no penalty
-    ([(None, None)], [("2030-01", "2030-12", True)], 0, 1, 0),  # guessed a date: a false positive
+    ([("2030-05", "2030-05", False, "may 2030")], [("2030-05", "2030-05", True, "may 2030")],
+     1, 0, 0),
+    ([("2030-05", "2030-05", False, "may")], [("2030-05", "2030-06", True, "may")], 0, 1, 1),
+    # unplaceable in the gold: neither right nor wrong, whatever is predicted (FORMAT.md)
+    ([(None, None, True, "last year")], [(None, None, False, "last year")], 0, 0, 0),
+    ([(None, None, True, "last year")], [], 0, 0, 0),
+    ([(None, None, True, "last year")], [("2030-01", "2030-12", True, "last year")], 0, 0, 0),
+    # ...but a prediction for other words is still scored
+    ([(None, None, True, "last year")],
+     [("2030-01", "2030-12", True, "last year"), ("2031-01", "2031-01", True, "january")],
+     0, 1, 0),
+    # a relative year placed by the annotators: calendar and financial readings both count
+    ([("2030-04", "2031-03", True, "this year")], [("2030-01", "2030-12", True, "this year")],
+     1, 0, 0),
+    ([("2030-04", "2031-03", True, "this year")], [("2029-01", "2029-12", True, "this year")],
+     0, 1, 1),
+    # overlap is for relative years only: a named month must agree exactly
+    ([("2030-04", "2030-06", False, "spring 2030")],
+     [("2030-03", "2030-05", True, "spring 2030")], 0, 1, 1),
 ])
 def test_date_matching(gold, pred, tp, fp, fn) -> None:  # noqa: ANN001
     m = match_mentions(gold, pred, "dates")

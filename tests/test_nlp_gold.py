@@ -19,13 +19,15 @@ import pytest
 import spacy
 
 from pipeline.config import DEFAULT_GOLD_DIR
+from pipeline.evaluate import _gold_keys, match_mentions, split_of
 from pipeline.nlp import dates, figures, money  # noqa: F401  (registers the factories)
 from pipeline.nlp.pipeline import make_doc
 
 TYPES = ("money", "dates", "figures")
 #: Floors a little below what the rules reach today; raise them as the rules improve.
 FLOORS = {"money": 0.97, "dates": 0.92, "figures": 0.94}
-REL_TOL = 0.005
+#: The same on the held-out parts (sentences and a document no rule was written against).
+HELD_OUT_FLOORS = {"money": 0.97, "dates": 0.88, "figures": 0.92}
 
 
 def period_of(label: str) -> tuple[date | None, date | None]:
@@ -39,46 +41,18 @@ def period_of(label: str) -> tuple[date | None, date | None]:
     return None, None
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= max(abs(b) * REL_TOL, 1e-9)
-
-
 def _ym(d: object) -> str | None:
     return str(d)[:7] if d else None
 
 
-def gold_keys(row: dict, kind: str) -> list[tuple]:
-    """The comparable key of each gold mention of ``kind``."""
-    if kind == "money":
-        return [(float(m["value_gbp"]),) for m in row["money"]]
-    if kind == "figures":
-        return [(float(m["value"]), m.get("unit") == "percent") for m in row["figures"]]
-    return [(_ym(m.get("start")), _ym(m.get("end"))) for m in row["dates"]]
-
-
 def pred_keys(doc, kind: str) -> list[tuple]:  # noqa: ANN001
+    """The same keys as ``pipeline.evaluate`` builds from the tables, from the Doc's spans."""
     if kind == "money":
         return [(float(s._.value),) for s in doc.spans["money"]]
     if kind == "figures":
         return [(float(s._.value), s._.unit == "percent") for s in doc.spans["figures"]]
-    return [(_ym(s._.date_start), _ym(s._.date_end)) for s in doc.spans["dates"]]
-
-
-def match(gold: list[tuple], pred: list[tuple], kind: str) -> tuple[int, list, list]:
-    """Greedy one-to-one matching: true positives, unmatched gold, unmatched predictions."""
-    left = list(pred)
-    missed = []
-    tp = 0
-    for g in gold:
-        for i, p in enumerate(left):
-            ok = g == p if kind == "dates" else (_close(p[0], g[0]) and p[1:] == g[1:])
-            if ok:
-                tp += 1
-                del left[i]
-                break
-        else:
-            missed.append(g)
-    return tp, missed, left
+    return [(_ym(s._.date_start), _ym(s._.date_end), bool(s._.resolved), s.text.lower())
+            for s in doc.spans["dates"]]
 
 
 @dataclass
@@ -116,14 +90,15 @@ def score_gold(gold_dir: Path = DEFAULT_GOLD_DIR) -> dict[str, Score]:
             row = json.loads(line)
             start, end = period_of(row.get("report_period", ""))
             doc = nlp(make_doc(nlp, row["text"], start, end))
+            part = scores.setdefault(split_of(row), Score())
             for kind in TYPES:
-                tp, missed, extra = match(gold_keys(row, kind), pred_keys(doc, kind), kind)
-                for s in (doc_score, scores["ALL"]):
-                    s.tp[kind] += tp
-                    s.fn[kind] += len(missed)
-                    s.fp[kind] += len(extra)
-                if missed or extra:
-                    doc_score.errors.append((kind, row["text"], missed, extra))
+                m = match_mentions(_gold_keys(row, kind), pred_keys(doc, kind), kind)
+                for s in (doc_score, part, scores["ALL"]):
+                    s.tp[kind] += m.tp
+                    s.fn[kind] += m.fn
+                    s.fp[kind] += m.fp
+                if m.fn or m.fp:
+                    doc_score.errors.append((kind, row["text"], m.fn, m.fp))
     return scores
 
 
@@ -150,16 +125,13 @@ def test_gold_f1_floor(gold_scores: dict[str, Score], kind: str) -> None:
     print("\n" + report(gold_scores))
     p, r, f = gold_scores["ALL"].prf(kind)
     assert f >= FLOORS[kind], f"{kind}: P={p:.3f} R={r:.3f} F1={f:.3f} below {FLOORS[kind]}"
+    for part in ("held-out half", "held-out document"):
+        p, r, f = gold_scores[part].prf(kind)
+        floor = HELD_OUT_FLOORS[kind]
+        assert f >= floor, f"{part} {kind}: P={p:.3f} R={r:.3f} F1={f:.3f} below {floor}"
 
 
 def test_period_of() -> None:
     assert period_of("2023/24") == (date(2023, 4, 1), date(2024, 3, 31))
     assert period_of("2022") == (date(2022, 1, 1), date(2022, 12, 31))
     assert period_of("") == (None, None)
-
-
-def test_match_is_one_to_one() -> None:
-    tp, missed, extra = match([(25.0, True), (25.0, True)], [(25.0, True)], "figures")
-    assert (tp, len(missed), len(extra)) == (1, 1, 0)
-    tp, missed, extra = match([(1000.0,)], [(1004.0,), (1010.0,)], "money")
-    assert (tp, len(missed), len(extra)) == (1, 0, 1)
