@@ -31,6 +31,9 @@ test: $(STAMP) ## Run the test suite (installs Debian's chromium for the browser
 	@scripts/ensure-browser.sh
 	$(BIN)/pytest -n 2 --dist loadfile -q -rs
 
+check-wheel: ## Build the wheel, install it in a fresh venv outside the checkout and run extract
+	bash scripts/check_wheel.sh
+
 bench: $(STAMP) ## Pages/s and sentences/s of planmine next to bare pdfplumber (prints a table)
 	$(BIN)/python -m pipeline.bench $(RAW)
 
@@ -52,4 +55,4 @@ clean: ## Remove outputs and caches (keeps data/raw and .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install extract evaluate test bench report fit fit-claims lint clean
+.PHONY: help install extract evaluate test check-wheel bench report fit fit-claims lint clean

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
+                           TimeElapsedColumn)
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR
 
@@ -94,15 +95,25 @@ def extract(
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("extracting", total=n_files, current="")
 
+        page_tasks: dict[str, TaskID] = {}
+
         def advance(name: str) -> None:
             progress.update(task, advance=1, current=name)
+            if name in page_tasks:
+                progress.remove_task(page_tasks.pop(name))
+
+        def page(name: str, done: int, total: int) -> None:
+            """One bar per PDF being read, pages read of pages: a long file shows it moves."""
+            if name not in page_tasks:
+                page_tasks[name] = progress.add_task("  pages", total=total, current=name)
+            progress.update(page_tasks[name], completed=done)
 
         try:
             summary = run_extract(input_dir, out, plan_file=plan, jobs=jobs or None,
                                   force=force, min_score=min_score, engine=engine,
                                   executor=executor,
                                   scheduler=scheduler, timeout=timeout, parquet=parquet,
-                                  on_progress=advance)
+                                  on_progress=advance, on_page=page)
         except (OutputNotWritable, OutputBusy, ValueError) as exc:
             console.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2) from exc

@@ -12,11 +12,14 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from pipeline.ingest import progress
+from pipeline.ingest.progress import PageSink
 
 if TYPE_CHECKING:
     from pipeline.annotate import DocRows
@@ -79,6 +82,37 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _init_worker(parent_pid: int, pages: Any | None) -> None:
+    """Pool worker start: die with the parent, and send page progress to the parent's queue."""
+    die_with_parent(parent_pid)
+    if pages is not None:
+        progress.set_sink(lambda name, done, total: pages.put((name, done, total)))
+
+
+@contextmanager
+def _page_queue(on_page: PageSink | None) -> Iterator[Any | None]:
+    """A queue the pool's workers put page progress on, drained into ``on_page`` by a thread."""
+    if on_page is None:
+        yield None
+        return
+    import multiprocessing
+
+    queue = multiprocessing.get_context().Queue()
+
+    def drain() -> None:
+        while (item := queue.get()) is not None:
+            on_page(*item)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    try:
+        yield queue
+    finally:
+        queue.put(None)
+        thread.join(timeout=5)
+        queue.close()
+
+
 def process_with_limit(path: Path, root: Path, timeout: float | None,
                        engine: str = "pdfplumber", sha256: str | None = None) -> Result:
     """:func:`pipeline.extract.process_file` under a time limit; a timeout becomes a failed row."""
@@ -104,11 +138,13 @@ def run_files(
     engine: str = "pdfplumber",
     on_done: Callable[[Path], None] | None = None,
     hashes: dict[Path, str] | None = None,
+    on_page: PageSink | None = None,
 ) -> dict[Path, Result]:
     """Process ``paths`` with the chosen executor; results keyed by path.
 
     ``hashes``: the files' SHA-256 when the caller already computed them (passed on so the
-    workers do not hash again)."""
+    workers do not hash again). ``on_page(file name, pages read, pages)``: progress within a
+    PDF, called in this process (not with Dask)."""
     hashes = hashes or {}
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
@@ -116,13 +152,18 @@ def run_files(
         return _run_dask(paths, root, scheduler, timeout, engine, on_done, hashes)
     results: dict[Path, Result] = {}
     if jobs <= 1 or len(paths) <= 1:
-        for path in paths:
-            results[path] = process_with_limit(path, root, timeout, engine, hashes.get(path))
-            if on_done:
-                on_done(path)
+        previous = progress.set_sink(on_page)
+        try:
+            for path in paths:
+                results[path] = process_with_limit(path, root, timeout, engine, hashes.get(path))
+                if on_done:
+                    on_done(path)
+        finally:
+            progress.set_sink(previous)
         return results
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    with _page_queue(on_page) as pages, \
+            ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=_init_worker,
+                                initargs=(os.getpid(), pages)) as pool:
         futures = {pool.submit(process_with_limit, p, root, timeout, engine, hashes.get(p)): p
                    for p in paths}
         for fut in as_completed(futures):

@@ -226,6 +226,7 @@ def run_extract(
     timeout: float | None = None,
     parquet: bool = False,
     on_progress: Callable[[str], None] | None = None,
+    on_page: Callable[[str, int, int], None] | None = None,
 ) -> ExtractSummary:
     """Process every readable file under ``input_dir`` and write all tables to ``out_dir``."""
     from pipeline.ingest.read import PDF_ENGINES
@@ -239,13 +240,14 @@ def run_extract(
         return _run_locked(input_dir, out_dir, started, plan_file=plan_file, jobs=jobs,
                            force=force, min_score=min_score, engine=engine, executor=executor,
                            scheduler=scheduler, timeout=timeout, parquet=parquet,
-                           on_progress=on_progress)
+                           on_progress=on_progress, on_page=on_page)
 
 
 def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Path | None,
                 jobs: int | None, force: bool, min_score: float | None, engine: str,
                 executor: str, scheduler: str | None, timeout: float | None, parquet: bool,
-                on_progress: Callable[[str], None] | None) -> ExtractSummary:
+                on_progress: Callable[[str], None] | None,
+                on_page: Callable[[str, int, int], None] | None = None) -> ExtractSummary:
     """The run itself, with the output folder's lock held."""
     from pipeline import manifest as manifest_mod
 
@@ -284,7 +286,8 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     if todo:
         results.update(run_files(todo, root, jobs=jobs, executor=executor, scheduler=scheduler,
                                  timeout=timeout, engine=engine, hashes=hashes,
-                                 on_done=(lambda p: on_progress(p.name)) if on_progress else None))
+                                 on_done=(lambda p: on_progress(p.name)) if on_progress else None,
+                                 on_page=on_page))
         for path in todo:
             document, rows = results[path]
             summary.processed += 1

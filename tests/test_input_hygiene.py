@@ -84,3 +84,51 @@ def test_unread_entries_get_a_skipped_row_with_the_reason(tmp_path: Path) -> Non
         assert reason in docs.loc[name, "error"], (name, docs.loc[name, "error"])
     assert "skipped: budget.xlsx" in " ".join(result.output.split())
     assert not docs.index.duplicated().any() and not docs["doc_id"].duplicated().any()
+
+
+def _pdf_with_font(path: Path, text: bytes, font: bytes) -> None:
+    """A one-page PDF written by hand: ``text`` shown in ``font`` (a PDF font dictionary)."""
+    stream = b"BT /F1 12 Tf 72 760 Td (" + text + b") Tj ET"
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"
+            b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            font]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, obj in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(out)
+
+
+#: A composite font with Identity-H encoding and no ToUnicode map: every glyph is (cid:N).
+UNMAPPED_FONT = (b"<< /Type /Font /Subtype /Type0 /BaseFont /Foo /Encoding /Identity-H"
+                 b" /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Foo"
+                 b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+                 b" >>] >>")
+#: A simple standard font: the same text is readable.
+PLAIN_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+def test_a_pdf_of_unmapped_glyphs_is_not_called_a_scan(tmp_path: Path, monkeypatch) -> None:
+    """Every glyph a (cid:N) code: the error says the text layer cannot be decoded, while a
+    readable twin of the same file is read, and the rest of the batch goes on."""
+    from pipeline.ingest import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)  # the message without OCR installed
+    src = tmp_path / "in"
+    src.mkdir()
+    _pdf_with_font(src / "unmapped.pdf", b"The council opened two new libraries", UNMAPPED_FONT)
+    _pdf_with_font(src / "plain.pdf", b"The council opened two new libraries.", PLAIN_FONT)
+    run_extract(src, tmp_path / "out", jobs=1)
+    docs = pd.read_csv(tmp_path / "out" / "documents.csv", dtype=str,
+                       keep_default_na=False).set_index("file")
+    assert docs.loc["plain.pdf", "status"] == "ok"
+    assert docs.loc["unmapped.pdf", "status"] == "failed"
+    error = docs.loc["unmapped.pdf", "error"]
+    assert "without a Unicode mapping" in error and "scanned" not in error, error

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pdfplumber
 
-from pipeline.ingest import layout
+from pipeline.ingest import layout, progress
 from pipeline.ingest.layout import LayoutRules
 from pipeline.model import Block
 
@@ -600,6 +600,7 @@ def read_pdf_detailed(path: Path, r: LayoutRules | None = None) -> PdfResult:
                 failed.append(i)
             finally:
                 page.close()
+                progress.page_read(path, i, n_pages)
     return build_result(pages, n_pages, failed, r)
 
 

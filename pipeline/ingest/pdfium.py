@@ -25,7 +25,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from pipeline.ingest import layout
+from pipeline.ingest import layout, progress
 from pipeline.ingest.layout import LayoutRules
 from pipeline.ingest.pdf import Item, PdfResult, TableItem, build_result, page_items
 
@@ -235,6 +235,7 @@ def read_pdf_detailed(path: Path, r: LayoutRules | None = None) -> PdfResult:
             except Exception as exc:  # one bad page must not lose the document
                 log.warning("%s: page %d unreadable: %s", path, i + 1, exc)
                 failed.append(i + 1)
+            progress.page_read(path, i + 1, n_pages)
     finally:
         pdf.close()
     return build_result(pages, n_pages, failed, r)

@@ -159,11 +159,41 @@ def _read_pdf(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[s
     return result.running_texts
 
 
+def _glyph_count(path: Path, max_pages: int = 20) -> int:
+    """Glyphs on the first pages' text layer, decodable or not (0 for a scan, or on error).
+
+    Tells a PDF whose fonts map no glyph to Unicode (every character a ``(cid:N)`` code,
+    dropped at reading) from a scanned one, so the error says what is really wrong.
+    """
+    try:
+        import pypdfium2
+
+        pdf = pypdfium2.PdfDocument(str(path))
+        try:
+            total = 0
+            for i in range(min(len(pdf), max_pages)):
+                page = pdf[i]
+                textpage = page.get_textpage()
+                total += textpage.count_chars()
+                textpage.close()
+                page.close()
+            return total
+        finally:
+            pdf.close()
+    except Exception:  # noqa: BLE001  (a best-effort diagnosis: fall back to the plain message)
+        return 0
+
+
 def _read_scanned(doc: Document, path: Path) -> None:
     """A PDF with pages but no text: OCR it if tesseract is installed, else say how to."""
     from pipeline.ingest import ocr
 
+    glyphs = _glyph_count(path)
     if not ocr.available():
+        if glyphs:  # the text is there but cannot be decoded: not a scan
+            raise IngestError(
+                f"text layer without a Unicode mapping ({glyphs} glyphs read as (cid:N) codes, "
+                f"fonts lack ToUnicode): {ocr.HINT}")
         raise IngestError(f"no text layer (scanned PDF?): {ocr.HINT}")
     result = ocr.read_scanned(path)
     if not any(b.text.strip() for b in result.blocks):

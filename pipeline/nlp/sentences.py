@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -169,7 +171,13 @@ class SentenceSplitter:
         self.rules = load_sentence_rules(rules_path)
 
     def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
         starts = set(sentence_starts(doc.text, self.rules))
-        for i, token in enumerate(doc):
-            token.is_sent_start = i == 0 or token.idx in starts
+        # one array write, not a per-token ``is_sent_start`` assignment: spaCy's setter scans
+        # the whole Doc each time, which made a long unbroken line quadratic
+        flags = numpy.fromiter((1 if t.idx in starts else -1 for t in doc), dtype="int64",
+                               count=len(doc))
+        flags[0] = 1
+        doc.from_array([SENT_START], flags.astype("uint64"))  # spaCy's own array type
         return doc
