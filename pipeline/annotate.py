@@ -8,6 +8,8 @@ never re-parses the text. Offsets are shifted into the document's normalised tex
 
 from __future__ import annotations
 
+import bisect
+
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -84,6 +86,7 @@ def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRow
             kind: sorted(doc.spans.get(kind, []), key=lambda s: s.start_char)
             for kind in ("money", "figures", "dates")
         }
+        starts = {kind: [s.start_char for s in spans] for kind, spans in mentions.items()}
         for claim in claims:
             claim_n += 1
             claim_id = f"{document.doc_id}:c{claim_n:05d}"
@@ -99,8 +102,9 @@ def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRow
             })
             m = 0
             inside = sorted(
-                ((kind, span) for kind, spans in mentions.items() for span in spans
-                 if claim.start_char <= span.start_char < claim.end_char),
+                ((kind, span) for kind, spans in mentions.items()
+                 for span in spans[bisect.bisect_left(starts[kind], claim.start_char):
+                                   bisect.bisect_left(starts[kind], claim.end_char)]),
                 key=lambda ks: ks[1].start_char,
             )
             for kind, span in inside:

@@ -24,6 +24,8 @@ rules stay as features, and as the fallback when the artefact is missing or unre
 
 from __future__ import annotations
 
+import bisect
+
 import json
 import logging
 import re
@@ -318,11 +320,23 @@ def load_claim_model(path: Path = DEFAULT_MODEL_PATH) -> Any | None:
         return None
 
 
+def _spans_by_start(doc: Doc, key: str) -> tuple[list[int], list[Span]]:
+    """The Doc's ``key`` spans sorted by start (and their starts), built once per Doc: looking
+    them up per sentence by scanning them all made a long text quadratic."""
+    cache = doc.user_data.setdefault("planmine_spans_by_start", {})
+    group = doc.spans.get(key, [])
+    if key not in cache or cache[key][0] != len(group):
+        spans = sorted(group, key=lambda s: s.start_char)
+        cache[key] = (len(group), [s.start_char for s in spans], spans)
+    return cache[key][1], cache[key][2]
+
+
 def mention_facts(doc: Doc, start_char: int, end_char: int) -> MentionFacts:
     """Count the money/figures/dates spans inside one sentence (zero if a group is absent)."""
 
     def inside(key: str) -> list[Span]:
-        return [s for s in doc.spans.get(key, []) if start_char <= s.start_char < end_char]
+        starts, spans = _spans_by_start(doc, key)
+        return spans[bisect.bisect_left(starts, start_char):bisect.bisect_left(starts, end_char)]
 
     figures = inside("figures")
     dates = inside("dates")

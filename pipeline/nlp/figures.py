@@ -13,6 +13,8 @@ Each figure carries a ``measure``: the few words after the number that say what 
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -249,7 +251,8 @@ def _trim_overlaps(mentions: list[FigureMention],
     out: list[FigureMention] = []
     starts = sorted([m.start for m in mentions] + [s for s, _ in taken])
     for m in mentions:
-        limit = min((s for s in starts if s > m.start), default=len(m.text) + m.start + 1)
+        k = bisect.bisect_right(starts, m.start)
+        limit = starts[k] if k < len(starts) else len(m.text) + m.start + 1
         if m.end > limit:
             end = m.start + len(m.text[: limit - m.start].rstrip(" ,;:("))
             m = FigureMention(m.start, end, m.text[: end - m.start], m.value, m.low, m.high,

@@ -256,16 +256,23 @@ def select_longest(candidates: Iterable[tuple[int, int, int, T]],
     ``taken`` are spans already claimed by another mention type.
     """
     chosen: list[tuple[int, int, object]] = []
-    busy = list(taken)
+    candidates = list(candidates)
+    taken = list(taken)
+    # one byte per character: an overlap test costs the candidate's length, not the number
+    # of mentions already chosen (which made a long unbroken text quadratic)
+    size = max([e for _, e, *_ in candidates] + [e for _, e in taken] + [0])
+    busy = bytearray(size)
+    for s, e in taken:
+        busy[s:e] = b"\x01" * (e - s)
     order = sorted(candidates, key=lambda c: (-(c[1] - c[0]), -c[2], c[0]))
     for start, end, _prio, payload in order:
-        if end <= start or any(start < e and s < end for s, e in busy):
+        if end <= start or busy.find(1, start, end) != -1:
             continue
         result = accept(payload)
         if result is None:
             continue
         chosen.append((start, end, result))
-        busy.append((start, end))
+        busy[start:end] = b"\x01" * (end - start)
     chosen.sort(key=lambda c: c[0])
     return chosen
 
