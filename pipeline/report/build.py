@@ -307,7 +307,7 @@ def format_number(value: float, unit: str = "") -> str:
     v = float(value)
     if unit == "percent":
         return f"{_trim(round(v, 1))}%"
-    if unit == "money":
+    if unit in ("money", "GBP"):
         return format_gbp(v)
     text = f"{_trim(round(v / 1e6, 1))}m" if abs(v) >= 1e6 else (
         f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}")

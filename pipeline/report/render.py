@@ -234,7 +234,7 @@ def measures_html(ctx: ReportContext) -> str:
         rows.append(f'<tr><th scope="row"><a href="#{e(m.anchor)}">{_num(m.sub_outcome_id)}</a>'
                     f'{e(m.text)}</th>{"".join(cells)}<td class="trend">{chart}</td></tr>')
     table = (f'<table class="grid tracker" style="--n:{len(cols) + 1}"><thead><tr><th scope="col">Success measure</th>'
-             f'{head}<th scope="col">Trend</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+             f'{head}<th scope="col">Trend <span class="pre">oldest to latest</span></th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
              if reported else '<p class="empty">No value was found for any success measure.</p>')
     silent = [m for m in ctx.measures if not m.reported]
     rest = ""
@@ -255,7 +255,8 @@ def measures_html(ctx: ReportContext) -> str:
 def legend_html() -> str:
     items = "".join(f'<li><span class="swatch lvl-{lvl}"></span>{LEVEL_TEXT[lvl]}</li>'
                     for lvl in EVIDENCE_LEVELS)
-    return f'<ul class="legend" aria-label="Evidence levels"><li><strong>Evidence:</strong></li>{items}</ul>'
+    return (f'<ul class="legend" aria-label="Evidence levels"><li><strong>Evidence:</strong></li>{items}'
+            '<li><span class="swatch rbar-key"></span>bar: results, against the most in any cell</li></ul>')
 
 
 def heatmap_html(ctx: ReportContext) -> str:
@@ -293,7 +294,16 @@ def _heat_cell(row: AimRow, period: str, ctx: ReportContext) -> str:
     mark = '<span class="rw" title="wording from the refreshed plan">*</span>' if c.reworded else ""
     return (f'<td class="cell lvl-{e(c.level)}{" pre-cell" if pre else ""}" data-level="{e(c.level)}">'
             f'{where}<span class="lvl">{e(LEVEL_TEXT.get(c.level, c.level))}{mark}</span>'
-            f'<span class="n">{e(note)}</span></td>')
+            f'<span class="n">{e(note)}</span>{_results_bar(c.n_results, ctx)}</td>')
+
+
+def _results_bar(n_results: int, ctx: ReportContext) -> str:
+    """A thin bar under a cell: its results relative to the most any aim had in one period,
+    so cells of the same level still show which has more measured outcomes behind it."""
+    top = max((c.n_results for r in ctx.aim_rows for c in r.cells), default=0)
+    if top <= 0 or n_results <= 0:
+        return ""
+    return f'<span class="rbar" style="width:{100.0 * min(n_results, top) / top:.0f}%"></span>'
 
 
 # --- money ----------------------------------------------------------------------------------
@@ -329,7 +339,7 @@ def money_bars_html(outcomes: list[OutcomeView], ctx: ReportContext) -> str:
                         f'</span><span class="visually-hidden">{e(label)}</span></div>')
         blocks.append(f'<div class="money-block"><h3>{e(o.outcome_id)}. {e(o.outcome)}</h3>'
                       f'{"".join(bars)}</div>')
-    return (f'<div class="money-chart"><div class="axis-row"><span class="bar-label"></span>'
+    return (f'<div class="money-chart" style="--dec:{hi_exp - lo_exp}"><div class="axis-row"><span class="bar-label"></span>'
             f'<span class="ticks" aria-hidden="true">{ticks}</span><span class="bar-value"></span></div>'
             f'{"".join(blocks)}</div>')
 
