@@ -486,7 +486,8 @@ def sources_html(ctx: ReportContext) -> str:
     rows = "".join(
         f'<tr><td class="file"><a href="{e(d.href)}">{e(d.file)}</a></td><td>{e(d.title)}</td>'
         f"<td>{e(d.doc_type.replace('_', ' '))}</td><td>{e(d.period_label)}</td>"
-        f'<td class="n">{"" if d.pages is None else d.pages}</td><td class="n">{d.n_claims:,}</td>'
+        f'<td class="n" data-unit=" pages">{"" if d.pages is None else d.pages}</td>'
+        f'<td class="n" data-unit=" evidence claims">{d.n_claims:,}</td>'
         f"<td>{e(d.status)}</td></tr>" for d in ctx.documents)
     return ('<table class="plain sources"><thead><tr><th scope="col">File</th><th scope="col">Title</th>'
             '<th scope="col">Type</th><th scope="col">Period</th><th scope="col">Pages</th>'
