@@ -530,3 +530,28 @@ def test_corpus_report_rows_are_the_plans_aims(corpus_extract_dir: Path) -> None
     assert len(ctx.aim_rows) >= n_aims  # every aim once (new aims of a refresh added)
     assert len({r.aim_id for r in ctx.aim_rows}) == len(ctx.aim_rows)
     assert ctx.not_in_force == {"2018/19", "2019/20"}  # reports from before the 2022-26 plan
+
+
+def test_a_refreshed_aim_keeps_its_row(tmp_path) -> None:
+    """A later report restating an aim in new words: from its period on, the aim's row shows
+    the refreshed wording's coverage (marked), and the earlier wording in brackets."""
+    tables = synthetic_tables()
+    new_plan = "plan2"
+    tables["plans"] = pd.concat([tables["plans"], frame("plans", [
+        {"plan_id": new_plan, "doc_id": "cccccccccccc", "title": "Strategic Plan 2024-28 (refresh)",
+         "period_start": "2024-04-01", "period_end": "2028-03-31"}])], ignore_index=True)
+    refreshed = {**_aim("4", "Clean, Green Future", "4.2", "Waste is reduced", "aim", 1,
+                        "Recycle more household waste by 2030"), "aim_id": f"{new_plan}:4.2:a1",
+                 "plan_id": new_plan}
+    tables["aims"] = pd.concat([tables["aims"], frame("aims", [refreshed])], ignore_index=True)
+    tables.update(evidence_tables(tables))
+    out = tmp_path / "out"
+    write_tables(tables, out)
+    ctx = build_context(load_tables(out), raw_dir=tmp_path)
+    row = next(r for r in ctx.aim_rows if r.aim_id == f"{PLAN}:4.2:a1")
+    assert len(ctx.aim_rows) == 3  # not a fourth row for the refreshed wording
+    assert row.text == "Recycle more household waste by 2030"
+    assert row.earlier_text == "Recycle more household waste"
+    assert row.cell(P2).reworded and not row.cell(P1).reworded
+    assert row.cell(P2).level == load_tables(out)["coverage"].set_index(["aim_id", "period_label"]).loc[
+        (f"{new_plan}:4.2:a1", P2), "evidence"]

@@ -115,8 +115,9 @@ class AimRow:
     sub_outcome_id: str
     sub_outcome: str
     anchor: str
-    text: str
+    text: str  # the latest wording in force (a refresh's, where it rewords the aim)
     cells: list[AimCell] = field(default_factory=list)
+    earlier_text: str = ""  # the base plan's wording, where a refresh changed it
 
     def cell(self, period: str) -> AimCell | None:
         return next((c for c in self.cells if c.period_label == period), None)
@@ -562,9 +563,12 @@ def build_context(
     for r in heat_aims.sort_values("_k", kind="stable").itertuples(index=False):
         ids = [*replaced.get(r.aim_id, []), r.aim_id]
         row_ids[r.aim_id] = ids
+        newer = [str(aim_info["text"].get(a, "")) for a in replaced.get(r.aim_id, [])]
+        text = newer[0] if newer and newer[0] else r.text
         aim_rows.append(AimRow(r.aim_id, r.outcome_id, r.outcome, r.sub_outcome_id, r.sub_outcome,
                                anchor.get(r.sub_outcome_id, anchor_for(r.plan_id, r.sub_outcome_id, 1)),
-                               r.text, [cell(ids, p) for p in periods]))
+                               text, [cell(ids, p) for p in periods],
+                               earlier_text=r.text if text != r.text else ""))
 
     # -- the answers: gaps, missing evidence per kind, changes
     gaps: list[ElementGap] = []
