@@ -301,13 +301,17 @@ def report(
     out: Path = OUT_OPTION,
     raw: Path = typer.Option(DEFAULT_INPUT_DIR, "--raw", help="Folder of the source PDFs (for page links)."),
     path: Path | None = typer.Option(None, "--report", help="HTML file to write (default OUT/report/index.html)."),
+    pdf_base: str | None = typer.Option(
+        None, "--pdf-base",
+        help="Where the source links point: a URL (https://example.org/reports) or a folder. "
+             "Default: absolute file:// paths of --raw, so the report works when moved."),
 ) -> None:
     """Write the offline HTML evidence report for policy staff."""
     from pipeline.queries import OutputsMissing
     from pipeline.report import write_report
 
     try:
-        written = write_report(out, path, raw)
+        written = write_report(out, path, raw, pdf_base)
     except OutputsMissing as exc:
         raise _fail(str(exc)) from exc
     console.print(f"report written to {written}")

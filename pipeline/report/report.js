@@ -1,16 +1,19 @@
-// planmine evidence report: filter claims by text; open folded parts before printing.
-// Vanilla JS, no network: the page must work from a file on a laptop with no connection.
+// planmine evidence report: filter the (folded) claims by text, opening the sub-outcomes that
+// match and closing them again when the search is cleared. Vanilla JS, no network: the page
+// must work from a file on a laptop with no connection.
 (function () {
   "use strict";
   var input = document.getElementById("search");
   var count = document.getElementById("search-count");
   var noResults = document.getElementById("no-results");
+  var details = document.getElementById("details");
   var claims = Array.prototype.slice.call(document.querySelectorAll("li.claim"));
   var groups = Array.prototype.slice.call(document.querySelectorAll(".claims-period"));
   var sections = Array.prototype.slice.call(document.querySelectorAll("section.sub-outcome"));
   var headings = Array.prototype.slice.call(document.querySelectorAll(".outcome-title"));
   var texts = claims.map(function (li) { return li.textContent.toLowerCase(); });
   var total = claims.length;
+  var openedBySearch = [];
 
   function words(query) {
     return query.toLowerCase().split(/\s+/).filter(function (w) { return w.length > 0; });
@@ -32,7 +35,14 @@
       if (match) { shown += 1; }
     });
     groups.forEach(function (g) { g.hidden = active && !anyVisible(g, "li.claim"); });
-    sections.forEach(function (s) { s.hidden = active && !anyVisible(s, "li.claim"); });
+    openedBySearch.forEach(function (d) { d.open = false; });
+    openedBySearch = [];
+    sections.forEach(function (s) {
+      var any = anyVisible(s, "li.claim");
+      s.hidden = active && !any;
+      var fold = s.querySelector("details");
+      if (active && any && fold && !fold.open) { fold.open = true; openedBySearch.push(fold); }
+    });
     headings.forEach(function (h) {
       var next = h.nextElementSibling, any = false;
       while (next && !next.classList.contains("outcome-title")) {
@@ -52,8 +62,8 @@
     timer = window.setTimeout(apply, 120);
   });
   input.addEventListener("search", apply);
-  window.addEventListener("beforeprint", function () {
-    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && details) { apply(); details.scrollIntoView(); }
   });
   apply();
 }());
