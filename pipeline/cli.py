@@ -130,8 +130,8 @@ def evaluate(
     min_score: float | None = typer.Option(None, "--min-score", help="Link threshold for abstention."),
 ) -> None:
     """Score the extracted tables against hand-annotated gold sentences."""
-    from pipeline.evaluate import evaluate as run_evaluate
-    from pipeline.evaluate import format_report, load_gold, load_predictions
+    from pipeline.evaluation import evaluate as run_evaluate
+    from pipeline.evaluation import format_report, load_gold, load_predictions
 
     paths = _gold_files(gold or [DEFAULT_GOLD_DIR])
     report = run_evaluate(load_gold(paths), load_predictions(pred), min_score=min_score)

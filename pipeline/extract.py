@@ -30,6 +30,7 @@ from pipeline.writers import (
     output_lock,
     write_parquet,
     write_table_files,
+    write_text_atomic,
 )
 
 log = logging.getLogger(__name__)
@@ -302,9 +303,8 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     tables = collect_tables([r for _, r in ordered])
 
     from pipeline.corpus import corpus_tables
-    from pipeline.plan import PlanNotFound
-
     from pipeline.evidence import evidence_tables
+    from pipeline.plan import PlanNotFound
 
     try:
         tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,
