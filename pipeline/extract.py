@@ -259,7 +259,7 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     manifest = manifest_mod.load_manifest(manifest_mod.manifest_path(input_dir),
                                           [_relative_to(p, root) for p in paths])
     if plan_file is None and manifest is not None and manifest.plan_file():
-        plan_file = root / manifest.plan_file()
+        plan_file = root / str(manifest.plan_file())
     if plan_file is not None:
         plan_file = check_plan(Path(plan_file), cache_dir, engine)
     fingerprint = f"{rules_fingerprint()}-{engine}{manifest_mod.fingerprint(input_dir)}"
