@@ -370,9 +370,8 @@ def test_outcome_comes_from_the_aims_table_not_the_id() -> None:
     assert (lk.n_linked_gold, lk.top1, lk.outcome) == (2, 0, 1)
 
 
-def _two_plan_preds() -> tuple[list[dict], dict[str, pd.DataFrame]]:
-    """The perfect predictions plus a second council's report linked against its own plan."""
-    preds = perfect_preds()
+def _second_council() -> tuple[list[dict], dict[str, pd.DataFrame]]:
+    """Gold and the tables of a second council's report linked against its own plan."""
     other_doc, other_id = "district-review-2031", "fedcba987654"
     c = [f"{other_id}:c0000{i}" for i in (1, 2)]
     gold = [*GOLD,
@@ -391,9 +390,17 @@ def _two_plan_preds() -> tuple[list[dict], dict[str, pd.DataFrame]]:
         "aims": [{"aim_id": f"w:{s}:a1", "plan_id": "w", "outcome_id": s, "sub_outcome_id": s}
                  for s in ("homes", "parks")],
     }
-    for name, rows in extra.items():
-        preds[name] = pd.concat([preds[name], _frame(name, rows)], ignore_index=True)
-    return gold, preds
+    tables = {name: _frame(name, extra.get(name, [])) for name in
+              ("documents", "claims", "money", "figures", "dates", *extra)}
+    return gold, tables
+
+
+def _two_plan_preds() -> tuple[list[dict], dict[str, pd.DataFrame]]:
+    """The perfect predictions plus a second council's report linked against its own plan."""
+    gold, second = _second_council()
+    preds = perfect_preds()
+    return gold, {name: pd.concat([preds[name], second[name]], ignore_index=True)
+                  for name in preds}
 
 
 def test_links_are_reported_per_plan() -> None:
@@ -407,6 +414,26 @@ def test_links_are_reported_per_plan() -> None:
     assert (second.top1, second.n_linked_gold, second.abstained, second.n_null_gold) == (0, 1, 1, 1)
     text = format_report(report)
     assert "links per plan" in text and "District Plan" in text
+
+
+def test_cli_scores_two_output_folders_per_plan(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    gold, second = _second_council()
+    folders = []
+    for name, tables in (("first", perfect_preds()), ("second", second)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for table, df in tables.items():
+            df.to_csv(folder / f"{table}.csv", index=False)
+        folders += ["--pred", str(folder)]
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text("".join(json.dumps(r) + "\n" for r in gold), encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "--gold", str(gold_file), *folders])
+    assert result.exit_code == 0, result.output
+    assert "links per plan" in result.output and "District Plan" in result.output
 
 
 def test_one_plan_gives_no_per_plan_section() -> None:

@@ -26,12 +26,12 @@ from pipeline.evaluation.gold import (
     split_of,
 )
 from pipeline.evaluation.mentions import match_mentions
-from pipeline.evaluation.predictions import load_predictions
+from pipeline.evaluation.predictions import combine_predictions, load_predictions
 from pipeline.evaluation.report import format_report
 from pipeline.evaluation.scores import EvaluationReport, evaluate
 
 __all__ = [
     "HELD_OUT_DOC", "HELD_OUT_DOCS", "HELD_OUT_HALF", "SPLIT_PARTS", "TUNING",
-    "EvaluationReport", "align", "evaluate", "format_report", "gold_files", "load_gold",
+    "EvaluationReport", "align", "combine_predictions", "evaluate", "format_report", "gold_files", "load_gold",
     "load_predictions", "match_mentions", "normalise", "split_of",
 ]

@@ -40,3 +40,13 @@ def load_predictions(pred_dir: Path) -> dict[str, pd.DataFrame]:
                              f"contract's {columns}")
         out[name] = df
     return out
+
+
+def combine_predictions(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """The tables of several output folders as one (e.g. two councils each extracted against
+    its own plan, scored together so links are reported per plan). Ids never collide: they
+    start with the input file's hash."""
+    if len(parts) == 1:
+        return parts[0]
+    names = [n for n in (*PRED_TABLES, *OPTIONAL_TABLES) if any(n in p for p in parts)]
+    return {n: pd.concat([p[n] for p in parts if n in p], ignore_index=True) for n in names}
