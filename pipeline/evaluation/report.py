@@ -71,12 +71,12 @@ def format_report(report: EvaluationReport) -> str:
                          [[f"{b.low:.1f}-{b.high:.1f}", str(b.n), _pct(b.accuracy)]
                           for b in report.reliability]), ""]
     if report.has_links and report.plans:
-        plan_rows = [[p.plan_id, p.title[:40], str(p.scores.n_gold),
+        plan_rows = [[f"{p.plan_id} {p.title}"[:60].strip(), str(p.scores.n_gold),
                       str(p.scores.links.n_linked_gold if p.scores.links else 0),
                       str(p.scores.links.n_null_gold if p.scores.links else 0),
                       *(_link_cells(p.scores.links) if p.scores.links else ["-"] * 4)]
                      for p in report.plans]
         parts += ["links per plan (a gold document belongs to the plan holding its sub-outcome ids)",
-                  _table(["plan", "title", "gold", "linked", "null", "top1", "top3", "outcome",
+                  _table(["plan", "gold", "linked", "null", "top1", "top3", "outcome",
                           "abstain"], plan_rows), ""]
     return "\n".join(parts)
