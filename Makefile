@@ -48,8 +48,9 @@ fit-claims: $(STAMP) ## Re-fit the claim-type classifier on the gold's tuning ha
 	@test -f $(OUT)/claims.csv || $(BIN)/planmine extract $(RAW) --out $(OUT)
 	$(BIN)/python scripts/fit_claim_types.py --gold $(GOLD) --pred $(OUT)
 
-lint: $(STAMP) ## Ruff over the package and tests
+lint: $(STAMP) ## Ruff over the package and tests, mypy over the package ([tool.mypy] in pyproject.toml)
 	$(BIN)/ruff check pipeline tests
+	$(BIN)/mypy
 
 clean: ## Remove outputs and caches (keeps data/raw and .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache tests/artifacts

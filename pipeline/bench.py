@@ -58,7 +58,7 @@ def _body(doc) -> str:  # noqa: ANN001
 
 
 def _scores(report) -> dict[str, float | None]:  # noqa: ANN001
-    """The headline numbers of an :class:`pipeline.evaluate.EvaluationReport`."""
+    """The headline numbers of an :class:`pipeline.evaluation.EvaluationReport`."""
     o = report.overall
     out: dict[str, float | None] = {"alignment": o.alignment_rate, "claim type accuracy": o.type_accuracy}
     for kind, prf in o.mentions.items():
@@ -82,7 +82,7 @@ def run_bench(input_dir: Path, gold_dir: Path | None = None) -> dict:
     from rapidfuzz import fuzz
 
     from pipeline.annotate import annotate
-    from pipeline.evaluate import evaluate, load_gold, load_predictions
+    from pipeline.evaluation import evaluate, load_gold, load_predictions
     from pipeline.extract import run_extract
     from pipeline.ingest.read import read_document
     from pipeline.nlp.pipeline import build_nlp

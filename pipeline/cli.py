@@ -137,25 +137,29 @@ def extract(
 @app.command()
 def evaluate(
     gold: list[Path] = typer.Option(None, "--gold", help="Gold JSONL files or folders."),
-    pred: Path = OUT_OPTION,
+    pred: list[Path] = typer.Option(
+        None, "--pred", "--out",
+        help="Output folder of `extract` (default data/processed); give it again to score "
+             "several folders together, e.g. two councils each linked against its own plan."),
     min_score: float | None = typer.Option(None, "--min-score", help="Link threshold for abstention."),
 ) -> None:
     """Score the extracted tables against hand-annotated gold sentences."""
-    from pipeline.evaluate import evaluate as run_evaluate
-    from pipeline.evaluate import format_report, load_gold, load_predictions
+    from pipeline.evaluation import (
+        combine_predictions,
+        format_report,
+        gold_files,
+        load_gold,
+        load_predictions,
+    )
+    from pipeline.evaluation import evaluate as run_evaluate
 
-    paths = _gold_files(gold or [DEFAULT_GOLD_DIR])
-    report = run_evaluate(load_gold(paths), load_predictions(pred), min_score=min_score)
-    typer.echo(format_report(report))
-
-
-def _gold_files(items: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for item in items:
-        files.extend(sorted(item.glob("*.jsonl")) if item.is_dir() else [item])
-    if not files:
+    items = gold or [DEFAULT_GOLD_DIR]
+    paths = gold_files(items)
+    if not paths:
         raise typer.BadParameter(f"no gold .jsonl files in {', '.join(map(str, items))}")
-    return files
+    preds = combine_predictions([load_predictions(p) for p in pred or [DEFAULT_OUTPUT_DIR]])
+    report = run_evaluate(load_gold(paths), preds, min_score=min_score)
+    typer.echo(format_report(report))
 
 
 @app.command()

@@ -38,8 +38,7 @@ class FileTimeout(Exception):
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise :class:`FileTimeout` in this thread after ``seconds`` (main thread only)."""
-    usable = seconds and seconds > 0 and threading.current_thread() is threading.main_thread()
-    if not usable:
+    if seconds is None or seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
 

@@ -30,6 +30,7 @@ from pipeline.writers import (
     output_lock,
     write_parquet,
     write_table_files,
+    write_text_atomic,
 )
 
 log = logging.getLogger(__name__)
@@ -260,7 +261,7 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     manifest = manifest_mod.load_manifest(manifest_mod.manifest_path(input_dir),
                                           [_relative_to(p, root) for p in paths])
     if plan_file is None and manifest is not None and manifest.plan_file():
-        plan_file = root / manifest.plan_file()
+        plan_file = root / str(manifest.plan_file())
     if plan_file is not None:
         plan_file = check_plan(Path(plan_file), cache_dir, engine)
     fingerprint = f"{rules_fingerprint()}-{engine}{manifest_mod.fingerprint(input_dir)}"
@@ -305,9 +306,8 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     tables = collect_tables([r for _, r in ordered])
 
     from pipeline.corpus import corpus_tables
-    from pipeline.plan import PlanNotFound
-
     from pipeline.evidence import evidence_tables
+    from pipeline.plan import PlanNotFound
 
     try:
         tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,

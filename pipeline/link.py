@@ -281,7 +281,7 @@ class Matcher:
         n, k = len(claims), len(self.labels)
         texts = [c.text for c in claims]
         x = self.vectoriser.transform(texts)
-        out = {name: np.zeros((n, k)) for name in SIGNALS}
+        out: dict[str, np.ndarray] = {name: np.zeros((n, k)) for name in SIGNALS}
         out["clf"] = self._proba(x)
         sims = (_rownorm(x) @ self.profiles.T).toarray()
         out["tfidf"][:, : len(self._subs)] = np.clip(sims * self.settings.tfidf_scale, 0, 1)

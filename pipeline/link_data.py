@@ -7,7 +7,7 @@ belongs to it; a sentence under a council-business heading (introduction, financ
 governance; ``none_headings`` in the lexicon) is an example of text to abstain on.
 
 Gold sentences are never training text; they are only measured against
-(:mod:`pipeline.link_gold`).
+(:mod:`pipeline.evaluation.matcher`).
 """
 
 from __future__ import annotations

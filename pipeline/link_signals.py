@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,6 +25,8 @@ from rapidfuzz import fuzz
 from pipeline.config import LEXICONS_DIR
 from pipeline.nlp.patterns import read_yaml
 from pipeline.plan import Plan, rules
+
+_Spec = TypeVar("_Spec", bound=BaseModel)
 
 NONE = "none"
 LEXICON_FILE = LEXICONS_DIR / "topics.yaml"
@@ -71,8 +74,8 @@ class OffTopicSpec(BaseModel):
     """When a whole document is not about public services at all (a software manual)."""
 
     model_config = ConfigDict(extra="forbid")
-    min_share: float = Field(0.0, ge=0.0, le=1.0)
-    min_claims: int = Field(0, ge=0)
+    min_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    min_claims: int = Field(default=0, ge=0)
 
 
 class TaxonomyFile(BaseModel):
@@ -97,7 +100,7 @@ class LocalTermsFile(BaseModel):
     not_evidence: list[str] = Field(default_factory=list)
 
 
-def _validated(model: type[BaseModel], data: object, path: Path) -> BaseModel:
+def _validated(model: type[_Spec], data: object, path: Path) -> _Spec:
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:

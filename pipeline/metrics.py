@@ -248,7 +248,8 @@ def _series_rows(seed: str, group: pd.DataFrame, rules: MetricRules) -> list[dic
                  if _support(r["context"], [o["context"] for q, o in picks.items() if q != p]) >= need}
     rows = [{"period_label": p, "value": float(r["value"]), "claim_id": str(r["claim_id"])}
             for p, r in picks.items()]
-    if len(rows) < rules.min_periods or not _values_consistent([r["value"] for r in rows], rules):
+    if len(rows) < rules.min_periods or not _values_consistent([float(r["value"]) for r in picks.values()],
+                                                                rules):
         return []
     return rows
 

@@ -121,7 +121,7 @@ class PlanRules:
     max_aims: int
     same_score: float
     match_score: float
-    generic: GenericRules | None = None
+    generic: GenericRules  # plans in other shapes
 
 
 @dataclass(frozen=True)
@@ -376,13 +376,13 @@ def parse_plan(doc: Document) -> Plan:
     title, start, end = _period(doc, r)
     label = f"{start.year}-{str(end.year)[2:]}" if start and end else "v1"
     if not kept:
-        aims = generic_elements(doc, plan_id, r)
-        if not aims:
+        generic = generic_elements(doc, plan_id, r)
+        if not generic:
             raise PlanNotFound(f"{doc.file}: no plan outcomes found (no numbered sections with "
                              "'Our aims' lists, no 'We will'/'Key measures' lists, no plan "
                              "tables); is this a strategic plan? (or pass a CSV/YAML plan file)")
         return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=title, period_start=start,
-                    period_end=end, version_label=label, aims=aims)
+                    period_end=end, version_label=label, aims=generic)
     aims: list[Aim] = []
     for sub in kept:
         for kind in KINDS:

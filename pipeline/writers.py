@@ -97,9 +97,9 @@ def conform(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
     """
     table = TABLES[name]
     df = pd.DataFrame(columns=table.column_names) if df is None else df.copy()
-    for col in table.column_names:
-        if col not in df.columns:
-            df[col] = None
+    for column in table.column_names:
+        if column not in df.columns:
+            df[column] = None
     extra = [c for c in df.columns if c not in table.column_names]
     df = df[table.column_names + extra]
     for col in table.columns:

@@ -4,7 +4,7 @@ Why a trained model: the cue rules reach ~0.7 on all gold and lower on sentences
 written against; a linear model over the sentence's words, its heading and the rules' own
 decision and cues (:func:`pipeline.nlp.claims.model_input`) can weigh the cues by evidence
 instead of by hand. Only the tuning part of the fixed gold split
-(:func:`pipeline.evaluate.split_of`) is used for fitting and for choosing settings; the
+(:func:`pipeline.evaluation.split_of`) is used for fitting and for choosing settings; the
 held-out half and the held-out document are scored once, at the end, and written to the
 sidecar beside the leave-one-document-out scores within tuning.
 
@@ -39,7 +39,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_OUTPUT_DIR
-from pipeline.evaluate import (
+from pipeline.evaluation import (
     HELD_OUT_DOC,
     HELD_OUT_HALF,
     SPLIT_PARTS,
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "artefact": args.out.name,
         "feature_version": FEATURE_VERSION,
         "sklearn_version": sklearn.__version__,
-        "trained_on": "tuning half of the gold split (pipeline.evaluate.split_of)",
+        "trained_on": "tuning half of the gold split (pipeline.evaluation.split_of)",
         "gold": {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files},
         "n_training": len(tune),
         "training_labels": dict(sorted(Counter(t_labels).items())),

@@ -34,6 +34,15 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
+from pipeline.evaluation.matcher import (
+    GoldItem,
+    context_claims,
+    context_inputs,
+    gold_inputs,
+    read_corpus,
+    score_matcher,
+    summarise,
+)
 from pipeline.link import (
     LEVELS,
     SIGNALS,
@@ -46,16 +55,7 @@ from pipeline.link import (
     softmax,
 )
 from pipeline.link_data import training_examples
-from pipeline.evaluate import TUNING, split_of
-from pipeline.link_gold import (
-    GoldItem,
-    context_claims,
-    context_inputs,
-    evaluate,
-    gold_inputs,
-    read_corpus,
-    summarise,
-)
+from pipeline.evaluation.gold import TUNING, split_of
 from pipeline.model import sha256_of
 from pipeline.plan import parse_plan
 
@@ -262,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     matcher.settings.gate = gate
     matcher.settings.min_score = threshold
 
-    scores = evaluate(matcher, items, context=context)
-    scores["without_context"] = evaluate(matcher, items)["all"]
+    scores = score_matcher(matcher, items, context=context)
+    scores["without_context"] = score_matcher(matcher, items)["all"]
     scores["signals_alone"] = alone
 
     if args.lodo_structure:

@@ -1,31 +1,26 @@
 """Dev harness: score money/dates/figures against the gold and print every error.
 
-Usage: ``python scripts/score_mentions.py [money|dates|figures]``. Uses the same scorer as
-tests/test_nlp_gold.py so the numbers agree.
+Usage: ``python scripts/score_mentions.py [money|dates|figures]``. Uses the scorer the tests
+use (:mod:`pipeline.evaluation.components`), so the numbers agree with tests/test_nlp_gold.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
-_TEST = Path(__file__).resolve().parents[1] / "tests" / "test_nlp_gold.py"
+from pipeline.config import DEFAULT_GOLD_DIR
+from pipeline.evaluation import load_gold
+from pipeline.evaluation.components import KINDS, format_scores, score_components
 
 
 def main(argv: list[str]) -> int:
-    spec = importlib.util.spec_from_file_location("test_nlp_gold", _TEST)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["test_nlp_gold"] = mod
-    spec.loader.exec_module(mod)
-    kinds = set(argv) or set(mod.TYPES)
-    scores = mod.score_gold()
+    kinds = set(argv) or set(KINDS)
+    scores = score_components(load_gold([DEFAULT_GOLD_DIR]))
     for name, s in scores.items():
-        for kind, text, missed, extra in s.errors:
-            if kind in kinds:
-                print(f"[{kind}] {name[-4:]} missed={missed} extra={extra}\n    {text}")
-    print(mod.report(scores))
+        for e in s.errors:
+            if e.kind in kinds:
+                print(f"[{e.kind}] {name[-4:]} missed={e.missed} extra={e.extra}\n    {e.text}")
+    print(format_scores(scores))
     return 0
 
 

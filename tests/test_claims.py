@@ -4,7 +4,6 @@ with and without the mention components, rule-file validation, and accuracy on t
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -145,7 +144,7 @@ def test_gold_claim_type_accuracy(full_nlp: Language, capsys: pytest.CaptureFixt
     The classifier is fitted on the tuning part, so its tuning score is a fit, not a measure;
     the held-out parts are what the floors guard.
     """
-    from pipeline.evaluate import SPLIT_PARTS, split_of
+    from pipeline.evaluation import SPLIT_PARTS, split_of
 
     pairs: dict[str, list[tuple[str, str]]] = {p: [] for p in SPLIT_PARTS}
     for path in sorted(DEFAULT_GOLD_DIR.glob("*.jsonl")):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.evaluate import (
+from pipeline.evaluation import (
     align,
     evaluate,
     format_report,
@@ -82,6 +82,11 @@ def perfect_preds() -> dict[str, pd.DataFrame]:
             {"claim_id": c[0], "aim_id": "p:7.1:a1", "sub_outcome_id": "7.1", "rank": "1", "score": "0.85"},
             {"claim_id": c[1], "aim_id": "p:4.4:a1", "sub_outcome_id": "4.4", "rank": "1", "score": "0.75"},
             {"claim_id": c[2], "aim_id": "p:5.2:a1", "sub_outcome_id": "5.2", "rank": "1", "score": "0.15"},
+        ]),
+        "plans": _frame("plans", [{"plan_id": "p", "title": "Council Plan 2030-34"}]),
+        "aims": _frame("aims", [
+            {"aim_id": f"p:{sub}:a1", "plan_id": "p", "outcome_id": sub[0], "sub_outcome_id": sub}
+            for sub in ("7.1", "4.4", "4.1", "5.2")
         ]),
     }
 
@@ -316,7 +321,7 @@ def test_real_documents_align_and_score(real_pred_dir: Path) -> None:
 # --- the fixed gold split ------------------------------------------------------------------
 
 def test_split_held_out_document_is_whole() -> None:
-    from pipeline.evaluate import HELD_OUT_DOC, HELD_OUT_DOCS
+    from pipeline.evaluation import HELD_OUT_DOC, HELD_OUT_DOCS
 
     doc = next(iter(HELD_OUT_DOCS))
     parts = {split_of({"doc": doc, "text": f"Invented sentence number {i}."}) for i in range(40)}
@@ -324,7 +329,7 @@ def test_split_held_out_document_is_whole() -> None:
 
 
 def test_split_is_the_documented_hash_and_ignores_whitespace() -> None:
-    from pipeline.evaluate import HELD_OUT_HALF, TUNING
+    from pipeline.evaluation import HELD_OUT_HALF, TUNING
 
     seen = set()
     for i in range(40):
@@ -344,3 +349,114 @@ def test_report_has_a_row_per_part_summing_to_all() -> None:
     text = format_report(report)
     for part in report.parts:
         assert part.doc in text
+
+
+# --- links: outcomes from the plan's tables, scores per plan -------------------------------
+
+def test_outcome_comes_from_the_aims_table_not_the_id() -> None:
+    """Named ids have no dot to split, and a dotted id's outcome is whatever the plan says."""
+    preds = perfect_preds()
+    gold = [dict(GOLD[0], sub_outcome_id="cycling"), dict(GOLD[1], sub_outcome_id="4.4")]
+    preds["aims"] = _frame("aims", [
+        {"aim_id": "p:cycling:a1", "plan_id": "p", "outcome_id": "travel", "sub_outcome_id": "cycling"},
+        {"aim_id": "p:buses:a1", "plan_id": "p", "outcome_id": "travel", "sub_outcome_id": "buses"},
+        {"aim_id": "p:4.4:a1", "plan_id": "p", "outcome_id": "health", "sub_outcome_id": "4.4"},
+        {"aim_id": "p:4.1:a1", "plan_id": "p", "outcome_id": "homes", "sub_outcome_id": "4.1"},
+    ])
+    preds["links"].loc[0, ["aim_id", "sub_outcome_id"]] = ["p:buses:a1", "buses"]
+    preds["links"].loc[1, ["aim_id", "sub_outcome_id"]] = ["p:4.1:a1", "4.1"]
+    lk = evaluate(gold, preds).overall.links
+    # buses is in cycling's outcome (right); 4.1 is not in 4.4's outcome despite the prefix
+    assert (lk.n_linked_gold, lk.top1, lk.outcome) == (2, 0, 1)
+
+
+def _second_council() -> tuple[list[dict], dict[str, pd.DataFrame]]:
+    """Gold and the tables of a second council's report linked against its own plan."""
+    other_doc, other_id = "district-review-2031", "fedcba987654"
+    c = [f"{other_id}:c0000{i}" for i in (1, 2)]
+    gold = [*GOLD,
+            dict(gold_row("We opened forty new council homes on the old depot site.", sub="homes"),
+                 doc=other_doc),
+            dict(gold_row("The mayor thanked all volunteers.", "other", sub=None), doc=other_doc)]
+    extra = {
+        "documents": [{"doc_id": other_id, "file": f"{other_doc}.txt"}],
+        "claims": [{"claim_id": c[0], "doc_id": other_id, "claim_type": "achievement",
+                    "text": "We opened forty new council homes on the old depot site."},
+                   {"claim_id": c[1], "doc_id": other_id, "claim_type": "other",
+                    "text": "The mayor thanked all volunteers."}],
+        "links": [{"claim_id": c[0], "aim_id": "w:parks:a1", "sub_outcome_id": "parks",
+                   "rank": "1", "score": "0.9"}],
+        "plans": [{"plan_id": "w", "title": "District Plan"}],
+        "aims": [{"aim_id": f"w:{s}:a1", "plan_id": "w", "outcome_id": s, "sub_outcome_id": s}
+                 for s in ("homes", "parks")],
+    }
+    tables = {name: _frame(name, extra.get(name, [])) for name in
+              ("documents", "claims", "money", "figures", "dates", *extra)}
+    return gold, tables
+
+
+def _two_plan_preds() -> tuple[list[dict], dict[str, pd.DataFrame]]:
+    """The perfect predictions plus a second council's report linked against its own plan."""
+    gold, second = _second_council()
+    preds = perfect_preds()
+    return gold, {name: pd.concat([preds[name], second[name]], ignore_index=True)
+                  for name in preds}
+
+
+def test_links_are_reported_per_plan() -> None:
+    gold, preds = _two_plan_preds()
+    report = evaluate(gold, preds)
+    by_plan = {p.plan_id: p.scores for p in report.plans}
+    assert set(by_plan) == {"p", "w"}
+    assert by_plan["p"].n_gold == len(GOLD) and by_plan["w"].n_gold == 2
+    first, second = by_plan["p"].links, by_plan["w"].links
+    assert (first.top1, first.n_linked_gold) == (2, 2)
+    assert (second.top1, second.n_linked_gold, second.abstained, second.n_null_gold) == (0, 1, 1, 1)
+    text = format_report(report)
+    assert "links per plan" in text and "District Plan" in text
+
+
+def test_cli_scores_two_output_folders_per_plan(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    gold, second = _second_council()
+    folders = []
+    for name, tables in (("first", perfect_preds()), ("second", second)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for table, df in tables.items():
+            df.to_csv(folder / f"{table}.csv", index=False)
+        folders += ["--pred", str(folder)]
+    gold_file = tmp_path / "gold.jsonl"
+    gold_file.write_text("".join(json.dumps(r) + "\n" for r in gold), encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "--gold", str(gold_file), *folders])
+    assert result.exit_code == 0, result.output
+    assert "links per plan" in result.output and "District Plan" in result.output
+
+
+def test_one_plan_gives_no_per_plan_section() -> None:
+    report = evaluate(GOLD, perfect_preds())
+    assert report.plans == [] and "links per plan" not in format_report(report)
+
+
+def test_gold_documents_of_two_councils_find_their_plans() -> None:
+    """The invented second council's gold goes to its own plan, this corpus's gold to its one."""
+    from pipeline.config import DEFAULT_GOLD_DIR, PROJECT_DIR
+    from pipeline.evaluation.links import PlanTables
+    from pipeline.plan import read_plan_file
+
+    council2 = PROJECT_DIR / "tests" / "data" / "council2"
+    westmarsh = read_plan_file(council2 / "plan.yaml")
+    aims = pd.DataFrame([vars(a) for a in westmarsh.aims]
+                        + [{"aim_id": f"lcc:{s}:a1", "plan_id": "lcc", "outcome_id": s[0],
+                            "sub_outcome_id": s} for s in ("4.1", "5.2", "7.1")])
+    tables = PlanTables(aims)
+    rows = load_gold([council2 / "gold"])
+    assert rows and {tables.plan_for([r["sub_outcome_id"] for r in rows if r["sub_outcome_id"]],
+                                     None)} == {westmarsh.plan_id}
+    ours = load_gold(sorted(DEFAULT_GOLD_DIR.glob("*.jsonl"))[:1])
+    if ours:
+        assert tables.plan_for([r["sub_outcome_id"] for r in ours if r.get("sub_outcome_id")],
+                               None) == "lcc"

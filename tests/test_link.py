@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 
 import numpy as np
 import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
+from pipeline.evaluation.matcher import context_claims, gold_inputs, read_corpus, score_matcher
 from pipeline.link import ClaimInput, Matcher, MatcherSettings, context_levels
 from pipeline.link_data import structure_label
-from pipeline.link_gold import context_claims, evaluate, gold_inputs, read_corpus
 from pipeline.link_signals import (
     heading_sub_outcomes,
     lexicon,
@@ -118,7 +117,7 @@ def test_gold_accuracy_floor(matcher, corpus):
     """A little below what the fitted matcher measured (see models/matcher/matcher.json):
     gold sentences linked within their documents' batch of sentences, as at runtime."""
     items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
-    res = evaluate(matcher, items, context=context_claims(items, corpus))
+    res = score_matcher(matcher, items, context=context_claims(items, corpus))
     # measured (link-4, topic taxonomy): top1 0.773, top3 0.944, kept 0.755/0.923, abstain 0.706
     assert res["all"]["top1"] >= 0.76
     assert res["all"]["top3"] >= 0.93
@@ -126,7 +125,7 @@ def test_gold_accuracy_floor(matcher, corpus):
     assert res["all"]["top3_kept"] >= 0.91
     assert res["all"]["abstain"] >= 0.65
     assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.75
-    alone = evaluate(matcher, items)  # no context: each sentence alone
+    alone = score_matcher(matcher, items)  # no context: each sentence alone
     assert alone["all"]["top1"] >= 0.75
 
 

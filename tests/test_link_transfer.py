@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
+from pipeline.evaluation.matcher import context_claims, gold_inputs, read_corpus, score_matcher
 from pipeline.link import ClaimInput, Matcher
-from pipeline.link_gold import context_claims, evaluate, gold_inputs, read_corpus
 from pipeline.plan import Plan, parse_plan
 
 
@@ -47,12 +47,12 @@ def test_renamed_ids_link_as_well_as_printed_ids(corpus):
     docs = list(corpus.values())
     items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
     context = context_claims(items, corpus)
-    base = evaluate(Matcher.fit(plan, docs, settings), items, context=context)["all"]
+    base = score_matcher(Matcher.fit(plan, docs, settings), items, context=context)["all"]
     slug_items = [replace(it, expected=mapping[it.expected] if it.expected else None)
                   for it in items]
     slugged = Matcher.fit(other, docs, settings)
     assert set(slugged._subs) == set(mapping.values())
-    got = evaluate(slugged, slug_items, context=context)["all"]
+    got = score_matcher(slugged, slug_items, context=context)["all"]
     assert got["top1"] >= base["top1"] - 0.02, (got, base)
     assert got["top1_kept"] >= base["top1_kept"] - 0.02, (got, base)
     assert abs(got["abstain"] - base["abstain"]) <= 0.05, (got, base)
@@ -93,7 +93,7 @@ def test_council2_links_with_weights_fitted_on_another_plan(council2):
     assert matcher._subs == list(plan.sub_outcomes())
     items = gold_inputs(COUNCIL2 / "gold", docs)
     assert {it.expected for it in items} - {None} <= set(plan.sub_outcomes())
-    res = evaluate(matcher, items, context=context_claims(items, docs))["all"]
+    res = score_matcher(matcher, items, context=context_claims(items, docs))["all"]
     assert res["top1"] >= TOP1_FLOOR_COUNCIL2, res
     assert res["abstain"] >= ABSTAIN_FLOOR_COUNCIL2, res
     # nothing of council2's is off-topic: it is another council, not a software manual

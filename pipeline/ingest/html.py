@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
 
 from pipeline.ingest.markup import BlockBuilder
 from pipeline.ingest.text import decode
@@ -26,7 +26,7 @@ CONTAINERS = {"div", "section", "article", "main", "body", "html", "figure", "de
               "fieldset", "center", "span"}
 
 
-def _text(node: Tag | NavigableString) -> str:
+def _text(node: PageElement) -> str:
     return node.get_text(" ", strip=True) if isinstance(node, Tag) else str(node)
 
 

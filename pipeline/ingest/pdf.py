@@ -243,7 +243,8 @@ def _table_items(page: pdfplumber.page.Page, page_no: int) -> list[TableItem]:
         rows = [row for row in rows if any(row)]
         if len(rows) < 1 or max((len(x) for x in rows), default=0) < 2:
             continue
-        items.append(TableItem(rows=rows, page=page_no, bbox=tuple(table.bbox)))
+        x0, top, x1, bottom = table.bbox
+        items.append(TableItem(rows=rows, page=page_no, bbox=(x0, top, x1, bottom)))
     return items
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -37,9 +39,9 @@ X_TOLERANCE = 3.0
 Y_TOLERANCE = 3.0
 
 
-def _int_prototype(func: object, restype: object, *argtypes: object) -> object:
+def _int_prototype(func: Any, restype: Any, *argtypes: Any) -> Callable[..., Any]:
     """The same pdfium C function with plain-int handles (no ctypes pointer objects per call)."""
-    address = ctypes.cast(func, ctypes.c_void_p).value
+    address: Any = ctypes.cast(func, ctypes.c_void_p).value
     return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
 

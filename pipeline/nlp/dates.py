@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 
 from dateutil.easter import easter
 from spacy.language import Language
@@ -159,7 +160,7 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
                 "may", "june", "july"}
             if is_abbrev or not (gd.get("mod") or (lead and lead[0] in MONTH_LEAD_WORDS)):
                 return None
-        return _Parsed(None, None, "month", lambda y, mon=mon: _months(y, mon, mon), mon)
+        return _Parsed(None, None, "month", partial(_months, m1=mon, m2=mon), mon)
     if kind == "season":
         s1 = gd["s1"].lower()
         s2 = (gd.get("s2") or s1).lower()
@@ -180,7 +181,7 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
             if lead and lead[0] == "next":
                 return _Parsed(None, None, "season", deictic="null")
         anchor = 12 if m1 == 12 else m1 + 1
-        return _Parsed(None, None, "season", lambda y, a=m1, b=m2: _months(y, a, b), anchor)
+        return _Parsed(None, None, "season", partial(_months, m1=m1, m2=m2), anchor)
     if kind == "year_part":
         m1, m2 = YEAR_PARTS[re.sub(r"\s+", " ", gd["part"].lower())]
         return _Parsed(*_months(int(gd["y"]), m1, m2), "year")
@@ -211,8 +212,8 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
             return _Parsed(*make_h(int(gd["y"])), "day")
         return _Parsed(None, None, "day", make_h, anchor)
     if kind == "decade":
-        d = int(gd["dec"])
-        return _Parsed(date(d, 1, 1), date(d + 9, 12, 31), "range")
+        decade = int(gd["dec"])
+        return _Parsed(date(decade, 1, 1), date(decade + 9, 12, 31), "range")
     if kind == "quarter":
         return _quarter(gd)
     if kind == "year_part_fy":
@@ -227,10 +228,10 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         y1, y2 = int(gd["y1"]), int(gd["y2"])
         if y2 != (y1 + 1) % 100:
             return None
-        lead = gd.get("lead", "").strip().lower()
-        academic = "academic" in lead or "school" in lead or bool(
+        fy_lead = gd.get("lead", "").strip().lower()
+        academic = "academic" in fy_lead or "school" in fy_lead or bool(
             re.match(r"\s+(?:academic|school)\s+year", text[m.end():m.end() + 20], re.I))
-        if lead in ("the",) and not academic and not re.match(
+        if fy_lead in ("the",) and not academic and not re.match(
                 r"\s+(?:financial|budget|year)", text[m.end():m.end() + 20], re.I):
             return None
         y = 2000 + y1
@@ -251,7 +252,7 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
             return _Parsed(None, None, "year", deictic=deictic)
         if deictic == "this_season":
             s = SEASONS[gd["s1"].lower()]
-            return _Parsed(None, None, "season", lambda y, a=s[0], b=s[1]: _months(y, a, b),
+            return _Parsed(None, None, "season", partial(_months, m1=s[0], m2=s[1]),
                            deictic=deictic)
         gran = "month" if deictic == "end_of_year" else "year"
         return _Parsed(None, None, gran, deictic=deictic)
@@ -294,7 +295,7 @@ def _quarter(gd: dict) -> _Parsed | None:
         y = int(gd["y"])
         return _Parsed(*_months(y, 3 * q - 2, 3 * q), "quarter")
     if gd.get("fy"):
-        y1 = int(re.match(r"\d{4}", gd["fy"]).group(0))
+        y1 = int(gd["fy"][:4])  # the pattern's fy group starts with four digits
         start = _fy_month(y1, 3 * q - 2)
         end = _fy_month(y1, 3 * q)
         return _Parsed(start, _month_end(end.year, end.month), "quarter")
@@ -468,7 +469,7 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
     sentences = sentence_bounds(text)
     out: list[DateMention] = []
     for start, end, result in chosen:
-        parsed, m = result  # type: ignore[misc]
+        parsed, m = result
         if parsed.core:
             start, end = parsed.core
         elif m.groupdict().get("core"):

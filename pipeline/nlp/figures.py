@@ -242,7 +242,7 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: parser.interpret(p[0], p[1]), taken)
     mentions = [c[2] for c in chosen]
-    return _trim_overlaps(mentions, taken)  # type: ignore[arg-type]
+    return _trim_overlaps(mentions, taken)
 
 
 def _trim_overlaps(mentions: list[FigureMention],

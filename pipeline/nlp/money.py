@@ -137,7 +137,7 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None) -> list[M
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: _interpret(text, p[0], p[1]), taken or ())
-    return [c[2] for c in chosen]  # type: ignore[misc]
+    return [c[2] for c in chosen]
 
 
 @Language.factory("planmine_money", assigns=["doc.spans"], default_config={"span_key": "money"})

@@ -244,18 +244,19 @@ def is_sentence_start(text: str, pos: int) -> bool:
 
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def select_longest(candidates: Iterable[tuple[int, int, int, T]],
-                   accept: Callable[[T], object | None],
-                   taken: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int, object]]:
+                   accept: Callable[[T], R | None],
+                   taken: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int, R]]:
     """Pick non-overlapping candidates, longest first (ties: higher priority, earlier start).
 
     ``candidates`` are ``(start, end, priority, payload)``; ``accept(payload)`` returns the
     interpreted result or None to reject it (a shorter candidate may then take the place).
     ``taken`` are spans already claimed by another mention type.
     """
-    chosen: list[tuple[int, int, object]] = []
+    chosen: list[tuple[int, int, R]] = []
     candidates = list(candidates)
     taken = list(taken)
     # one byte per character: an overlap test costs the candidate's length, not the number
@@ -285,7 +286,7 @@ M = TypeVar("M")
 
 def taken_offsets(doc, keys: Iterable[str] = MENTION_GROUPS) -> list[tuple[int, int]]:  # noqa: ANN001
     """Character spans already claimed in ``doc.spans`` under ``keys`` (spaCy Doc)."""
-    out = []
+    out: list[tuple[int, int]] = []
     for key in keys:
         if key in doc.spans:
             out.extend((s.start_char, s.end_char) for s in doc.spans[key])

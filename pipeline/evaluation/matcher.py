@@ -3,14 +3,14 @@
 Each gold sentence is located in its ingested document (rapidfuzz over blocks) and given that
 block's heading path, exactly what the runtime would see; the gold ``section`` field is never
 used. :func:`context_claims` rebuilds the batch of sentences the runtime links together, so
-section context is there when measuring; :func:`evaluate` scores top-1/top-3 and abstention
-per document. Used by ``scripts/fit_matcher.py`` and the tests; ``planmine evaluate`` scores
-the written tables instead (:mod:`pipeline.evaluate`).
+section context is there when measuring; :func:`score_matcher` scores top-1/top-3 and
+abstention per document. Used by ``scripts/fit_matcher.py`` and the tests; ``planmine
+evaluate`` scores the written tables instead (:mod:`pipeline.evaluation.scores`). Gold is read
+with the one reader, :func:`pipeline.evaluation.gold.load_gold`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from pipeline.config import PROJECT_DIR
+from pipeline.evaluation.gold import load_gold
 from pipeline.link import MAX_CANDIDATES, ClaimInput, Matcher
 from pipeline.link_signals import split_sentences
 from pipeline.model import Document, doc_id_for, sha256_of
@@ -39,12 +40,6 @@ class GoldItem:
     locate_score: float
     doc_id: str = ""
     block: int = -1  # index of the block the sentence was located in
-
-
-def read_gold(path: Path) -> list[dict]:
-    """The rows of one gold JSONL file."""
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def locate_block(text: str, doc: Document) -> tuple[int, float]:
@@ -70,7 +65,7 @@ def gold_inputs(gold_dir: Path, docs: dict[str, Document]) -> list[GoldItem]:
         doc = docs.get(path.stem)
         if doc is None:
             continue
-        for row in read_gold(path):
+        for row in load_gold([path]):
             index, score = locate_block(row["text"], doc)
             heading_path = doc.blocks[index].heading_path if index >= 0 else ()
             items.append(GoldItem(path.stem, row["text"], heading_path, doc.doc_type,
@@ -165,8 +160,8 @@ def context_inputs(context: list[ContextClaim]) -> tuple[list[ClaimInput], list[
     return claims, [where[g] for g in range(len(where))]
 
 
-def evaluate(matcher: Matcher, items: list[GoldItem], min_score: float | None = None,
-             context: list[ContextClaim] | None = None) -> dict:
+def score_matcher(matcher: Matcher, items: list[GoldItem], min_score: float | None = None,
+                  context: list[ContextClaim] | None = None) -> dict:
     """Top-1/top-3 on gold with a sub-outcome, abstention on gold without, per document.
 
     ``top1``/``top3`` rank without abstaining; ``top1_kept``/``top3_kept`` count an abstention
