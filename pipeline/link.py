@@ -42,7 +42,9 @@ import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -51,6 +53,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from pipeline.config import MATCHER_DIR
 from pipeline.link_data import Example, training_examples
 from pipeline.link_signals import (
     NONE,
@@ -108,34 +111,46 @@ NONE_SIGNALS = ("clf", "heading", "lex")
 LEVELS = ("own", "section", "parent")
 
 
+@cache
+def _shipped() -> dict[str, Any]:
+    """The settings fitted on the shipped corpus, read from the matcher's sidecar: the one
+    place fitted weights live (a copy in code would drift from the artefact at the next refit).
+    They weigh kinds of evidence, not a plan's sub-outcomes, so a matcher fitted for another
+    plan starts from them."""
+    path = MATCHER_DIR / "matcher.json"
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))["settings"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise RuntimeError(f"{path}: the shipped matcher's settings cannot be read ({exc})") from exc
+    return dict(settings)
+
+
 def _default_combiner() -> dict[str, tuple[float, float, float]]:
-    # fitted on this corpus (scripts/fit_matcher.py, link-4); weights of signal types, not of a
-    # plan's sub-outcomes, so they carry over to a matcher fitted for another plan
-    return {
-        "clf": (1.1911, 0.5179, 0.0431),
-        "tfidf": (1.4342, 1.1246, 0.4316),
-        "phrase": (0.2213, 0.4028, 0.2554),
-        "heading": (-0.0575, -0.0575, -0.1132),
-        "hclf": (0.6335, 0.6335, -0.1368),
-        "lex": (3.4252, 1.8174, 0.8915),
-        "hlex": (1.4332, 1.4332, 0.722),
-    }
+    return {name: tuple(w) for name, w in _shipped()["combiner"].items()}  # type: ignore[misc]
+
+
+def _default_gate() -> tuple[float, float, float, float, float]:
+    return tuple(_shipped()["gate"])  # type: ignore[return-value]
+
+
+def _default_min_score() -> float:
+    return float(_shipped()["min_score"])
 
 
 @dataclass
 class MatcherSettings:
     """The combiner's weights, the abstention gate and its threshold.
 
-    The fitted values live in the sidecar (``scripts/fit_matcher.py``). The defaults are the
-    values fitted on this corpus: they weigh kinds of evidence, not a plan's sub-outcomes, so a
-    matcher fitted for another council's plan (no gold to tune on) starts from them.
+    The fitted values live in the sidecar (``scripts/fit_matcher.py``), and the defaults are
+    read from it: they weigh kinds of evidence, not a plan's sub-outcomes, so a matcher fitted
+    for another council's plan (no gold to tune on) starts from them.
     """
 
     #: per signal, the weight of its own value, its section mean and its parent-section mean
     combiner: dict[str, tuple[float, float, float]] = field(default_factory=_default_combiner)
     #: logistic gate: coefficients of log(p1), p1 - p2, none (own), none (section), intercept
-    gate: tuple[float, float, float, float, float] = (1.8417, 0.8724, -1.218, -0.9216, 4.1126)
-    min_score: float = 0.57
+    gate: tuple[float, float, float, float, float] = field(default_factory=_default_gate)
+    min_score: float = field(default_factory=_default_min_score)
     tfidf_scale: float = 3.0
     clf_c: float = 4.0
     max_word_features: int = 8000

@@ -336,11 +336,21 @@ def test_another_plan_is_fitted_with_the_saved_weights(plan, corpus):
     assert links and links[0].sub_outcome_id == "7.2"
 
 
-def test_default_settings_are_the_shipped_fit():
-    """A matcher fitted for another plan without a saved one starts from the defaults, which
-    must be the fitted values (copy them from models/matcher/matcher.json after a refit)."""
-    saved = Matcher.load(MATCHER_DIR).settings
+def test_default_settings_come_from_the_shipped_sidecar(tmp_path, monkeypatch):
+    """The fitted weights live only in the artefact's sidecar; the defaults read them, and a
+    missing sidecar is a clear error, not silently other weights."""
+    import json
+
+    from pipeline import link
+
+    saved = json.loads((MATCHER_DIR / "matcher.json").read_text(encoding="utf-8"))["settings"]
     default = MatcherSettings()
-    assert default.combiner == saved.combiner
-    assert tuple(default.gate) == tuple(saved.gate)
-    assert default.min_score == saved.min_score
+    assert default.combiner == {k: tuple(v) for k, v in saved["combiner"].items()}
+    assert tuple(default.gate) == tuple(saved["gate"]) and default.min_score == saved["min_score"]
+    link._shipped.cache_clear()
+    monkeypatch.setattr(link, "MATCHER_DIR", tmp_path)
+    try:
+        with pytest.raises(RuntimeError, match="matcher.json"):
+            MatcherSettings()
+    finally:
+        link._shipped.cache_clear()
