@@ -226,8 +226,10 @@ def mention_facts(doc: Doc, start_char: int, end_char: int) -> MentionFacts:
 
     figures = inside("figures")
     dates = inside("dates")
-    period_start: date | None = doc._.period_start
-    period_end: date | None = doc._.period_end
+    # the window the document says it reports on wins over the nominal (financial) period: an
+    # event in September of a report covering September to September is not in the future
+    period_start: date | None = doc._.window_start or doc._.period_start
+    period_end: date | None = doc._.window_end or doc._.period_end
     future = historic = 0
     if period_end is not None:
         future = sum(1 for s in dates
