@@ -226,3 +226,64 @@ def test_claim_type_classes_under_heading(full_nlp: Language, heading: str, text
                                        expected: str) -> None:
     doc = full_nlp(make_doc(full_nlp, text, *PERIOD, heading, "bullet"))
     assert doc.spans["claims"][0]._.claim_type == expected
+
+
+# --- classes of expression added against tuning-half errors (invented sentences) ------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a participle after present-tense "be" is a standing state, not a past action
+    ("The workshops are designed to give carers practical advice.", "other"),
+    ("Waiting times are measured by the days between referral and first visit.", "other"),
+    # the business of a meeting is governance
+    ("The motion was put and carried, 31 members voting for and 9 against.", "other"),
+    ("Two members declared a personal interest in the item on school transport.", "other"),
+    # a title or running header in capitals, whatever its verbs
+    ("MINUTES OF THE MEETING OF THE FIRE AUTHORITY HELD ON 4 MARCH", "other"),
+    # a lead-in to a list
+    ("The review was built around three questions:", "other"),
+    # the text describing itself
+    ("This annual report covers the twelve months to August and sets out our progress.",
+     "other"),
+    # started and not yet finished is ongoing work
+    ("Resurfacing began in the spring and is expected to finish in 2033.", "progress"),
+    # a cumulative result to date is an achievement
+    ("So far more than 9,000 hedgerow trees have been planted by volunteers.", "achievement"),
+    # shares of respondents with an opinion, a ranking by popularity, a change seen
+    ("In the consultation 64% agreed with the proposal and 21% disagreed.", "statistic"),
+    ("Cycling was the least popular of the travel options offered.", "statistic"),
+    ("Country parks have seen a rise in the number of dog walkers.", "statistic"),
+    ("The district has a total of 14 market towns and 90 villages.", "statistic"),
+])
+def test_claim_type_classes(full_nlp: Language, text: str, expected: str) -> None:
+    doc = full_nlp(make_doc(full_nlp, text, *PERIOD))
+    assert [s._.claim_type for s in doc.spans["claims"]] == [expected]
+
+
+@pytest.mark.parametrize(("text", "not_expected"), [
+    # a past action is still an achievement when a participle follows "was"/"were"
+    ("The new depot was designed and built by a local firm.", "other"),
+    # a colon inside a sentence is not a list lead-in
+    ("Our aim is simple: every child reads by seven.", "other"),
+    # a sentence in ordinary case with an all-capital acronym is not a title
+    ("The NHS and the council opened a joint clinic in May.", "other"),
+    # "so far" as a degree is not a cumulative result
+    ("The library is not so far from the station.", "achievement"),
+    # a percentage of residents, not respondents giving an opinion, needs no survey cue
+    ("We completed 98% of repairs within a week.", "statistic"),
+])
+def test_claim_type_class_negatives(full_nlp: Language, text: str, not_expected: str) -> None:
+    doc = full_nlp(make_doc(full_nlp, text, *PERIOD))
+    assert doc.spans["claims"][0]._.claim_type != not_expected
+
+
+def test_future_is_judged_against_the_stated_window(full_nlp: Language) -> None:
+    """An event inside the window a report states is not in the future, even when it falls
+    after the nominal financial year."""
+    from pipeline.nlp.claims import mention_facts
+
+    text = "In August 2031 the council opened a new clinic."
+    plain = full_nlp(make_doc(full_nlp, text, *PERIOD))
+    assert mention_facts(plain, 0, len(text)).n_future_dates == 1
+    windowed = full_nlp(make_doc(full_nlp, text, *PERIOD, "", "", date(2030, 9, 1),
+                                 date(2031, 9, 30)))
+    assert mention_facts(windowed, 0, len(text)).n_future_dates == 0
