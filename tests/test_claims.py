@@ -19,7 +19,7 @@ from pipeline.nlp.pipeline import build_nlp, make_doc
 
 #: Floors a little below what was measured per part of the gold split (gold text run alone with
 #: its gold heading); raise them as typing improves.
-GOLD_ACCURACY_FLOORS = {"tuning": 0.66, "held-out half": 0.71, "held-out document": 0.62}
+GOLD_ACCURACY_FLOORS = {"tuning": 0.75, "held-out half": 0.72, "held-out document": 0.70}
 PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 
