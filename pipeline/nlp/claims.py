@@ -36,6 +36,7 @@ from spacy.tokens import Doc, Span
 from pipeline.config import PATTERNS_DIR
 from pipeline.nlp import extensions
 from pipeline.nlp.patterns import compile_regex, expand, read_yaml, require_keys
+from pipeline.nlp.sentences import is_non_sentence
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "claim_types.yaml"
 CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
@@ -281,8 +282,8 @@ class ClaimsComponent:
         if len(doc):
             for sent in sents:
                 span = _trimmed(doc, sent, self.rules.bullet_glyphs)
-                if span is None:
-                    continue
+                if span is None or is_non_sentence(span.text, doc._.heading or ""):
+                    continue  # a contents entry or a fragment with no word says nothing
                 facts = mention_facts(doc, span.start_char, span.end_char)
                 span._.claim_type = classify(span.text, facts, self.rules, doc._.heading or "",
                                              doc._.block_kind or "").claim_type
