@@ -4,7 +4,6 @@ with and without the mention components, rule-file validation, and accuracy on t
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import date
 from pathlib import Path
 

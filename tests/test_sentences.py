@@ -222,7 +222,7 @@ def test_pdf_sentences_run_across_page_breaks(corpus_pdf_docs) -> None:
     for stem, doc in corpus_pdf_docs.items():
         spanning += sum(1 for b in doc.blocks if b.page_end and b.kind in ("paragraph", "bullet"))
         units = [u for u in body_units(doc) if doc.blocks[u.block_index].kind != "table"]
-        for a, b in zip(units, units[1:]):
+        for a, b in zip(units, units[1:], strict=False):
             page_a = doc.blocks[a.block_index].page_end or a.page
             if b.page > page_a and _UNFINISHED.search(a.text) and b.text.lstrip()[:1].islower():
                 pytest.fail(f"{stem}: a sentence cut at the end of page {page_a}")
