@@ -44,10 +44,6 @@ report: $(STAMP) ## Write the offline HTML evidence report to data/processed/rep
 fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the corpus and save it under models/matcher
 	$(BIN)/python scripts/fit_matcher.py --lodo-structure
 
-fit-claims: $(STAMP) ## Re-fit the claim-type classifier on the gold's tuning half (run `make extract` first)
-	@test -f $(OUT)/claims.csv || $(BIN)/planmine extract $(RAW) --out $(OUT)
-	$(BIN)/python scripts/fit_claim_types.py --gold $(GOLD) --pred $(OUT)
-
 lint: $(STAMP) ## Ruff over the package and tests, mypy over the package ([tool.mypy] in pyproject.toml)
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/mypy
@@ -56,4 +52,4 @@ clean: ## Remove outputs and caches (keeps data/raw and .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-.PHONY: help install extract evaluate test check-wheel bench report fit fit-claims lint clean
+.PHONY: help install extract evaluate test check-wheel bench report fit lint clean

@@ -18,7 +18,7 @@ from pipeline.nlp.pipeline import build_nlp, make_doc
 
 #: Floors a little below what was measured per part of the gold split (gold text run alone with
 #: its gold heading); raise them as typing improves.
-GOLD_ACCURACY_FLOORS = {"tuning": 0.66, "held-out half": 0.71, "held-out document": 0.62}
+GOLD_ACCURACY_FLOORS = {"tuning": 0.75, "held-out half": 0.72, "held-out document": 0.70}
 PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 
@@ -141,8 +141,8 @@ def _period(label: str | None) -> tuple[date | None, date | None]:
 def test_gold_claim_type_accuracy(full_nlp: Language, capsys: pytest.CaptureFixture) -> None:
     """Type every gold sentence with the full pipeline, per part of the fixed gold split.
 
-    The classifier is fitted on the tuning part, so its tuning score is a fit, not a measure;
-    the held-out parts are what the floors guard.
+    The cue rules were written against the tuning part's errors only, so the held-out parts
+    are what the floors guard.
     """
     from pipeline.evaluation import SPLIT_PARTS, split_of
 
@@ -207,31 +207,7 @@ def test_successful_cue(text: str, expected: str | None) -> None:
         assert decision.claim_type == expected
 
 
-# --- the trained classifier ----------------------------------------------------------------
-
-def test_model_input_carries_rules_heading_and_shape() -> None:
-    from pipeline.nlp.claims import model_input
-
-    x = model_input("Fewer  households in fuel poverty", "Our aims by 2030")
-    assert x["text"] == "Fewer households in fuel poverty"
-    assert x["heading"] == "Our aims by 2030"
-    assert any(k.startswith("rule=") for k in x["cues"])
-    assert x["cues"]["heading:aims_by_year"] == 1.0
-    assert x["cues"]["shape:no_terminal"] == 1.0
-    y = model_input("We opened a new library in May.", "")
-    assert "heading:aims_by_year" not in y["cues"] and y["cues"]["heading:none"] == 1.0
-
-
-def test_missing_or_stale_model_falls_back_to_rules(tmp_path: Path) -> None:
-    from pipeline.nlp.claims import ClaimsComponent, load_claim_model
-
-    assert load_claim_model(tmp_path / "absent.joblib") is None
-    stale = tmp_path / "stale.joblib"
-    stale.write_bytes(b"not a model")
-    stale.with_suffix(".json").write_text('{"feature_version": "old"}', encoding="utf-8")
-    assert load_claim_model(stale) is None
-    assert ClaimsComponent(model_path="").model is None
-
+# --- classes of expression under a heading -------------------------------------------------
 
 @pytest.mark.parametrize(("heading", "text", "expected"), [
     # under an aims heading, a report of what was done is an achievement, not a target
@@ -245,7 +221,68 @@ def test_missing_or_stale_model_falls_back_to_rules(tmp_path: Path) -> None:
     ("Adult learning", "We delivered 640 courses for adults in the market towns.", "achievement"),
     ("Health", "Around 23% of adults in the county are physically inactive.", "statistic"),
 ])
-def test_claim_type_classes_with_model(full_nlp: Language, heading: str, text: str,
+def test_claim_type_classes_under_heading(full_nlp: Language, heading: str, text: str,
                                        expected: str) -> None:
     doc = full_nlp(make_doc(full_nlp, text, *PERIOD, heading, "bullet"))
     assert doc.spans["claims"][0]._.claim_type == expected
+
+
+# --- classes of expression added against tuning-half errors (invented sentences) ------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a participle after present-tense "be" is a standing state, not a past action
+    ("The workshops are designed to give carers practical advice.", "other"),
+    ("Waiting times are measured by the days between referral and first visit.", "other"),
+    # the business of a meeting is governance
+    ("The motion was put and carried, 31 members voting for and 9 against.", "other"),
+    ("Two members declared a personal interest in the item on school transport.", "other"),
+    # a title or running header in capitals, whatever its verbs
+    ("MINUTES OF THE MEETING OF THE FIRE AUTHORITY HELD ON 4 MARCH", "other"),
+    # a lead-in to a list
+    ("The review was built around three questions:", "other"),
+    # the text describing itself
+    ("This annual report covers the twelve months to August and sets out our progress.",
+     "other"),
+    # started and not yet finished is ongoing work
+    ("Resurfacing began in the spring and is expected to finish in 2033.", "progress"),
+    # a cumulative result to date is an achievement
+    ("So far more than 9,000 hedgerow trees have been planted by volunteers.", "achievement"),
+    # shares of respondents with an opinion, a ranking by popularity, a change seen
+    ("In the consultation 64% agreed with the proposal and 21% disagreed.", "statistic"),
+    ("Cycling was the least popular of the travel options offered.", "statistic"),
+    ("Country parks have seen a rise in the number of dog walkers.", "statistic"),
+    ("The district has a total of 14 market towns and 90 villages.", "statistic"),
+])
+def test_claim_type_classes(full_nlp: Language, text: str, expected: str) -> None:
+    doc = full_nlp(make_doc(full_nlp, text, *PERIOD))
+    assert [s._.claim_type for s in doc.spans["claims"]] == [expected]
+
+
+@pytest.mark.parametrize(("text", "not_expected"), [
+    # a past action is still an achievement when a participle follows "was"/"were"
+    ("The new depot was designed and built by a local firm.", "other"),
+    # a colon inside a sentence is not a list lead-in
+    ("Our aim is simple: every child reads by seven.", "other"),
+    # a sentence in ordinary case with an all-capital acronym is not a title
+    ("The NHS and the council opened a joint clinic in May.", "other"),
+    # "so far" as a degree is not a cumulative result
+    ("The library is not so far from the station.", "achievement"),
+    # a percentage of residents, not respondents giving an opinion, needs no survey cue
+    ("We completed 98% of repairs within a week.", "statistic"),
+])
+def test_claim_type_class_negatives(full_nlp: Language, text: str, not_expected: str) -> None:
+    doc = full_nlp(make_doc(full_nlp, text, *PERIOD))
+    assert doc.spans["claims"][0]._.claim_type != not_expected
+
+
+def test_future_is_judged_against_the_stated_window(full_nlp: Language) -> None:
+    """An event inside the window a report states is not in the future, even when it falls
+    after the nominal financial year."""
+    from pipeline.nlp.claims import mention_facts
+
+    text = "In August 2031 the council opened a new clinic."
+    plain = full_nlp(make_doc(full_nlp, text, *PERIOD))
+    assert mention_facts(plain, 0, len(text)).n_future_dates == 1
+    windowed = full_nlp(make_doc(full_nlp, text, *PERIOD, "", "", date(2030, 9, 1),
+                                 date(2031, 9, 30)))
+    assert mention_facts(windowed, 0, len(text)).n_future_dates == 0

@@ -20,6 +20,24 @@ EXPECTED_PERIODS = {
 }
 
 
+#: The window each corpus document covers: stated (2024, 2025) or inferred from the dated events
+#: of a report named for a year that states none (2019, 2020: published in the autumn, each
+#: looks back over the twelve months before); a plan has none.
+EXPECTED_WINDOWS = {
+    "lcc-annual-delivery-report-2019": (date(2018, 10, 1), date(2019, 9, 30)),
+    "lcc-annual-delivery-report-2020": (date(2019, 9, 1), date(2020, 8, 31)),
+    "lcc-annual-delivery-report-2024": (date(2023, 9, 1), date(2024, 9, 30)),
+    "lcc-annual-delivery-report-2025": (date(2024, 9, 1), date(2025, 9, 30)),
+    "lcc-council-agenda-2022-05-18-strategic-plan-2022-26": (None, None),
+}
+
+
+def test_corpus_reporting_windows(corpus_pdf_docs: dict[str, Document]) -> None:
+    for stem, window in EXPECTED_WINDOWS.items():
+        doc = corpus_pdf_docs[stem]
+        assert (doc.reporting_start, doc.reporting_end) == window, stem
+
+
 @pytest.mark.parametrize("fixture", ["corpus_pdf_docs", "corpus_text_docs"])
 def test_corpus_metadata(fixture: str, request: pytest.FixtureRequest) -> None:
     docs: dict[str, Document] = request.getfixturevalue(fixture)
@@ -158,3 +176,82 @@ def test_committee_papers() -> None:
                         "Subject: 2024 Annual Report on the Community Covenant",
                         "This report summarises key achievements during 2024 across the county.")
     assert annual.doc_type == "annual_report"
+
+
+# --- reporting windows inferred where none is stated ---------------------------------------
+
+def _dated_report(title: str, months: list[str], lead: str = "") -> Document:
+    """An invented report: a title, an optional lead sentence, one dated event per month."""
+    events = [f"In {m} the council opened a new facility in Oakshire." for m in months]
+    return _described(title, *([lead] if lead else []), *events)
+
+
+AUTUMN_2030 = (["October 2029", "November 2029", "January 2030", "March 2030", "April 2030",
+                "May 2030", "June 2030", "July 2030"] * 2
+               + ["September 2030"] * 3 + ["November 2030"])  # one forward reference
+
+
+def test_window_inferred_from_dated_events() -> None:
+    doc = _dated_report("Annual Delivery Report 2030", AUTUMN_2030)
+    assert doc.period_label == "2029/30"  # the period stays the financial year
+    assert (doc.reporting_start, doc.reporting_end) == (date(2029, 10, 1), date(2030, 9, 30))
+
+
+def test_window_inferred_for_a_paper_that_looks_back() -> None:
+    doc = _described("From: Director", "To: Scrutiny Committee",
+                     "Subject: Annual Report 2030 on Road Safety",
+                     "Over the last 12 months the partnership ran many events.",
+                     *[f"In {m} we ran a road safety event." for m in AUTUMN_2030])
+    assert (doc.reporting_start, doc.reporting_end) == (date(2029, 10, 1), date(2030, 9, 30))
+
+
+def test_stated_window_wins_over_inference() -> None:
+    doc = _dated_report("Annual Delivery Report 2030", AUTUMN_2030,
+                        "This report covers the period from January 2030 to December 2030.")
+    assert (doc.reporting_start, doc.reporting_end) == (date(2030, 1, 1), date(2030, 12, 31))
+
+
+@pytest.mark.parametrize("title,months", [
+    # a financial year in the title is the window the dates resolve in: nothing to infer
+    ("Annual Report 2029/30", AUTUMN_2030),
+    # too few dated events to read the month of publication from
+    ("Annual Delivery Report 2030", ["June 2030", "July 2030", "September 2030"]),
+    # no year in the title: the events alone do not say which year is reported
+    ("Annual Delivery Report", AUTUMN_2030),
+    # a plan looks forward, not back
+    ("Strategic Plan 2030-2034", AUTUMN_2030),
+])
+def test_no_window_inferred(title: str, months: list[str]) -> None:
+    doc = _dated_report(title, months)
+    assert (doc.reporting_start, doc.reporting_end) == (None, None)
+
+
+def test_inferred_window_ignores_later_years_and_needs_events() -> None:
+    text = " ".join(f"in {m}" for m in AUTUMN_2030 + ["March 2032"] * 10)
+    assert metadata.inferred_window(text, 2030) == (date(2029, 10, 1), date(2030, 9, 30))
+    assert metadata.inferred_window("in May 2030 and June 2030", 2030) is None
+    # a December end gives a calendar year
+    dec = " ".join(["in December 2030"] * 12 + ["in March 2030"] * 12)
+    assert metadata.inferred_window(dec, 2030) == (date(2030, 1, 1), date(2030, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def kent_docs() -> dict[str, Document]:
+    from pathlib import Path
+
+    from pipeline.ingest.read import read_document
+
+    root = Path(__file__).parent / "data" / "kent"
+    names = ("armed-forces-covenant-annual-report-2024.pdf", "qpr-q3-2024-25-cover.pdf")
+    return {Path(n).stem: read_document(root / n, root) for n in names}
+
+
+def test_kent_windows(kent_docs: dict[str, Document]) -> None:
+    """Another council's papers: a stated calendar year stays; a quarter named in the title is
+    its period, and no window is inferred over it."""
+    covenant = kent_docs["armed-forces-covenant-annual-report-2024"]
+    assert (covenant.reporting_start, covenant.reporting_end) == (date(2024, 1, 1),
+                                                                  date(2024, 12, 31))
+    cover = kent_docs["qpr-q3-2024-25-cover"]
+    assert cover.period_label == "2024/25 Q3"
+    assert (cover.reporting_start, cover.reporting_end) == (None, None)

@@ -143,3 +143,87 @@ def test_gold_sentences_stay_whole() -> None:
                 cut.append(text[:80])
     assert n > 200
     assert len(cut) <= 2, cut
+
+
+# --- text that is no sentence: contents entries and fragments --------------------------------
+
+from pipeline.nlp.sentences import is_non_sentence  # noqa: E402
+
+
+@pytest.mark.parametrize(("text", "heading"), [
+    ("Clean Air and Green Spaces\t7", "Contents"),
+    ("Housing\t12", "Table of Contents"),                    # one word: the heading decides
+    ("3.\tSafer Streets and Stronger Towns\t21", "Contents"),
+    ("Funding, Reserves and Budget Pressures\t4", "Page"),   # the contents' column header
+    ("Roads, Rivers and Rural Transport\t15", "Cycling"),    # a title under a stray heading
+    ("Our Plan for Oakshire ........ 3", ""),                # leader dots are enough
+    ("Appendix B: Performance … 44", ""),
+    ("| 2031", ""),                                          # fragments without a word
+    ("2030-34", ""),
+    ("“1.", ""),
+])
+def test_non_sentences(text: str, heading: str) -> None:
+    assert is_non_sentence(text, heading)
+
+
+@pytest.mark.parametrize(("text", "heading"), [
+    ("We opened 3 new libraries in Oakshire.", "Contents"),  # a sentence, whatever the heading
+    ("Housing\t12", "Libraries"),                            # a data row, not a title
+    ("Number of home visits\t12", ""),                       # a label, not a title
+    ("Under 5 years\t40\t12", "Contents"),                   # two number cells: a data row
+    ("The council now runs 14", ""),                         # no separator before the number
+    ("Visits rose to 1,200. See page 4", ""),
+    ("", ""),
+])
+def test_sentences_are_not_non_sentences(text: str, heading: str) -> None:
+    assert not is_non_sentence(text, heading)
+
+
+def test_contents_entries_get_no_claim() -> None:
+    from pipeline.nlp.pipeline import build_nlp, make_doc
+
+    nlp = build_nlp()
+    toc = nlp(make_doc(nlp, "Clean Air and Green Spaces\t7", heading="Contents", block_kind="table"))
+    assert list(toc.spans["claims"]) == [] and list(toc.spans["figures"]) != []
+    row = nlp(make_doc(nlp, "Under 5 years\t40\t12", heading="Contents", block_kind="table"))
+    assert len(row.spans["claims"]) == 1
+
+
+# --- sentences cut by a page break -----------------------------------------------------------
+
+_UNFINISHED = re.compile(r"[^.!?:;'\"’”)\]]\s*$")
+
+
+def test_text_reader_joins_a_sentence_across_a_page_break(tmp_path: Path) -> None:
+    """An invented report whose sentence runs over a form feed and a running header."""
+    from pipeline.ingest.read import read_document
+
+    path = tmp_path / "oakshire-annual-report.txt"
+    path.write_text(
+        "Oakshire Annual Report\n\nLibraries\n\n"
+        "During the year the mobile library service visited forty villages and\n"
+        "\f"
+        "lent more than twelve thousand books to housebound readers.\n\n"
+        "Parks\n\nThe new play area opened in May.\n", encoding="utf-8")
+    doc = read_document(path, tmp_path)
+    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    joined = [t for t in texts if "forty villages and lent more" in " ".join(t.split())]
+    assert len(joined) == 1
+    assert len(split_sentences(joined[0])) == 1
+
+
+def test_pdf_sentences_run_across_page_breaks(corpus_pdf_docs) -> None:
+    """On the real PDFs a paragraph whose sentence is unfinished at a page end is carried over
+    (some blocks span pages), and no body block at a page end is half a sentence whose rest
+    opens the next page in lower case."""
+    from pipeline.annotate import body_units
+
+    spanning = 0
+    for stem, doc in corpus_pdf_docs.items():
+        spanning += sum(1 for b in doc.blocks if b.page_end and b.kind in ("paragraph", "bullet"))
+        units = [u for u in body_units(doc) if doc.blocks[u.block_index].kind != "table"]
+        for a, b in zip(units, units[1:], strict=False):
+            page_a = doc.blocks[a.block_index].page_end or a.page
+            if b.page > page_a and _UNFINISHED.search(a.text) and b.text.lstrip()[:1].islower():
+                pytest.fail(f"{stem}: a sentence cut at the end of page {page_a}")
+    assert spanning >= 10

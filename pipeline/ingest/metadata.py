@@ -8,6 +8,12 @@ a stated "Progress in 2024/25" decides, and failing that the year in the report'
 before it is published). A strategic plan's period is the span it names ("Strategic Plan
 2022 - 2026" → label "2022-26", 2022-04-01 to 2026-03-31: plan years are financial years too).
 All the phrases are regexes in ``models/patterns/layout.yaml``.
+
+Where a report states no reporting window, one is inferred (:func:`inferred_window`): an
+annual report named for a year ("Annual Delivery Report 2019") is published during that year
+and looks back over the twelve months before, which its dated events show. A report
+published in the autumn of 2019 covers roughly October 2018 to September 2019, not the
+financial year April 2018 to March 2019. The period label stays the financial year.
 """
 
 from __future__ import annotations
@@ -224,6 +230,57 @@ def reporting_window(text: str) -> tuple[date, date] | None:
     return None
 
 
+#: A month named with its year ("September 2019", "Sept 2019"): a dated event.
+_MONTH_YEAR = re.compile(
+    r"\b(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE)
+#: A report saying it looks back over a year ("over the last 12 months", "in the past year").
+_LOOKBACK = re.compile(
+    r"(?i)\b(?:over|during|in|throughout)\s+the\s+(?:last|past|previous)\s+"
+    r"(?:(?:12|twelve)\s+months|year)\b")
+#: The window ends at the month by which this share of the dated events has happened: later
+#: months hold only the few forward references a report makes to what comes next.
+EVENT_QUANTILE = 0.9
+#: Events counted: the title year and the years just before it (a report looks back).
+EVENT_YEARS_BACK = 2
+#: Fewer dated events than this and the month of publication cannot be read from them.
+MIN_EVENTS = 12
+
+
+def _month_index(name: str) -> int:
+    return _MONTHS[next(m for m in _MONTHS if m.startswith(name.lower()[:3]))]
+
+
+def report_year(text: str) -> int | None:
+    """The year a report is named for ("Annual Delivery Report 2019" → 2019), or None."""
+    r = layout.rules()
+    rx = next(p["regex"] for p in r.get("periods") if p["kind"] == "report_year")
+    years = Counter(int(m.group("y1")) for m in re.finditer(rx, text))
+    return years.most_common(1)[0][0] if years else None
+
+
+def inferred_window(text: str, year: int) -> tuple[date, date] | None:
+    """The twelve months a report named for ``year`` covers, read from its dated events.
+
+    Why events and not the financial year: an annual report is written after the year it
+    reports and dates what it did by month ("in June 2019 we opened ..."); the month by which
+    nine in ten of its dated events (in the title year and the two before) have happened is
+    about when it was written. The window is the twelve months ending with that month.
+    Returns None with fewer than :data:`MIN_EVENTS` dated events.
+    """
+    events = sorted((int(m.group("y")), _month_index(m.group("m")))
+                    for m in _MONTH_YEAR.finditer(text)
+                    if year - EVENT_YEARS_BACK <= int(m.group("y")) <= year)
+    if len(events) < MIN_EVENTS:
+        return None
+    end_y, end_m = events[min(len(events) - 1, int(EVENT_QUANTILE * len(events)))]
+    start_y, start_m = (end_y, end_m + 1 - 12) if end_m < 12 else (end_y, 1)
+    if start_m < 1:
+        start_y, start_m = start_y - 1, start_m + 12
+    return date(start_y, start_m, 1), date(end_y, end_m, _last_day(end_y, end_m))
+
+
 def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
     """Fill title, organisation, doc_type, period and reporting window from the blocks' text.
 
@@ -269,3 +326,15 @@ def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
         found = (fy_label(fy), *fy_bounds(fy))
     if found:
         doc.period_label, doc.period_start, doc.period_end = found
+    if window is None and doc.doc_type != "strategic_plan":
+        # no stated window: infer one for a report named for a year (an annual report, or
+        # another paper saying it looks back over the last year), unless a financial year is
+        # stated in its title or headings (then that year is the window the dates resolve in)
+        stated_fy = (title_period(title) is not None
+                     or parse_period(full, ["fy"]) is not None)
+        year = report_year(head)
+        looks_back = doc.doc_type == "annual_report" or bool(_LOOKBACK.search(head))
+        if year is not None and looks_back and not stated_fy:
+            inferred = inferred_window(body, year)
+            if inferred:
+                doc.reporting_start, doc.reporting_end = inferred

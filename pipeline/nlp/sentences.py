@@ -7,6 +7,15 @@ abbreviations ("e.g.", "i.e."), hedges ("c.", "approx."), clock times ("2.00 p.m
 numbered-paragraph prefixes ("6. The Cabinet ...", "(b) That ..."). A block with no terminal
 punctuation (a typical bullet) is one sentence.
 
+Some text in a block is no sentence at all (:func:`is_non_sentence`): a table-of-contents
+entry ("Great Communities<tab>9", "Introduction ...... 4") or a fragment with no word in it
+(a page number, "| 2024"). The claims component gives such text no claim.
+
+Sentences cut by a page break or a running header are re-joined before they get here: the
+PDF and text readers carry a paragraph across a page or column break while its sentence is
+unfinished, so a block is never half a sentence at a page end (tests/test_sentences.py checks
+this on a real PDF).
+
 The rules (abbreviation lists, opener/closer characters, the list-prefix regex) are data in
 ``models/patterns/sentences.yaml``; :func:`sentence_starts` is a pure function over a string
 so it can be tested without spaCy, and the component only copies its answer onto
@@ -49,6 +58,9 @@ class SentenceRules:
     initials_are_abbreviations: bool
     list_prefix: re.Pattern[str]
     candidate: re.Pattern[str]
+    contents_entry: re.Pattern[str] | None = None
+    contents_heading: re.Pattern[str] | None = None
+    title_word_min: int = 4
 
 
 def _words(data: dict, key: str, path: Path) -> frozenset[str]:
@@ -86,6 +98,12 @@ def load_sentence_rules(path: Path = DEFAULT_RULES_PATH) -> SentenceRules:
         initials_are_abbreviations=data["initials_are_abbreviations"],
         list_prefix=compile_regex(str(data["list_prefix"]), f"{path} list_prefix"),
         candidate=candidate,
+        contents_entry=(compile_regex(str(data["contents_entry"]), f"{path} contents_entry")
+                        if data.get("contents_entry") else None),
+        contents_heading=(compile_regex(str(data["contents_heading"]),
+                                        f"{path} contents_heading")
+                          if data.get("contents_heading") else None),
+        title_word_min=int(data.get("title_word_min", 4)),
     )
 
 
@@ -155,6 +173,41 @@ def split_sentences(text: str, rules: SentenceRules | None = None) -> list[str]:
     starts = sentence_starts(text, rules)
     ends = [*starts[1:], len(text)] if starts else []
     return [text[s:e].strip() for s, e in zip(starts, ends, strict=True)]
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _looks_like_title(title: str, min_len: int) -> bool:
+    """Two or more words, every word of ``min_len`` letters or more capitalised."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", title)
+    long_words = [w for w in words if len(w) >= min_len]
+    return len(words) >= 2 and bool(long_words) and all(w[0].isupper() for w in long_words)
+
+
+def is_non_sentence(text: str, heading: str = "", rules: SentenceRules | None = None) -> bool:
+    """True for text that is no sentence and so no claim: a table-of-contents entry or a
+    fragment without a single letter ("| 2024", "12").
+
+    Why the heading: a contents table is a two-column table of titles and page numbers, and
+    a data table can look the same ("Libraries<tab>12"); under a "Contents" heading (or its
+    "Page" column header) every such row is an entry, elsewhere only rows whose label reads
+    as a title, or with leader dots, are.
+    """
+    rules = rules or load_sentence_rules()
+    text = " ".join(text.split("\n")).strip()
+    if not _LETTER.search(text):
+        return bool(text)
+    if rules.contents_entry is None:
+        return False
+    m = rules.contents_entry.match(text)
+    if not m:
+        return False
+    if "\t" not in m.group("sep"):
+        return True  # leader dots or an ellipsis before a page number
+    if rules.contents_heading is not None and rules.contents_heading.search(heading or ""):
+        return True
+    return _looks_like_title(m.group("title"), rules.title_word_min)
 
 
 @Language.factory("planmine_sentences", assigns=["token.is_sent_start"],
