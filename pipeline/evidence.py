@@ -285,6 +285,21 @@ class ElementScorer:
         return self._blend(cos_row, claim, elements)
 
 
+def aim_scorer(claims: pd.DataFrame, in_force: dict[str, pd.DataFrame],
+               documents: pd.DataFrame, rules: AllRules | None = None) -> ElementScorer:
+    """The scorer build_evidence uses: IDF fitted on the elements in force and the reports'
+    claims (so the hand-labelled aim gold is scored by the very scorer the pipeline runs)."""
+    e = (rules or default_rules()).evidence
+    claims = conform_input(claims, "claims")
+    periods = reporting_periods(documents)
+    all_elems = pd.concat(list(in_force.values()), ignore_index=True) if in_force else pd.DataFrame()
+    corpus = (all_elems["text"].astype(str).drop_duplicates().tolist() if len(all_elems) else []) + \
+        claims.loc[claims["doc_id"].astype(str).isin(periods), "text"].astype(str).tolist()
+    scorer = ElementScorer(corpus, e.fuzzy_weight)
+    scorer.prepare(corpus)
+    return scorer
+
+
 def build_evidence(
     claims: pd.DataFrame,
     links: pd.DataFrame,
@@ -309,10 +324,7 @@ def build_evidence(
                      conform_input(figures, "figures")["claim_id"]]).astype(str).value_counts()
     mv = conform_input(measure_values, "measure_values")
     mv_by_claim = {c: g for c, g in mv.groupby(mv["claim_id"].astype(str))}
-    all_elems = pd.concat(list(in_force.values()), ignore_index=True) if in_force else pd.DataFrame()
-    corpus = (all_elems["text"].astype(str).drop_duplicates().tolist() if len(all_elems) else []) + \
-        claims.loc[claims["doc_id"].astype(str).isin(periods), "text"].astype(str).tolist()
-    scorer = ElementScorer(corpus, e.fuzzy_weight)
+    scorer = aim_scorer(claims, in_force, documents, rules)
     # (period, sub-outcome, kind) -> (element ids, element texts) in plan order, built once
     groups: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
     for period, elems in in_force.items():
