@@ -126,25 +126,24 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     # exactly below, so the ranking among an element's hits is the full scores'
     ratio = cdist_by_length(texts, elems, fuzz.ratio, r.min_ratio)
     tsort = cdist_by_length(texts, elems, fuzz.token_sort_ratio, r.min_token_sort_ratio)
-    # a table row "<outcome title> <aim>" holds the element whole: contained, if the
-    # element is most of the row (substring test: a fuzzy partial match is 20x slower)
+    # a table row "<outcome title> <aim>" (or "<title> <aim> <aim>") holds elements whole:
+    # contained, if the elements it holds are most of the row (substring test: a fuzzy
+    # partial match is 20x slower)
     share = np.array([len(e) for e in elems])[None, :] / np.maximum(
         np.array([len(t) for t in texts]), 1)[:, None]
-    whole = np.zeros(share.shape, dtype=bool)
+    contained = np.zeros(share.shape, dtype=bool)
     tlen = np.array([len(t) for t in texts])
     by_len = np.argsort(tlen, kind="stable")
     sorted_len = tlen[by_len]
     for ei, e in enumerate(elems):
-        if not e:
+        if not e or not ok_e[ei]:
             continue
-        # only rows at least as long as the element and short enough for its share
-        lo = np.searchsorted(sorted_len, len(e), side="left")
-        hi = np.searchsorted(sorted_len, len(e) / r.min_partial_share, side="right") \
-            if r.min_partial_share > 0 else len(texts)
-        for ci in by_len[lo:hi]:
+        # only rows at least as long as the element
+        for ci in by_len[np.searchsorted(sorted_len, len(e), side="left"):]:
             if e in texts[ci]:
-                whole[ci, ei] = True
-    whole &= share >= r.min_partial_share
+                contained[ci, ei] = True
+    held = np.where(contained, share, 0.0).sum(axis=1)
+    whole = contained & (held >= r.min_partial_share)[:, None]
     hit = ((ratio >= r.min_ratio) | (tsort >= r.min_token_sort_ratio) | whole) \
         & ok_c[:, None] & ok_e[None, :]
     for ci, ei in zip(*np.nonzero(hit), strict=True):
