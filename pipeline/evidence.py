@@ -46,6 +46,34 @@ def content_words(text: str, extra_stop: frozenset[str] = frozenset()) -> list[s
 
 # --- repeats and restatements ----------------------------------------------------------------
 
+def cdist_by_length(queries: list[str], choices: list[str], scorer, cutoff: float,
+                    block: int = 256) -> np.ndarray:
+    """``rapidfuzz.process.cdist(queries, choices, scorer, score_cutoff=cutoff)``, faster.
+
+    For the Indel scorers (ratio, and token_sort_ratio on whitespace-normalised text) a pair
+    of lengths a <= b scores at most 200a/(a+b), so strings of unlike length cannot reach the
+    cutoff: queries are taken in blocks of similar length and compared only with the choices
+    whose length can reach it. Pairs left out score 0, as cdist gives below the cutoff.
+    """
+    out = np.zeros((len(queries), len(choices)), dtype=np.float32)
+    if not queries or not choices:
+        return out
+    q = cutoff / (200 - cutoff) if cutoff < 200 else 1.0  # shortest/longest that can reach it
+    qlen = np.array([len(t) for t in queries])
+    clen = np.array([len(t) for t in choices])
+    order = np.argsort(qlen, kind="stable")
+    for start in range(0, len(order), block):
+        rows = order[start:start + block]
+        lo, hi = qlen[rows].min(), qlen[rows].max()
+        cols = np.nonzero((clen >= lo * q - 1) & (clen * q <= hi + 1))[0]
+        if len(cols) == 0:
+            continue
+        part = process.cdist([queries[i] for i in rows], [choices[j] for j in cols],
+                             scorer=scorer, score_cutoff=cutoff, workers=1)
+        out[np.ix_(rows, cols)] = part
+    return out
+
+
 def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
                  rules: AllRules | None = None) -> pd.Series:
     """claim_id → claim_id of the same claim in an EARLIER period's report ('' if none).
@@ -68,8 +96,7 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
             if period_key(periods[earlier]) >= period_key(periods[later]):
                 continue
             a, b = by_doc[later], by_doc[earlier]
-            scores = process.cdist(a["norm"].tolist(), b["norm"].tolist(), scorer=fuzz.ratio,
-                                   score_cutoff=r.min_ratio, workers=1)
+            scores = cdist_by_length(a["norm"].tolist(), b["norm"].tolist(), fuzz.ratio, r.min_ratio)
             rows, cols = np.nonzero(scores)
             for ri, ci in zip(rows, cols, strict=True):
                 cid, score = str(a["claim_id"].iloc[ri]), float(scores[ri, ci])
@@ -95,16 +122,33 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     elems = aims["text"].astype(str).map(normalise).tolist()
     ok_c = np.array([len(t.split()) >= r.min_words for t in texts])
     ok_e = np.array([len(t.split()) >= r.min_words for t in elems])
-    ratio = process.cdist(texts, elems, scorer=fuzz.ratio, workers=1)
-    tsort = process.cdist(texts, elems, scorer=fuzz.token_sort_ratio, workers=1)
-    # a table row "<outcome title> <aim>" holds the element whole: contained, if the
-    # element is most of the row (substring test: a fuzzy partial match is 20x slower)
-    part = np.array([[100.0 if e and e in t else 0.0 for e in elems] for t in texts])
+    # the cutoffs let rapidfuzz skip pairs of unlike length; the pairs that hit are rescored
+    # exactly below, so the ranking among an element's hits is the full scores'
+    ratio = cdist_by_length(texts, elems, fuzz.ratio, r.min_ratio)
+    tsort = cdist_by_length(texts, elems, fuzz.token_sort_ratio, r.min_token_sort_ratio)
+    # a table row "<outcome title> <aim>" (or "<title> <aim> <aim>") holds elements whole:
+    # contained, if the elements it holds are most of the row (substring test: a fuzzy
+    # partial match is 20x slower)
     share = np.array([len(e) for e in elems])[None, :] / np.maximum(
         np.array([len(t) for t in texts]), 1)[:, None]
-    whole = (part >= 100) & (share >= r.min_partial_share)
+    contained = np.zeros(share.shape, dtype=bool)
+    tlen = np.array([len(t) for t in texts])
+    by_len = np.argsort(tlen, kind="stable")
+    sorted_len = tlen[by_len]
+    for ei, e in enumerate(elems):
+        if not e or not ok_e[ei]:
+            continue
+        # only rows at least as long as the element
+        for ci in by_len[np.searchsorted(sorted_len, len(e), side="left"):]:
+            if e in texts[ci]:
+                contained[ci, ei] = True
+    held = np.where(contained, share, 0.0).sum(axis=1)
+    whole = contained & (held >= r.min_partial_share)[:, None]
     hit = ((ratio >= r.min_ratio) | (tsort >= r.min_token_sort_ratio) | whole) \
         & ok_c[:, None] & ok_e[None, :]
+    for ci, ei in zip(*np.nonzero(hit), strict=True):
+        ratio[ci, ei] = fuzz.ratio(texts[ci], elems[ei])
+        tsort[ci, ei] = fuzz.token_sort_ratio(texts[ci], elems[ei])
     aim_ids = aims["aim_id"].astype(str).tolist()
     for ci in np.nonzero(hit.any(axis=1))[0]:
         score = np.where(hit[ci], ratio[ci] + tsort[ci], -1)
@@ -179,32 +223,80 @@ class ElementScorer:
 
     TF-IDF cosine over stemmed content words (IDF from the elements and the claims, so words
     every report uses weigh little), blended with rapidfuzz's token_set_ratio.
+    TF-IDF rows and content-word strings are computed once per distinct text (a corpus run
+    scores thousands of claims against the same few hundred elements).
     """
 
     def __init__(self, corpus: list[str], fuzzy_weight: float) -> None:
         self.fuzzy_weight = fuzzy_weight
         self.vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
         self.vectorizer.fit(corpus or ["empty"])
-        self._cache: dict[str, object] = {}
+        self._row: dict[str, int] = {}
+        self._blocks: list = []
+        self._matrix = None
+        self._words: dict[str, str] = {}
+
+    def prepare(self, texts: list[str]) -> None:
+        """Transform every text not seen yet in one batch (the fast path for many texts)."""
+        from scipy.sparse import vstack
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._row]
+        if not todo:
+            return
+        start = len(self._row)
+        self._blocks.append(self.vectorizer.transform(todo).tocsr())
+        self._row.update({t: start + i for i, t in enumerate(todo)})
+        self._matrix = vstack(self._blocks).tocsr() if len(self._blocks) > 1 else self._blocks[0]
+        self._blocks = [self._matrix]
 
     def _vectors(self, texts: list[str]):
         """TF-IDF rows for ``texts``, each text transformed once per scorer."""
-        from scipy.sparse import vstack
+        self.prepare(texts)
+        return self._matrix[[self._row[t] for t in texts]]
 
-        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if todo:
-            for t, row in zip(todo, self.vectorizer.transform(todo), strict=True):
-                self._cache[t] = row
-        return vstack([self._cache[t] for t in texts])
+    def _content(self, text: str) -> str:
+        got = self._words.get(text)
+        if got is None:
+            got = self._words[text] = " ".join(content_words(text))
+        return got
 
     def scores(self, claim: str, elements: list[str]) -> np.ndarray:
         if not elements:
             return np.zeros(0)
         m = self._vectors([claim, *elements])
         cos = (m[1:] @ m[0].T).toarray().ravel()
-        fz = np.array([fuzz.token_set_ratio(" ".join(content_words(claim)),
-                                            " ".join(content_words(e))) / 100 for e in elements])
+        return self._blend(cos, claim, elements)
+
+    def _blend(self, cos: np.ndarray, claim: str, elements: list[str]) -> np.ndarray:
+        words = self._content(claim)
+        fz = np.array([fuzz.token_set_ratio(words, self._content(e)) / 100 for e in elements])
         return (1 - self.fuzzy_weight) * cos + self.fuzzy_weight * fz
+
+    def cosines(self, claims: list[str], elements: list[str]) -> np.ndarray:
+        """Dense claims x elements TF-IDF cosines in one sparse product (the batch path)."""
+        self.prepare([*claims, *elements])
+        a = self._matrix[[self._row[t] for t in claims]]
+        b = self._matrix[[self._row[t] for t in elements]]
+        return np.asarray((a @ b.T).todense())
+
+    def scores_from(self, cos_row: np.ndarray, claim: str, elements: list[str]) -> np.ndarray:
+        """:meth:`scores` given the claim's precomputed cosines to ``elements``."""
+        return self._blend(cos_row, claim, elements)
+
+
+def aim_scorer(claims: pd.DataFrame, in_force: dict[str, pd.DataFrame],
+               documents: pd.DataFrame, rules: AllRules | None = None) -> ElementScorer:
+    """The scorer build_evidence uses: IDF fitted on the elements in force and the reports'
+    claims (so the hand-labelled aim gold is scored by the very scorer the pipeline runs)."""
+    e = (rules or default_rules()).evidence
+    claims = conform_input(claims, "claims")
+    periods = reporting_periods(documents)
+    all_elems = pd.concat(list(in_force.values()), ignore_index=True) if in_force else pd.DataFrame()
+    corpus = (all_elems["text"].astype(str).drop_duplicates().tolist() if len(all_elems) else []) + \
+        claims.loc[claims["doc_id"].astype(str).isin(periods), "text"].astype(str).tolist()
+    scorer = ElementScorer(corpus, e.fuzzy_weight)
+    scorer.prepare(corpus)
+    return scorer
 
 
 def build_evidence(
@@ -231,16 +323,31 @@ def build_evidence(
                      conform_input(figures, "figures")["claim_id"]]).astype(str).value_counts()
     mv = conform_input(measure_values, "measure_values")
     mv_by_claim = {c: g for c, g in mv.groupby(mv["claim_id"].astype(str))}
-    all_elems = pd.concat(list(in_force.values()), ignore_index=True) if in_force else pd.DataFrame()
-    corpus = (all_elems["text"].astype(str).drop_duplicates().tolist() if len(all_elems) else []) + \
-        claims.loc[claims["doc_id"].astype(str).isin(periods), "text"].astype(str).tolist()
-    scorer = ElementScorer(corpus, e.fuzzy_weight)
+    scorer = aim_scorer(claims, in_force, documents, rules)
+    # (period, sub-outcome, kind) -> (element ids, element texts) in plan order, built once
+    groups: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
+    for period, elems in in_force.items():
+        if elems is None or elems.empty:
+            continue
+        for (sub, kind), g in elems.groupby([elems["sub_outcome_id"].astype(str), elems["kind"]],
+                                            sort=False):
+            groups[(period, sub, kind)] = (g["aim_id"].astype(str).tolist(),
+                                           g["text"].astype(str).tolist())
+    elem_texts = list(dict.fromkeys(t for _, texts in groups.values() for t in texts))
+    elem_col = {t: i for i, t in enumerate(elem_texts)}
+    group_cols = {key: np.array([elem_col[t] for t in texts], dtype=int)
+                  for key, (_, texts) in groups.items()}
+    claim_texts = list(dict.fromkeys(claims["text"].astype(str)))
+    claim_row = {t: i for i, t in enumerate(claim_texts)}
+    cos = scorer.cosines(claim_texts, elem_texts) if elem_texts and claim_texts else None
+    has_restates = "restates_aim_id" in claims.columns
+    has_repeat = "repeat_of" in claims.columns
     rows: list[dict] = []
     for c in claims.itertuples(index=False):
         cid, doc = str(c.claim_id), str(c.doc_id)
         period = periods.get(doc)
-        if period is None or _filled(getattr(c, "restates_aim_id", "")) or \
-                _filled(getattr(c, "repeat_of", "")):
+        if period is None or (has_restates and _filled(c.restates_aim_id)) or \
+                (has_repeat and _filled(c.repeat_of)):
             continue
         role = claim_role(str(c.claim_type), str(c.text), int(n_q.get(cid, 0)), rules)
         values = mv_by_claim.get(cid)
@@ -251,17 +358,15 @@ def build_evidence(
         if not role or cid not in link_of:
             continue
         sub, link_score = link_of[cid]
-        elems = in_force.get(period)
-        if elems is None or elems.empty:
-            continue
-        elems = elems[elems["sub_outcome_id"].astype(str) == sub]
         for k, kind in enumerate(("aim", "action", "measure")):
             if kind == "measure" and values is not None:
                 continue
-            group = elems[elems["kind"] == kind]
-            if group.empty:
+            group = groups.get((period, sub, kind))
+            if group is None:
                 continue
-            sims = scorer.scores(str(c.text), group["text"].astype(str).tolist())
+            ids, texts = group
+            sims = scorer.scores_from(cos[claim_row[str(c.text)], group_cols[(period, sub, kind)]],
+                                      str(c.text), texts)
             best = int(np.argmax(sims))  # ties: the first in plan order
             if kind == "aim":
                 share = np.exp(sims / 0.1) / np.exp(sims / 0.1).sum()
@@ -270,7 +375,7 @@ def build_evidence(
                 if sims[best] < (e.min_action_score if kind == "action" else e.min_measure_score):
                     continue
                 score = link_score * float(sims[best])
-            rows.append({"claim_id": cid, "aim_id": str(group["aim_id"].iloc[best]),
+            rows.append({"claim_id": cid, "aim_id": ids[best],
                          "period_label": period, "score": round(min(max(score, 0.0), 1.0), 4),
                          "role": role, "_k": k})
     if not rows:

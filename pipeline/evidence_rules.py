@@ -121,16 +121,35 @@ class LevelRules(_Strict):
 class MeasureRules(_Strict):
     """When a figure is a value of a plan success measure (precision first)."""
 
+    unit_cues: dict[str, tuple[str, ...]] = {}
     percent_cues: tuple[str, ...] = ("percentage", "proportion")
     count_cues: tuple[str, ...] = ("number",)
     money_cues: tuple[str, ...] = ()
     min_shared: int = Field(2, ge=1)
     min_coverage: float = Field(0.6, gt=0, le=1)
+    min_bare_coverage: float = Field(0.75, gt=0, le=1)
     exclude_claim_types: tuple[str, ...] = ("plan", "target")
     generic_words: tuple[str, ...] = ()
 
     _types = field_validator("exclude_claim_types")(_check_claim_types)
-    _cues = field_validator("percent_cues", "count_cues", "money_cues")(_check_regexes)
+    earlier_value_cues: tuple[str, ...] = ()
+    change_before_cues: tuple[str, ...] = ()
+    change_after_cues: tuple[str, ...] = ()
+    limit_before_cues: tuple[str, ...] = ()
+    context_window: int = Field(40, ge=0)
+
+    _cues = field_validator("percent_cues", "count_cues", "money_cues", "earlier_value_cues",
+                            "change_before_cues", "change_after_cues",
+                            "limit_before_cues")(_check_regexes)
+
+    @field_validator("unit_cues")
+    @classmethod
+    def _unit_cues(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for unit, cues in value.items():
+            if unit in ("percent", "count", "money"):
+                raise ValueError(f"unit_cues: {unit!r} has its own *_cues key")
+            _check_regexes(tuple(cues))
+        return value
 
 
 class MoneyRole(_Strict):

@@ -22,18 +22,83 @@ MEASURE_VALUE_COLUMNS = TABLES["measure_values"].column_names
 
 
 def measure_unit(text: str, rules: AllRules | None = None) -> str:
-    """The unit a measure's values come in: percent, count, money, or '' (takes no value)."""
+    """The unit a measure's values come in: percent, count, money, a named unit ("Hectares
+    of ...", "Number of hours of ..." → hectares, hours), or '' (takes no value)."""
     m = (rules or default_rules()).measures
     low = str(text).lower().strip()
-    for unit, cues in (("percent", m.percent_cues), ("count", m.count_cues), ("money", m.money_cues)):
+    for unit, cues in (*m.unit_cues.items(), ("percent", m.percent_cues),
+                       ("count", m.count_cues), ("money", m.money_cues)):
         if any(re.match(c, low) for c in cues):
             return unit
     return ""
 
 
+def _fold(word: str) -> str:
+    """"librarie" (a plural trimmed to -ie) → "library", so libraries meet library."""
+    return word[:-2] + "y" if len(word) > 4 and word.endswith("ie") else word
+
+
+def _words(text: str, extra_stop: frozenset[str] = frozenset()) -> set[str]:
+    return {_fold(w) for w in content_words(text, extra_stop)}
+
+
 def _key_words(text: str, rules: AllRules) -> set[str]:
     text = re.sub(r"\([^)]*\)", " ", str(text))  # "(primary / secondary)": alternatives
-    return set(content_words(text, frozenset(rules.measures.generic_words)))
+    return _words(text, frozenset(rules.measures.generic_words))
+
+
+def _locate(sentence: str, texts: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each figure's printed text in its sentence, in mention order
+    ((-1, -1) where it is not found verbatim)."""
+    spans, cursor = [], 0
+    for t in texts:
+        at = sentence.find(t, cursor) if t else -1
+        if at < 0:
+            at = sentence.find(t) if t else -1
+        spans.append((at, at + len(t)) if at >= 0 else (-1, -1))
+        if at >= 0:
+            cursor = at + len(t)
+    return spans
+
+
+def _figure_kinds(sentence: str, figs: list[tuple[str, str]], rules: AllRules) -> list[str]:
+    """For each (printed text, unit) of one sentence: "earlier" (a starting value, "rose from
+    49% to 56%", when a later figure of its unit follows), "limit" (a cap, "grants of up to
+    £3,000"), "change" (a difference, "increased by 12%", "a 27% rise"), else "value"."""
+    m = rules.measures
+    low = sentence.lower()
+    spans = _locate(low, [t.lower() for t, _ in figs])
+    kinds = []
+    for i, ((start, end), (_, unit)) in enumerate(zip(spans, figs, strict=True)):
+        if start < 0:
+            kinds.append("value")
+            continue
+        before = low[max(0, start - m.context_window):start]
+        after = low[end:end + m.context_window]
+        later = any(u == unit and s > start for (s, _), (_, u) in zip(spans[i + 1:], figs[i + 1:],
+                                                                       strict=True))
+        if later and any(re.search(c, before) for c in m.earlier_value_cues):
+            kinds.append("earlier")
+        elif any(re.search(c, before) for c in m.limit_before_cues):
+            kinds.append("limit")
+        elif any(re.search(c, before) for c in m.change_before_cues) or \
+                any(re.match(c, after) for c in m.change_after_cues):
+            kinds.append("change")
+        else:
+            kinds.append("value")
+    return kinds
+
+
+def _distinct_words(specs: list[tuple[str, str, set[str]]],
+                    sub_of: dict[str, str]) -> dict[str, list[set[str]]]:
+    """aim_id → for each near-twin of the measure (same sub-outcome and unit, sharing at
+    least half its words), the words of the measure that the twin lacks."""
+    out: dict[str, list[set[str]]] = {}
+    for aim_id, unit, key in specs:
+        apart = [key - k for a, u, k in specs if a != aim_id and u == unit
+                 and sub_of.get(a) == sub_of.get(aim_id) and len(k & key) * 2 >= len(key)]
+        out[aim_id] = [d for d in apart if d]
+    return out
 
 
 def build_measure_values(
@@ -58,54 +123,72 @@ def build_measure_values(
     specs = [(str(a.aim_id), measure_unit(a.text, rules), _key_words(a.text, rules))
              for a in measures.itertuples(index=False)]
     specs = [s for s in specs if s[1] and len(s[2]) >= m.min_shared]
+    distinct = _distinct_words(specs, dict(zip(measures["aim_id"].astype(str),
+                                               measures["sub_outcome_id"].astype(str), strict=True)))
     info = claims.set_index(claims["claim_id"].astype(str))
     skip = set(m.exclude_claim_types)
-    quantities = []
+    # claim_id -> [(row, unit, phrase)] in mention order: the figures of one sentence together
+    by_claim: dict[str, list[tuple[object, str, str]]] = {}
     for name, table in (("figures", figures), ("money", money)):
         t = conform_input(table, name)
         for q in t.itertuples(index=False):
             unit = "money" if name == "money" else str(q.unit).strip().lower()
             if name == "money" and str(getattr(q, "role", "council") or "council") != "council":
                 continue
-            quantities.append((q, unit, str(getattr(q, "measure", "") or "")))
+            by_claim.setdefault(str(q.claim_id), []).append(
+                (q, unit, str(getattr(q, "measure", "") or "")))
     rows: list[dict] = []
-    for q, unit, phrase in quantities:
-        cid = str(q.claim_id)
-        if cid not in info.index or str(q.doc_id) not in periods:
+    for cid, quantities in by_claim.items():
+        if cid not in info.index:
             continue
         claim = info.loc[cid]
-        if str(claim["claim_type"]) in skip or _filled(claim.get("repeat_of", "")) \
-                or _filled(claim.get("restates_aim_id", "")):
+        if str(claim["doc_id"]) not in periods or str(claim["claim_type"]) in skip \
+                or _filled(claim.get("repeat_of", "")) or _filled(claim.get("restates_aim_id", "")):
             continue
-        value = pd.to_numeric(q.value, errors="coerce")
-        if pd.isna(value):
-            continue
-        words = set(content_words(f"{phrase} {claim['text']}"))
-        own = set(content_words(phrase))
-        best = None
-        for aim_id, want, key in specs:
-            if want != unit:
+        sentence = str(claim["text"])
+        kinds = _figure_kinds(sentence, [(str(q.text), u) for q, u, _ in quantities], rules)
+        words = None
+        for (q, unit, phrase), kind in zip(quantities, kinds, strict=True):
+            value = pd.to_numeric(q.value, errors="coerce")
+            if kind != "value" or pd.isna(value):
                 continue
-            shared = key & words
-            cover = len(shared) / len(key)
-            if len(shared) < m.min_shared or cover < m.min_coverage:
-                continue
-            # the figure itself must be about the measure (money has no phrase of its own):
-            # its phrase names more of the measure's words than any other figure of its unit
-            # in the sentence does
-            if unit != "money":
-                mine = len(own & key)
-                others = [len(set(content_words(p)) & key) for qq, u, p in quantities
-                          if str(qq.claim_id) == cid and u == unit and qq is not q]
-                if mine == 0 or any(o >= mine for o in others):
+            if words is None:
+                words = _words(" ".join(p for _, _, p in quantities) + " " + sentence)
+            own = _words(phrase)
+            rivals = [_words(p) for (qq, u, p), k in zip(quantities, kinds, strict=True)
+                      if u == unit and k == "value" and qq is not q]
+            best = None
+            for aim_id, want, key in specs:
+                if want != unit:
                     continue
-            if best is None or cover > best[1]:
-                best = (aim_id, cover)
-        if best is not None:
-            rows.append({"aim_id": best[0], "period_label": periods[str(q.doc_id)],
-                         "claim_id": cid, "mention_id": str(q.mention_id), "value": float(value),
-                         "unit": "GBP" if unit == "money" else unit,
-                         "score": round(best[1], 4)})
+                shared = key & words
+                cover = len(shared) / len(key)
+                if len(shared) < m.min_shared or cover < m.min_coverage:
+                    continue
+                # a measure with a near-twin ("... at ages 2-2 1/2" beside "... at foundation
+                # stage") takes a value only when a word setting it apart is found
+                if any(not d & words for d in distinct.get(aim_id, ())):
+                    continue
+                # the figure itself must be about the measure (money has no phrase of its own):
+                # its phrase names more of the measure's words than any rival figure of its
+                # unit in the sentence does; a bare figure ("56.1%") takes the sentence's words
+                # only when it is the one value of its unit there
+                if unit != "money":
+                    mine = len(own & key)
+                    if not own:
+                        if rivals or cover < m.min_bare_coverage:
+                            continue
+                    elif mine == 0 or any(len(r & key) >= mine for r in rivals):
+                        continue
+                    elif mine < min(m.min_shared, len(key)) and any(not r for r in rivals):
+                        continue  # one word is too little beside a bare rival ("28")
+                if best is None or cover > best[1]:
+                    best = (aim_id, cover)
+            if best is not None:
+                rows.append({"aim_id": best[0], "period_label": periods[str(claim["doc_id"])],
+                             "claim_id": cid, "mention_id": str(q.mention_id),
+                             "value": float(value), "unit": "GBP" if unit == "money" else unit,
+                             "score": round(best[1], 4)})
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in MEASURE_VALUE_COLUMNS})
     return pd.DataFrame(rows)[MEASURE_VALUE_COLUMNS].sort_values(

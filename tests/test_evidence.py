@@ -180,3 +180,51 @@ def test_unknown_rule_key_is_an_error(tmp_path: Path) -> None:
     path.write_text("repeats:\n  min_ratoi: 90\n")
     with pytest.raises(ValueError, match="min_ratoi"):
         load_all_rules(path)
+
+
+AIMS2 = pd.DataFrame([
+    ("P:2.1:m1", "P", "2", "Kids", "2.1", "Early years", "measure",
+     "Percentage of children reaching a good level of development at age two"),
+    ("P:2.1:m2", "P", "2", "Kids", "2.1", "Early years", "measure",
+     "Percentage of children reaching a good level of development at school entry"),
+    ("P:2.1:m3", "P", "2", "Kids", "2.1", "Early years", "measure",
+     "Number of hours of reading support given by volunteers"),
+    ("P:2.1:m4", "P", "2", "Kids", "2.1", "Early years", "measure",
+     "Amount of nursery grants awarded to childminders"),
+], columns=AIMS.columns)
+
+
+@pytest.mark.parametrize(("sentence", "figs", "expected"), [
+    # a starting value is not the period's value; the later one is
+    ("Children reaching a good level of development at age two rose from 61.0% to 64.5% this year.",
+     [("61.0%", 61.0, "percent", ""), ("64.5%", 64.5, "percent", "")], {("P:2.1:m1", 64.5)}),
+    # a change is not a value
+    ("Children reaching a good level of development at age two increased by 3% on the year before.",
+     [("3%", 3.0, "percent", "")], set()),
+    # twin measures: the words that set them apart decide
+    ("At school entry, 70% of children reached a good level of development.",
+     [("70%", 70.0, "percent", "children")], {("P:2.1:m2", 70.0)}),
+    # a named unit: hours, not a plain count
+    ("Volunteers gave 2,400 hours of reading support in village schools.",
+     [("2,400 hours", 2400.0, "hours", "reading support")], {("P:2.1:m3", 2400.0)}),
+    ("Volunteers gave reading support to 2,400 children in village schools.",
+     [("2,400 children", 2400.0, "count", "children")], set()),
+    # a cap is not an amount awarded
+    ("Childminders could apply for nursery grants of up to £2,000 each.",
+     [("£2,000", 2000.0, "money", "")], set()),
+])
+def test_measure_values_take_only_the_period_value(sentence: str, figs: list, expected: set) -> None:
+    claims = _claims([("r2:c1", "r2", sentence, "statistic")])
+    money = pd.DataFrame([{"mention_id": f"r2:c1:m{i}", "claim_id": "r2:c1", "doc_id": "r2", "text": t,
+                           "value": v, "low": None, "high": None, "currency": "GBP", "approx": False,
+                           "qualifier": "", "per": "", "role": "council"}
+                          for i, (t, v, u, _) in enumerate(figs) if u == "money"])
+    figures = _figures([("r2:c1", t, v, u, m) for t, v, u, m in figs if u != "money"])
+    mv = build_measure_values(AIMS2, claims, DOCS, figures, money)
+    assert {(r.aim_id, r.value) for r in mv.itertuples(index=False)} == expected
+
+
+def test_table_row_holding_two_aims_restates_the_plan() -> None:
+    row = "Greener county\tMore household waste recycled and less sent to landfill Fewer fly-tipping incidents on rural roads"
+    claims = _claims([("r2:c1", "r2", row, "other")])
+    assert find_restatements(claims, AIMS)["r2:c1"] in {"P:1.1:a1", "P:1.1:a2"}
