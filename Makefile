@@ -41,8 +41,8 @@ report: $(STAMP) ## Write the offline HTML evidence report to data/processed/rep
 	@test -f $(OUT)/claims.csv || $(BIN)/planmine extract $(RAW) --out $(OUT)
 	$(BIN)/planmine report --out $(OUT) --raw $(RAW)
 
-fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the corpus and save it under models/matcher
-	$(BIN)/python scripts/fit_matcher.py --lodo-structure
+fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the gold's tuning part; saved under pipeline/models/matcher
+	$(BIN)/python scripts/fit_matcher.py --lodo-structure --part tuning --target-abstention 0.75 --other-plan tests/data/council2
 
 lint: $(STAMP) ## Ruff over the package and tests, mypy over the package ([tool.mypy] in pyproject.toml)
 	$(BIN)/ruff check pipeline tests

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -36,6 +37,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.nlp import extensions
+from pipeline.nlp.patterns import saved_rules, save_rules
 from pipeline.nlp.patterns import compile_regex, expand, read_yaml, require_keys
 from pipeline.nlp.sentences import is_non_sentence
 
@@ -274,19 +276,35 @@ def _trimmed(doc: Doc, sent: Span, glyphs: str) -> Span | None:
 
 @Language.factory("planmine_claims", assigns=["doc.spans"],
                   requires=["token.is_sent_start"],
-                  default_config={"span_key": "claims", "rules_path": str(DEFAULT_RULES_PATH)})
+                  default_config={"span_key": "claims", "rules_path": ""})
 def make_claims(nlp: Language, name: str, span_key: str, rules_path: str) -> ClaimsComponent:
-    """spaCy factory: ``nlp.add_pipe("planmine_claims")`` (after ``planmine_sentences``)."""
-    return ClaimsComponent(span_key, Path(rules_path))
+    """spaCy factory: ``nlp.add_pipe("planmine_claims")`` (after ``planmine_sentences``);
+    ``rules_path`` "" = the shipped rules."""
+    return ClaimsComponent(span_key, Path(rules_path) if rules_path else DEFAULT_RULES_PATH)
 
 
 class ClaimsComponent:
-    """Writes ``doc.spans[span_key]``: one span per sentence with ``span._.claim_type``."""
+    """Writes ``doc.spans[span_key]``: one span per sentence with ``span._.claim_type``.
+
+    ``nlp.to_disk`` writes the cue file itself beside the pipeline and ``from_disk`` reads it
+    back, so a saved pipeline carries its rules instead of a path on one machine.
+    """
 
     def __init__(self, span_key: str = "claims", rules_path: Path = DEFAULT_RULES_PATH) -> None:
         extensions.register()
         self.span_key = span_key
-        self.rules = load_claim_rules(rules_path)
+        self.rules_path = Path(rules_path)
+        self.rules = load_claim_rules(self.rules_path)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        save_rules(self.rules_path, path)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ClaimsComponent:
+        saved = saved_rules(path)
+        if saved is not None:
+            self.rules_path = saved
+            self.rules = load_claim_rules(saved)
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []

@@ -168,3 +168,21 @@ def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
         out.append(Pattern(str(entry["id"]), section, regex))
     return out
+
+
+#: File name of a component's rules inside its folder of a saved pipeline (``nlp.to_disk``).
+SAVED_RULES = "rules.yaml"
+
+
+def save_rules(source: Path, folder: str | Path) -> None:
+    """Copy a component's rule file into its folder of a saved pipeline: the pipeline then
+    carries the rules, not a path that exists only on the machine that saved it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SAVED_RULES).write_bytes(Path(source).read_bytes())
+
+
+def saved_rules(folder: str | Path) -> Path | None:
+    """The rule file a saved pipeline carries for a component, if any."""
+    path = Path(folder) / SAVED_RULES
+    return path if path.is_file() else None

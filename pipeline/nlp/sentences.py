@@ -25,6 +25,7 @@ so it can be tested without spaCy, and the component only copies its answer onto
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -35,6 +36,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.config import PATTERNS_DIR
+from pipeline.nlp.patterns import saved_rules, save_rules
 from pipeline.nlp.patterns import compile_regex, read_yaml, require_keys
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "sentences.yaml"
@@ -211,17 +213,32 @@ def is_non_sentence(text: str, heading: str = "", rules: SentenceRules | None = 
 
 
 @Language.factory("planmine_sentences", assigns=["token.is_sent_start"],
-                  default_config={"rules_path": str(DEFAULT_RULES_PATH)})
+                  default_config={"rules_path": ""})
 def make_sentences(nlp: Language, name: str, rules_path: str) -> SentenceSplitter:
-    """spaCy factory: ``nlp.add_pipe("planmine_sentences")``."""
-    return SentenceSplitter(Path(rules_path))
+    """spaCy factory: ``nlp.add_pipe("planmine_sentences")``; ``rules_path`` "" = the shipped rules."""
+    return SentenceSplitter(Path(rules_path) if rules_path else DEFAULT_RULES_PATH)
 
 
 class SentenceSplitter:
-    """Sets ``token.is_sent_start`` from :func:`sentence_starts` on the Doc's text."""
+    """Sets ``token.is_sent_start`` from :func:`sentence_starts` on the Doc's text.
+
+    ``nlp.to_disk`` writes the rules themselves beside the pipeline and ``from_disk`` reads
+    them back, so a saved pipeline carries its rules instead of a path on one machine.
+    """
 
     def __init__(self, rules_path: Path = DEFAULT_RULES_PATH) -> None:
-        self.rules = load_sentence_rules(rules_path)
+        self.rules_path = Path(rules_path)
+        self.rules = load_sentence_rules(self.rules_path)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        save_rules(self.rules_path, path)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> SentenceSplitter:
+        saved = saved_rules(path)
+        if saved is not None:
+            self.rules_path = saved
+            self.rules = load_sentence_rules(saved)
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
