@@ -256,7 +256,10 @@ class Matcher:
         counts: dict[str, int] = {}
         for e in examples:
             counts[e.label] = counts.get(e.label, 0) + 1
-        meta = {"plan_id": plan.plan_id, "n_examples": len(examples), "examples_per_label": counts,
+        # (label, count) pairs, not a mapping keyed by the plan's ids: the sidecar describes
+        # this fit, and nothing may read it as knowledge keyed to one plan
+        meta = {"plan_id": plan.plan_id, "n_examples": len(examples),
+                "examples_per_label": sorted(counts.items()),
                 "inputs": inputs or {},
                 "local_terms": str(local_terms) if local_terms is not None else None}
         return cls(plan_aims, labels, vec, clf, profiles, elements, named_phrases(plan),
