@@ -118,6 +118,12 @@ def test_measure_values_need_unit_and_words() -> None:
     ("We launched a £500,000 grant fund for village halls.", "£500,000", "programme"),
     ("We secured £1.2m to resurface rural roads.", "£1.2m", "council"),
     ("The council invested £4m in new school places.", "£4m", "council"),
+    ("The start-up, valued at £2 billion, opened an office here.", "£2 billion", "economy"),
+    ("Government has included in its budget £6bn for new bridges nationally over ten years.",
+     "£6bn", "economy"),
+    ("The government pledged £5bn for flood defences over five years.", "£5bn", "programme"),
+    ("Ministers announced £900m for buses, and we bid for our share.", "£900m", "programme"),
+    ("We announced £2m for village halls after the government review.", "£2m", "council"),
 ])
 def test_money_roles(sentence: str, amount: str, role: str) -> None:
     assert money_role(sentence, amount) == role
