@@ -230,15 +230,6 @@ def reporting_window(text: str) -> tuple[date, date] | None:
     return None
 
 
-#: A month named with its year ("September 2019", "Sept 2019"): a dated event.
-_MONTH_YEAR = re.compile(
-    r"\b(?P<m>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<y>(?:19|20)\d\d)\b",
-    re.IGNORECASE)
-#: A report saying it looks back over a year ("over the last 12 months", "in the past year").
-_LOOKBACK = re.compile(
-    r"(?i)\b(?:over|during|in|throughout)\s+the\s+(?:last|past|previous)\s+"
-    r"(?:(?:12|twelve)\s+months|year)\b")
 #: The window ends at the month by which this share of the dated events has happened: later
 #: months hold only the few forward references a report makes to what comes next.
 EVENT_QUANTILE = 0.9
@@ -270,7 +261,7 @@ def inferred_window(text: str, year: int) -> tuple[date, date] | None:
     Returns None with fewer than :data:`MIN_EVENTS` dated events.
     """
     events = sorted((int(m.group("y")), _month_index(m.group("m")))
-                    for m in _MONTH_YEAR.finditer(text)
+                    for m in re.finditer(layout.rules().get("dated_event"), text)
                     if year - EVENT_YEARS_BACK <= int(m.group("y")) <= year)
     if len(events) < MIN_EVENTS:
         return None
@@ -333,7 +324,7 @@ def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
         stated_fy = (title_period(title) is not None
                      or parse_period(full, ["fy"]) is not None)
         year = report_year(head)
-        looks_back = doc.doc_type == "annual_report" or bool(_LOOKBACK.search(head))
+        looks_back = doc.doc_type == "annual_report" or bool(re.search(layout.rules().get("lookback"), head))
         if year is not None and looks_back and not stated_fy:
             inferred = inferred_window(body, year)
             if inferred:
