@@ -1,7 +1,8 @@
 """Shared, session-scoped fixtures: the corpus read once and reused by every test module.
 
 ``corpus_pdf_docs`` and ``corpus_text_docs`` map a file stem to its :class:`Document`
-(the five PDFs in ``data/raw`` and their text versions in ``tests/data/text``).
+(the five PDFs in ``data/raw`` and their text versions in ``tests/data/text``);
+``kent_out`` is one extraction of another council's papers (``tests/data/kent``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pipeline.config import DEFAULT_INPUT_DIR
 from pipeline.model import Document
 
 TEXT_DIR = Path(__file__).parent / "data" / "text"
+KENT_DIR = Path(__file__).parent / "data" / "kent"
 
 
 def _read_all(paths: list[Path], root: Path) -> dict[str, Document]:
@@ -59,3 +61,17 @@ def corpus_extract_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     summary = run_extract(DEFAULT_INPUT_DIR, out, jobs=2)
     assert summary.files == 5 and summary.failed == 0, summary.errors
     return out
+
+
+@pytest.fixture(scope="session")
+def kent_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """One extraction of the Kent papers (tests/data/kent) per session: (output folder, summary).
+
+    Shared by the Kent layout tests and the Kent gold scores, so the folder (about 30 s of
+    work) is extracted once however many modules use it.
+    """
+    from pipeline.extract import run_extract
+
+    out = tmp_path_factory.mktemp("kent-out")
+    summary = run_extract(KENT_DIR, out, jobs=1)
+    return out, summary

@@ -10,18 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-KENT = Path(__file__).parent / "data" / "kent"
-
-
-@pytest.fixture(scope="session")
-def kent_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    from pipeline.extract import run_extract
-
-    out = tmp_path_factory.mktemp("kent-out")
-    summary = run_extract(KENT, out, jobs=1)
-    return out, summary
+# ``kent_out`` (one extraction of tests/data/kent per session) lives in conftest.py, shared
+# with test_kent_gold.py.
 
 
 def _table(out: Path, name: str) -> pd.DataFrame:
