@@ -460,3 +460,14 @@ def test_gold_documents_of_two_councils_find_their_plans() -> None:
     if ours:
         assert tables.plan_for([r["sub_outcome_id"] for r in ours if r.get("sub_outcome_id")],
                                None) == "lcc"
+
+
+def test_a_skipped_entry_named_like_the_document_does_not_hide_it() -> None:
+    """A notes file beside the PDF with the same stem (``report.jsonl``) gets a skipped row; the
+    gold still aligns to the document that was read, whichever row comes last."""
+    preds = perfect_preds()
+    ok = preds["documents"].assign(status="ok")
+    skipped = _frame("documents", [{"doc_id": "0000notes000", "file": f"reports/{DOC}.jsonl",
+                                    "status": "skipped"}])
+    preds["documents"] = pd.concat([ok, skipped], ignore_index=True)
+    assert evaluate(GOLD, preds).overall.n_aligned == len(GOLD)

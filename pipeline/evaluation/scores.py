@@ -131,6 +131,8 @@ def evaluate(gold: list[GoldRow], preds: dict[str, pd.DataFrame],
              min_score: float | None = None) -> EvaluationReport:
     """Align gold sentences to predicted claims and score mentions, types and links."""
     documents = preds["documents"]
+    if "status" in documents:  # a skipped entry (a notes file named like a PDF) holds no claims
+        documents = documents[documents["status"].astype(str) != "skipped"]
     stem_to_id = {Path(f).stem: d for f, d in zip(documents["file"], documents["doc_id"],
                                                    strict=True)}
     claims_by_doc = _rows_by(preds["claims"], "doc_id")
