@@ -9,7 +9,6 @@ never re-parses the text. Offsets are shifted into the document's normalised tex
 from __future__ import annotations
 
 import bisect
-
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn,
-                           TimeElapsedColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR
 

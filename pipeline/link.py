@@ -126,11 +126,11 @@ def _shipped() -> dict[str, Any]:
 
 
 def _default_combiner() -> dict[str, tuple[float, float, float]]:
-    return {name: tuple(w) for name, w in _shipped()["combiner"].items()}  # type: ignore[misc]
+    return {name: tuple(w) for name, w in _shipped()["combiner"].items()}
 
 
 def _default_gate() -> tuple[float, float, float, float, float]:
-    return tuple(_shipped()["gate"])  # type: ignore[return-value]
+    return tuple(_shipped()["gate"])
 
 
 def _default_min_score() -> float:

@@ -37,8 +37,14 @@ from spacy.tokens import Doc, Span
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.nlp import extensions
-from pipeline.nlp.patterns import saved_rules, save_rules
-from pipeline.nlp.patterns import compile_regex, expand, read_yaml, require_keys
+from pipeline.nlp.patterns import (
+    compile_regex,
+    expand,
+    read_yaml,
+    require_keys,
+    save_rules,
+    saved_rules,
+)
 from pipeline.nlp.sentences import is_non_sentence
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "claim_types.yaml"

@@ -14,7 +14,6 @@ Each figure carries a ``measure``: the few words after the number that say what 
 from __future__ import annotations
 
 import bisect
-
 import re
 from dataclasses import dataclass
 from datetime import date

@@ -36,8 +36,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.config import PATTERNS_DIR
-from pipeline.nlp.patterns import saved_rules, save_rules
-from pipeline.nlp.patterns import compile_regex, read_yaml, require_keys
+from pipeline.nlp.patterns import compile_regex, read_yaml, require_keys, save_rules, saved_rules
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "sentences.yaml"
 _REQUIRED = ("never_final", "may_be_final", "continuation_words", "closers", "openers",
