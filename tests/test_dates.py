@@ -198,3 +198,28 @@ def test_the_stated_reporting_window_wins_over_the_financial_year() -> None:
     (w,) = windowed.spans["dates"]
     assert p._.date_start == D(2018, 11, 1)
     assert w._.date_start == D(2019, 11, 1)
+
+
+#: A quarterly report's period: the third quarter of the financial year 2030/31.
+QUARTER = (date(2030, 10, 1), date(2030, 12, 31))
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("Calls to the helpline rose in Quarter 3.", date(2030, 10, 1), date(2030, 12, 31)),
+    ("Recycling held steady this quarter.", date(2030, 10, 1), date(2030, 12, 31)),
+    ("Over the quarter, 40 new foster carers were approved.", date(2030, 10, 1), date(2030, 12, 31)),
+    ("Waiting times were longer in the previous quarter.", date(2030, 7, 1), date(2030, 9, 30)),
+    ("We expect demand to ease in Q4.", date(2031, 1, 1), date(2031, 3, 31)),
+])
+def test_a_quarterly_report_places_its_quarters(text: str, start: date, end: date) -> None:
+    """In a report whose period is one quarter, a yearless quarter is of that financial year,
+    and "this quarter" / "the previous quarter" are its own quarter and the one before."""
+    (m,) = parse_dates(text, *QUARTER)
+    assert (m.date_start, m.date_end, m.resolved) == (start, end, True)
+
+
+@pytest.mark.parametrize("text", ["Recycling held steady this quarter.",
+                                  "Waiting times were longer in the previous quarter."])
+def test_a_yearly_report_does_not_guess_which_quarter(text: str) -> None:
+    (m,) = parse_dates(text, *FY)
+    assert (m.date_start, m.resolved) == (None, False)

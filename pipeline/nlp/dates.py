@@ -444,6 +444,26 @@ def _fy_year_for(month: int, period_start: date, period_end: date) -> int:
     return period_start.year if month >= period_start.month else period_end.year
 
 
+def _quarter_period(period_start: date | None, period_end: date | None) -> tuple[date, date] | None:
+    """The period when it is one calendar quarter (a quarterly report's), else None."""
+    if period_start is None or period_end is None or period_start.day != 1:
+        return None
+    if period_start.month % 3 != 1 or _ym_add(period_start, 2) != (period_end.year, period_end.month):
+        return None
+    return period_start, period_end
+
+
+def _ym_add(d: date, months: int) -> tuple[int, int]:
+    """(year, month) ``months`` after ``d``'s month."""
+    n = d.year * 12 + d.month - 1 + months
+    return n // 12, n % 12 + 1
+
+
+def _shift_months(d: date, months: int) -> date:
+    y, m = _ym_add(d, months)
+    return date(y, m, 1)
+
+
 def _writing_year(period_start: date | None, period_end: date | None) -> int | None:
     """When the text was written: a report at its period's end, a plan at its start."""
     if _multi_year(period_start, period_end):
@@ -484,6 +504,13 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
     span = text[start:end]
     if p.deictic:
         wy = _writing_year(period_start, period_end)
+        quarter = _quarter_period(period_start, period_end)
+        if p.deictic == "null" and quarter is not None and "quarter" in span.lower():
+            # a quarterly report's "this quarter" / "the quarter" is its own quarter, and
+            # "last" / "previous quarter" the one before
+            back = 3 if any(w in span.lower().split() for w in ("last", "previous", "past")) else 0
+            s = _shift_months(quarter[0], -back)
+            return DateMention(start, end, span, s, _month_end(*_ym_add(s, 2)), "quarter")
         if p.deictic == "null" or wy is None:
             return DateMention(start, end, span, None, None, p.granularity, False)
         if p.deictic == "end_of_year":
@@ -500,10 +527,14 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
             s, e = _months(wy, 3 * q - 2, 3 * q)
             return DateMention(start, end, span, s, e, "quarter")
         if p.deictic == "quarter_fy":
-            if _multi_year(period_start, period_end) or period_start is None or period_start.month != 4:
+            # the financial year of the period: a financial-year report, or a quarterly one
+            fy = (period_start.year if period_start is not None and period_start.month == 4
+                  and not _multi_year(period_start, period_end)
+                  else quarter[0].year - (quarter[0].month < 4) if quarter is not None else None)
+            if fy is None:
                 return DateMention(start, end, span, None, None, p.granularity, False)
             q = p.anchor_month
-            s, e = _fy_month(period_start.year, 3 * q - 2), _fy_month(period_start.year, 3 * q)
+            s, e = _fy_month(fy, 3 * q - 2), _fy_month(fy, 3 * q)
             return DateMention(start, end, span, s, _month_end(e.year, e.month), "quarter")
         if p.deictic == "academic_year":
             assert period_start is not None
