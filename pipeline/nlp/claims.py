@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -38,12 +37,11 @@ from spacy.tokens import Doc, Span
 from pipeline.config import PATTERNS_DIR
 from pipeline.nlp import extensions
 from pipeline.nlp.patterns import (
+    RuleFileComponent,
     compile_regex,
     expand,
     read_yaml,
     require_keys,
-    save_rules,
-    saved_rules,
 )
 from pipeline.nlp.sentences import is_non_sentence
 
@@ -289,28 +287,18 @@ def make_claims(nlp: Language, name: str, span_key: str, rules_path: str) -> Cla
     return ClaimsComponent(span_key, Path(rules_path) if rules_path else DEFAULT_RULES_PATH)
 
 
-class ClaimsComponent:
+class ClaimsComponent(RuleFileComponent):
     """Writes ``doc.spans[span_key]``: one span per sentence with ``span._.claim_type``.
 
-    ``nlp.to_disk`` writes the cue file itself beside the pipeline and ``from_disk`` reads it
-    back, so a saved pipeline carries its rules instead of a path on one machine.
+    The cue file travels with a saved pipeline (:class:`RuleFileComponent`).
     """
+
+    load_rules = staticmethod(load_claim_rules)
 
     def __init__(self, span_key: str = "claims", rules_path: Path = DEFAULT_RULES_PATH) -> None:
         extensions.register()
         self.span_key = span_key
-        self.rules_path = Path(rules_path)
-        self.rules = load_claim_rules(self.rules_path)
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        save_rules(self.rules_path, path)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ClaimsComponent:
-        saved = saved_rules(path)
-        if saved is not None:
-            self.rules_path = saved
-            self.rules = load_claim_rules(saved)
-        return self
+        self.use_rules(rules_path)
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []

@@ -20,6 +20,7 @@ repetition braces such as ``{1,3}``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -186,3 +187,28 @@ def saved_rules(folder: str | Path) -> Path | None:
     """The rule file a saved pipeline carries for a component, if any."""
     path = Path(folder) / SAVED_RULES
     return path if path.is_file() else None
+
+
+class RuleFileComponent:
+    """A component configured by one rule file: ``nlp.to_disk`` writes the file itself beside
+    the pipeline and ``from_disk`` reads it back, so a saved pipeline carries its rules
+    instead of a path on one machine. Subclasses give the file's validating loader."""
+
+    rules: Any
+
+    @staticmethod
+    def load_rules(path: Path) -> Any:
+        raise NotImplementedError
+
+    def use_rules(self, path: Path) -> None:
+        self.rules_path = Path(path)
+        self.rules = self.load_rules(self.rules_path)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        save_rules(self.rules_path, path)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RuleFileComponent:
+        saved = saved_rules(path)
+        if saved is not None:
+            self.use_rules(saved)
+        return self

@@ -25,7 +25,6 @@ so it can be tested without spaCy, and the component only copies its answer onto
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.config import PATTERNS_DIR
-from pipeline.nlp.patterns import compile_regex, read_yaml, require_keys, save_rules, saved_rules
+from pipeline.nlp.patterns import RuleFileComponent, compile_regex, read_yaml, require_keys
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "sentences.yaml"
 _REQUIRED = ("never_final", "may_be_final", "continuation_words", "closers", "openers",
@@ -218,26 +217,16 @@ def make_sentences(nlp: Language, name: str, rules_path: str) -> SentenceSplitte
     return SentenceSplitter(Path(rules_path) if rules_path else DEFAULT_RULES_PATH)
 
 
-class SentenceSplitter:
+class SentenceSplitter(RuleFileComponent):
     """Sets ``token.is_sent_start`` from :func:`sentence_starts` on the Doc's text.
 
-    ``nlp.to_disk`` writes the rules themselves beside the pipeline and ``from_disk`` reads
-    them back, so a saved pipeline carries its rules instead of a path on one machine.
+    The rules travel with a saved pipeline (:class:`RuleFileComponent`).
     """
 
+    load_rules = staticmethod(load_sentence_rules)
+
     def __init__(self, rules_path: Path = DEFAULT_RULES_PATH) -> None:
-        self.rules_path = Path(rules_path)
-        self.rules = load_sentence_rules(self.rules_path)
-
-    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        save_rules(self.rules_path, path)
-
-    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> SentenceSplitter:
-        saved = saved_rules(path)
-        if saved is not None:
-            self.rules_path = saved
-            self.rules = load_sentence_rules(saved)
-        return self
+        self.use_rules(rules_path)
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
