@@ -108,16 +108,8 @@ def corpus_tables(
     links = matcher.link(inputs, min_score=min_score) if inputs else []
     out["links"] = pd.DataFrame([vars(link).copy() for link in links])
 
-    from pipeline.compare import build_coverage
-
-    base_aims = out["aims"][out["aims"]["plan_id"] == plan.plan_id]
-    docs_df = tables["documents"]
-    out["coverage"] = build_coverage(
-        base_aims, out["links"], claims, docs_df,
-        tables.get("money", pd.DataFrame()), tables.get("figures", pd.DataFrame()),
-    )
-    # metrics are built by the evidence stage (pipeline.evidence.evidence_tables), which
-    # leaves repeated claims out of the series: building them here too was wasted work
+    # coverage and metrics are built by the evidence stage (pipeline.evidence.evidence_tables)
+    # from each element's own evidence; building them here too was wasted work
     return out
 
 
