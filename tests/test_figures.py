@@ -105,3 +105,65 @@ def test_never_raises(text: str) -> None:
                 max_size=12))
 def test_number_soup_never_raises(words: list[str]) -> None:
     parse_figures(" ".join(words))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # signed changes and percentage points: the sign is kept, the unit is "p.p."
+    ("Take-up moved by (-1.9 p.p.) over the term.", [(-1.9, "p.p.")]),
+    ("Uptake rose +3.2pp on the year.", [(3.2, "p.p.")]),
+    ("Attendance was down 4 percentage points.", [(4, "p.p.")]),
+    ("Recycling rose 2 ppts to 47%.", [(2, "p.p."), (47, "percent")]),
+    ("The gap narrowed by −0.5% this term.", [(-0.5, "percent")]),
+    # a dash between two numbers is still a range, not a sign
+    ("Groups of 10-15 pupils met.", [(10, "count")]),
+])
+def test_signed_values_and_percentage_points(text: str, expected: list) -> None:
+    assert [(m.value, m.unit) for m in parse_figures(text)] == [
+        (pytest.approx(v), u) for v, u in expected]
+
+
+@pytest.mark.parametrize("text, values", [
+    # bracketed comparison values are figures, whatever word stands before the bracket
+    ("Enquiries rose 6% on the previous Quarter (3,410).", [6, 3410]),
+    ("Satisfaction was 81% (77%) this term.", [81, 77]),
+    ("Visits reached 5,200 (previous: 4,875).", [5200, 4875]),
+    # a table row: a capitalised label, then its values
+    ("Home Library Service 41 38 44", [41, 38, 44]),
+])
+def test_bracketed_and_row_values_are_figures(text: str, values: list) -> None:
+    assert [m.value for m in parse_figures(text)] == values
+
+
+@pytest.mark.parametrize("text, values", [
+    # multi-level paragraph labels, at the start or glued mid-text by a merged heading
+    ("3.2.1 The service helped 75 carers.", [75]),
+    ("Ways of working 4.1.2 Teams visited 12 depots.", [12]),
+    ("5.3 Partners opened 9 hubs.", [9]),
+    # codes
+    ("KPI 7 was met and SO2 is on track.", []),
+    ("The s278 works and Year 11 results were reviewed.", []),
+])
+def test_labels_and_codes_are_not_figures(text: str, values: list) -> None:
+    assert [m.value for m in parse_figures(text)] == values
+
+
+@pytest.mark.parametrize("text, heading, values", [
+    # a scale marker in the heading above a table scales its bare counts
+    ("Telephone enquiries 31 29 33", "Enquiries received (thousands)", [31_000, 29_000, 33_000]),
+    ("Web sessions 812 790", "Sessions on the website (in thousands)", [812_000, 790_000]),
+    ("Permits issued 14 12", "Permits (000s)", [14_000, 12_000]),
+    ("Passenger journeys 4.2 3.9", "Journeys (millions)", [4_200_000, 3_900_000]),
+    # a marker in the row's own label scales the numbers after it
+    ("Total contacts (thousands) 120 118", "Contacts", [120_000, 118_000]),
+    # percentages, numbers with their own scale word and unscaled tables are left alone
+    ("Telephone enquiries 31 (12%) and 2.5 million", "Enquiries (thousands)",
+     [31_000, 12, 2_500_000]),
+    ("Telephone enquiries 31 29", "Enquiries received", [31, 29]),
+])
+def test_table_scale_markers(text: str, heading: str, values: list) -> None:
+    assert [m.value for m in parse_figures(text, heading=heading)] == pytest.approx(values)
+
+
+def test_age_bound_after_a_hedge_is_an_age() -> None:
+    (m,) = parse_figures("Residents aged over 65 were offered a check.")
+    assert (m.value, m.unit) == (65, "years")

@@ -199,3 +199,19 @@ def test_ranges_written_as_two_amounts_are_one_mention(text: str, low: float, hi
 ])
 def test_changes_and_lists_stay_two_amounts(text: str, values: list[float]) -> None:
     assert [m.value for m in parse_money(text)] == values
+
+
+@pytest.mark.parametrize("text, heading, values", [
+    # a "£000" or "(£m)" label scales amounts written without their own scale word
+    ("Highways maintenance £1,234 £1,310", "Net budget £000", [1_234_000, 1_310_000]),
+    ("Adult care £412.5", "Spend by service (£m)", [412_500_000]),
+    ("Budget (£'000) Libraries £2,050", "Services", [2_050_000]),
+    ("Highways maintenance £1,234 and a £2m grant", "Net budget £000", [1_234_000, 2_000_000]),
+    ("Highways maintenance £1,234", "Net budget", [1_234]),
+])
+def test_table_scale_markers_scale_amounts(text: str, heading: str, values: list) -> None:
+    assert [m.value for m in parse_money(text, heading=heading)] == pytest.approx(values)
+
+
+def test_scale_label_alone_is_not_an_amount() -> None:
+    assert parse_money("Spend (£000) by service") == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from spacy.language import Language
@@ -32,10 +32,12 @@ from pipeline.nlp.numbers import (
     ORDINAL_WORDS,
     QUALIFIERS,
     MentionComponent,
+    bare_numeral_value,
     is_sentence_start,
     multiplier,
     parse_number,
     qualifier_before,
+    scale_at,
     select_longest,
     suffix_after,
     taken_offsets,
@@ -75,12 +77,16 @@ def _is_code_context(text: str, start: int, unit: str) -> bool:
     wb = word_before(text, start)
     if not wb:
         return False
+    if "(" in text[max(0, start - 40):start].rsplit(wb, 1)[-1]:
+        return False  # "the previous Quarter (2,105)": a bracketed comparison value, not a code
     low = wb.lower().rstrip(".")
     if low in CODE_PREFIXES or wb.lower() in CODE_PREFIXES:
         return True
     if unit == "percent" or not wb[0].isupper() or low in _QUALIFIER_WORDS or low in MONTHS:
         return False
     wb_pos = text.rfind(wb, max(0, start - 40), start)
+    if re.match(r"[\d,.]*\s+[-+\u2212]?\d", text[start:start + 30]):
+        return False  # "Adult Social Care 26 24 25": a table row's label, then its values
     if wb.isupper() and len(wb) > 1:
         return True  # "ZEBRA 2", "NHS 10-year plan"
     return not is_sentence_start(text, wb_pos)
@@ -190,7 +196,7 @@ class _Parser:
             v = _value(gd["n1"], gd.get("mult1"))
             if v is None:
                 return None
-            value = v
+            value = -v if gd.get("sign") in ("-", "\u2212") else v
             if gd.get("circa"):
                 approx = True
                 num_start = start
@@ -198,8 +204,9 @@ class _Parser:
             return None
         if unit == "count" and kind in ("quantity", "range"):
             before = word_before(text, start).lower()
-            near = text[max(0, start - 15):start].lower()
-            if before in AGE_LEAD_WORDS or re.search(r"\bage\s+of\s+$", near):
+            near = text[max(0, start - 25):start].lower()
+            if before in AGE_LEAD_WORDS or re.search(
+                    r"\b(?:age\s+of|age[ds]?\s+(?:over|under|from|between|up\s+to))\s+$", near):
                 unit = "years"
         q = qualifier_before(text, start, unit)
         qualifier = q.qualifier if q else ("around" if approx and kind == "quantity" else "")
@@ -220,11 +227,12 @@ class _Parser:
 
 def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
                   period_start: date | None = None,
-                  period_end: date | None = None) -> list[FigureMention]:
+                  period_end: date | None = None, heading: str = "") -> list[FigureMention]:
     """Every figure in ``text``, in order, clear of ``taken`` spans.
 
     With ``taken=None`` the money and dates parsers are run first, so the function can be
-    used on its own; the component passes the spans already in the Doc instead.
+    used on its own; the component passes the spans already in the Doc instead. ``heading``
+    is the heading above the text: a table titled "... (thousands)" scales its bare counts.
     """
     if taken is None:
         from pipeline.nlp.dates import parse_dates
@@ -240,8 +248,24 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: parser.interpret(p[0], p[1]), taken)
-    mentions = [c[2] for c in chosen]
+    mentions = [_scaled(text, c[2], heading) for c in chosen]
     return _trim_overlaps(mentions, taken)
+
+
+def _scaled(text: str, m: FigureMention, heading: str) -> FigureMention:
+    """A bare count under a table scale marker ("(thousands)", "(000s)") in real units.
+
+    Only counts written as a plain numeral are scaled: percentages, measures, ordinals and
+    numbers with their own scale word ("2.5 million") mean what they say.
+    """
+    if m.unit != "count" or bare_numeral_value(m.text) != abs(m.value):
+        return m
+    scale = scale_at(text, m.start, heading)
+    if scale == 1.0:
+        return m
+    return replace(m, value=m.value * scale,
+                   low=None if m.low is None else m.low * scale,
+                   high=None if m.high is None else m.high * scale)
 
 
 def _trim_overlaps(mentions: list[FigureMention],
@@ -274,7 +298,8 @@ class FiguresComponent(MentionComponent):
         super().__init__(span_key)
 
     def mentions(self, doc: Doc) -> list[FigureMention]:
-        return parse_figures(doc.text, taken_offsets(doc, ("money", "dates")))
+        return parse_figures(doc.text, taken_offsets(doc, ("money", "dates")),
+                             heading=doc._.heading or "")
 
     @staticmethod
     def set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span

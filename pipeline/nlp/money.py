@@ -9,7 +9,7 @@ recorded as ``qualifier`` and ``approx`` instead, as the gold annotation does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -17,10 +17,12 @@ from spacy.tokens import Doc
 from pipeline.nlp.numbers import (
     FRAGMENTS,
     MentionComponent,
+    bare_numeral_value,
     multiplier,
     parse_number,
     per_after,
     qualifier_before,
+    scale_at,
     select_longest,
 )
 from pipeline.nlp.patterns import load_pattern_set
@@ -114,6 +116,8 @@ def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | Non
         if gd.get("between"):
             start = m.start("cur")
     else:
+        if re.fullmatch(r"['\u2019]?0{3}", gd.get("num") or ""):
+            return None  # "£000", "£'000": a table's scale label, not an amount of nothing
         value = _value(gd["num"], gd.get("mult"))
     if value is None:
         return None
@@ -130,14 +134,31 @@ def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | Non
                         qualifier, per[0] if per else "")
 
 
-def parse_money(text: str, taken: list[tuple[int, int]] | None = None) -> list[MoneyMention]:
-    """Every amount of money in ``text``, in order, non-overlapping (and clear of ``taken``)."""
+def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
+                heading: str = "") -> list[MoneyMention]:
+    """Every amount of money in ``text``, in order, non-overlapping (and clear of ``taken``).
+
+    ``heading`` is the heading above the text: under "£000" or "(£m)" an amount written
+    without its own scale word is in thousands or millions.
+    """
     candidates = []
     for prio, pat in enumerate(reversed(PATTERNS)):
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: _interpret(text, p[0], p[1]), taken or ())
-    return [c[2] for c in chosen]
+    return [_scaled(text, c[2], heading) for c in chosen]
+
+
+def _scaled(text: str, m: MoneyMention, heading: str) -> MoneyMention:
+    """An amount under a table scale marker ("£000", "(£m)") in pounds, not thousands."""
+    if m.currency != "GBP" or bare_numeral_value(m.text) != m.value or m.value == 0:
+        return m
+    scale = scale_at(text, m.start, heading)
+    if scale == 1.0:
+        return m
+    return replace(m, value=m.value * scale,
+                   low=None if m.low is None else m.low * scale,
+                   high=None if m.high is None else m.high * scale)
 
 
 @Language.factory("planmine_money", assigns=["doc.spans"], default_config={"span_key": "money"})
@@ -153,7 +174,7 @@ class MoneyComponent(MentionComponent):
         super().__init__(span_key)
 
     def mentions(self, doc: Doc) -> list[MoneyMention]:
-        return parse_money(doc.text)
+        return parse_money(doc.text, heading=doc._.heading or "")
 
     @staticmethod
     def set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span

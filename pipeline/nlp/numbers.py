@@ -66,6 +66,11 @@ FREQUENCY_WORDS: dict[str, int] = {str(k).lower(): int(v)
                                    for k, v in (_LEX.get("frequency_words") or {}).items()}
 YEAR_NAME_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_name_words"])
 
+#: Table scale markers ("(thousands)", "£000", "(£m)") and the multiplier each one implies.
+TABLE_SCALES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
+    (re.compile(str(row["regex"]), re.IGNORECASE), MULTIPLIERS[str(row["multiplier"]).lower()])
+    for row in (_LEX.get("table_scales") or ()))
+
 _SIMPLE_WORDS = {w: v for w, v in NUMBER_WORDS.items() if " " not in w}
 _TENS = {w: v for w, v in _SIMPLE_WORDS.items() if v >= 20 and v % 10 == 0 and v < 100}
 _UNITS_1_9 = {w: v for w, v in _SIMPLE_WORDS.items() if 1 <= v <= 9}
@@ -152,6 +157,39 @@ def _parse_number_phrase(s: str) -> float | None:
         return float(text2num(s, "en"))
     except (ValueError, TypeError):
         return None
+
+
+def scale_at(text: str, pos: int, heading: str = "") -> float:
+    """The scale a table prints for the number at ``pos``: 1000 under "(thousands)", else 1.
+
+    A marker earlier in the same text (a row label "Total calls (thousands)") wins over one in
+    the heading above the text (a table titled "Number of calls (thousands)"). Why: tables of
+    counts and budgets print "26" for 26,000 and say so once, in a label, not on each number.
+    """
+    best: tuple[int, float] | None = None
+    for regex, mult in TABLE_SCALES:
+        for m in regex.finditer(text, 0, pos):
+            if m.end() <= pos and (best is None or m.end() > best[0]):
+                best = (m.end(), mult)
+    if best is not None:
+        return best[1]
+    for regex, mult in TABLE_SCALES:
+        if regex.search(heading or ""):
+            return mult
+    return 1.0
+
+
+_LEADING_NUMERAL = re.compile(r"[-+\u2212]?(?:US\$|[£$€])?\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+
+
+def bare_numeral_value(text: str) -> float | None:
+    """The value of the numeral a mention's text starts with when nothing scales it.
+
+    Lets a caller tell "26" (scaled by a table's "(thousands)") from "26 million" or "£2m",
+    which carry their own scale: compare this with the mention's value.
+    """
+    m = _LEADING_NUMERAL.match(text.strip())
+    return parse_number(m.group(1)) if m else None
 
 
 def multiplier(word: str | None) -> float:
