@@ -223,3 +223,37 @@ def test_a_quarterly_report_places_its_quarters(text: str, start: date, end: dat
 def test_a_yearly_report_does_not_guess_which_quarter(text: str) -> None:
     (m,) = parse_dates(text, *FY)
     assert (m.date_start, m.resolved) == (None, False)
+
+
+@pytest.mark.parametrize(("text", "words", "start", "end"), [
+    # a quarter of the year before: one mention, not a quarter plus "last year"
+    ("Admissions were lower than in Quarter 2 last year.", "Quarter 2 last year",
+     date(2029, 7, 1), date(2029, 9, 30)),
+    ("Referrals matched Q1 of the previous year.", "Q1 of the previous year",
+     date(2029, 4, 1), date(2029, 6, 30)),
+    ("Footfall beat the same quarter last year.", "the same quarter last year",
+     date(2029, 10, 1), date(2029, 12, 31)),
+    # "the end of" a quarter is its last month
+    ("Open cases fell by the end of the previous quarter.", "the end of the previous quarter",
+     date(2030, 9, 1), date(2030, 9, 30)),
+    ("Staffing was stable at the end of the quarter.", "the end of the quarter",
+     date(2030, 12, 1), date(2030, 12, 31)),
+    ("Works finished by the end of Q2 2029/30.", "the end of Q2 2029/30",
+     date(2029, 9, 1), date(2029, 9, 30)),
+])
+def test_quarters_a_year_back_and_quarter_ends(text: str, words: str, start: date,
+                                               end: date) -> None:
+    (m,) = parse_dates(text, *QUARTER)
+    assert (m.text, m.date_start, m.date_end) == (words, start, end)
+
+
+def test_same_quarter_last_year_needs_a_quarterly_period() -> None:
+    (m,) = parse_dates("Footfall beat the same quarter last year.", *FY)
+    assert (m.date_start, m.resolved) == (None, False)
+
+
+@pytest.mark.parametrize("text", ["In the 1990s demand for places rose.",
+                                  "Housing built in the 1930s needs repair."])
+def test_a_decade_before_a_lowercase_word(text: str) -> None:
+    (m,) = parse_dates(text)
+    assert m.granularity == "range" and m.date_end.year - m.date_start.year == 9

@@ -88,6 +88,8 @@ class _Parsed:
     anchor_month: int = 0
     deictic: str = ""       # "", "null", "this_year", "end_of_year", "this_season"
     core: tuple[int, int] | None = None
+    years_back: int = 0     # "Quarter 3 last year": the quarter of the year before
+    last_month: bool = False  # "the end of Q3": only the period's last month
 
     @property
     def needs_year(self) -> bool:
@@ -289,19 +291,45 @@ def _quarter(gd: dict) -> _Parsed | None:
     no year, of the report's financial year ("quarter 4"), placed when the period is known."""
     q = (int(gd["qnum"]) if gd.get("qnum") else int(gd["qshort"]) if gd.get("qshort")
          else _QUARTER_WORDS.get((gd.get("qword") or "").lower(), 0))
+    edge = bool(gd.get("qend"))
+    back = 1 if gd.get("lastyear") else 0
+    if gd.get("same"):
+        # "the same quarter last year": the report's own quarter, a year back
+        return _Parsed(None, None, "quarter", deictic="quarter_same", years_back=back,
+                       last_month=edge)
     if not q:
         return None
     if gd.get("y"):
         y = int(gd["y"])
-        return _Parsed(*_months(y, 3 * q - 2, 3 * q), "quarter")
+        return _last_month(_Parsed(*_months(y, 3 * q - 2, 3 * q), "quarter"), edge)
     if gd.get("fy"):
         y1 = int(gd["fy"][:4])  # the pattern's fy group starts with four digits
         start = _fy_month(y1, 3 * q - 2)
         end = _fy_month(y1, 3 * q)
-        return _Parsed(start, _month_end(end.year, end.month), "quarter")
+        return _last_month(_Parsed(start, _month_end(end.year, end.month), "quarter"), edge)
     if gd.get("this"):
-        return _Parsed(None, None, "quarter", deictic="quarter_this_year", anchor_month=q)
-    return _Parsed(None, None, "quarter", deictic="quarter_fy", anchor_month=q)
+        return _Parsed(None, None, "quarter", deictic="quarter_this_year", anchor_month=q,
+                       last_month=edge)
+    return _Parsed(None, None, "quarter", deictic="quarter_fy", anchor_month=q,
+                   years_back=back, last_month=edge)
+
+
+def _last_month(p: _Parsed, edge: bool) -> _Parsed:
+    """"the end of" a period is its last month (FORMAT.md: "the end of 2020/21")."""
+    if not edge or p.date_end is None:
+        return p
+    return replace(p, date_start=p.date_end.replace(day=1), granularity="month")
+
+
+def _period_mention(start: int, end: int, span: str, s: date, e: date, gran: str,
+                    p: _Parsed) -> DateMention:
+    """A placed period, a year back when the words say so, or only its last month."""
+    if p.years_back:
+        s = s.replace(year=s.year - p.years_back)
+        e = _month_end(e.year - p.years_back, e.month)
+    if p.last_month:
+        return DateMention(start, end, span, e.replace(day=1), e, "month")
+    return DateMention(start, end, span, s, e, gran)
 
 
 _YEAR_FOLLOWERS = YEAR_LEAD_WORDS | {
@@ -510,7 +538,12 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
             # "last" / "previous quarter" the one before
             back = 3 if any(w in span.lower().split() for w in ("last", "previous", "past")) else 0
             s = _shift_months(quarter[0], -back)
-            return DateMention(start, end, span, s, _month_end(*_ym_add(s, 2)), "quarter")
+            edge = replace(p, last_month=span.lower().split()[:3] in (["the", "end", "of"],)
+                           or span.lower().startswith("end of"))
+            return _period_mention(start, end, span, s, _month_end(*_ym_add(s, 2)), "quarter",
+                                   edge)
+        if p.deictic == "quarter_same" and quarter is not None:
+            return _period_mention(start, end, span, quarter[0], quarter[1], "quarter", p)
         if p.deictic == "null" or wy is None:
             return DateMention(start, end, span, None, None, p.granularity, False)
         if p.deictic == "end_of_year":
@@ -525,7 +558,7 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
         if p.deictic == "quarter_this_year":
             q = p.anchor_month
             s, e = _months(wy, 3 * q - 2, 3 * q)
-            return DateMention(start, end, span, s, e, "quarter")
+            return _period_mention(start, end, span, s, e, "quarter", p)
         if p.deictic == "quarter_fy":
             # the financial year of the period: a financial-year report, or a quarterly one
             fy = (period_start.year if period_start is not None and period_start.month == 4
@@ -535,7 +568,8 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
                 return DateMention(start, end, span, None, None, p.granularity, False)
             q = p.anchor_month
             s, e = _fy_month(fy, 3 * q - 2), _fy_month(fy, 3 * q)
-            return DateMention(start, end, span, s, _month_end(e.year, e.month), "quarter")
+            return _period_mention(start, end, span, s, _month_end(e.year, e.month), "quarter",
+                                   p)
         if p.deictic == "academic_year":
             assert period_start is not None
             # the school year that starts inside the period (a plan: the one it starts in)
