@@ -227,3 +227,20 @@ def test_pdf_sentences_run_across_page_breaks(corpus_pdf_docs) -> None:
             if b.page > page_a and _UNFINISHED.search(a.text) and b.text.lstrip()[:1].islower():
                 pytest.fail(f"{stem}: a sentence cut at the end of page {page_a}")
     assert spanning >= 10
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a numbered heading glued to the first paragraph numbered under it
+    ("2.4 Working with schools 2.4.1 The team visited every school. Most took part.",
+     ["2.4 Working with schools", "2.4.1 The team visited every school.", "Most took part."]),
+    ("6 Background 6.1 The board agreed the scheme.",
+     ["6 Background", "6.1 The board agreed the scheme."]),
+    # a cross-reference in running text is no heading
+    ("3.2 The scheme supports objective 5.1 Safer Streets in full.",
+     ["3.2 The scheme supports objective 5.1 Safer Streets in full."]),
+    # a label that is not a child of the opening one
+    ("3.2 The review covered 4.1 Roads and bridges.",
+     ["3.2 The review covered 4.1 Roads and bridges."]),
+])
+def test_glued_numbered_heading_is_split_off(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected

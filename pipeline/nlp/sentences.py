@@ -61,6 +61,8 @@ class SentenceRules:
     contents_entry: re.Pattern[str] | None = None
     contents_heading: re.Pattern[str] | None = None
     title_word_min: int = 4
+    section_label_start: re.Pattern[str] | None = None
+    section_label_inside: re.Pattern[str] | None = None
 
 
 def _words(data: dict, key: str, path: Path) -> frozenset[str]:
@@ -104,6 +106,12 @@ def load_sentence_rules(path: Path = DEFAULT_RULES_PATH) -> SentenceRules:
                                         f"{path} contents_heading")
                           if data.get("contents_heading") else None),
         title_word_min=int(data.get("title_word_min", 4)),
+        section_label_start=(compile_regex(str(data["section_label_start"]),
+                                           f"{path} section_label_start")
+                             if data.get("section_label_start") else None),
+        section_label_inside=(compile_regex(str(data["section_label_inside"]),
+                                            f"{path} section_label_inside")
+                              if data.get("section_label_inside") else None),
     )
 
 
@@ -165,7 +173,30 @@ def sentence_starts(text: str, rules: SentenceRules | None = None) -> list[int]:
     for m in rules.candidate.finditer(text):
         if _is_boundary(text, m, rules, prefix_end):
             starts.append(m.end())
+    glued = _glued_paragraph_start(text, rules, starts[1] if len(starts) > 1 else len(text))
+    if glued is not None:
+        starts = sorted({*starts, glued})
     return starts
+
+
+def _glued_paragraph_start(text: str, rules: SentenceRules, limit: int) -> int | None:
+    """Where a numbered paragraph starts inside a block that opens with its heading.
+
+    Why: a PDF reader may join a numbered heading with no full stop ("1.3 How the plan is
+    used") to the paragraph numbered under it ("1.3.1 The plans ..."); the heading then
+    reads as the first words of the paragraph's sentence. Only a child label of the block's
+    opening label, before the first sentence end (``limit``), starts a sentence.
+    """
+    if rules.section_label_start is None or rules.section_label_inside is None:
+        return None
+    head = rules.section_label_start.match(text)
+    if head is None:
+        return None
+    parent = head.group("label")
+    for m in rules.section_label_inside.finditer(text, head.end(), limit):
+        if m.group("label").startswith(parent + "."):
+            return m.start("label")
+    return None
 
 
 def split_sentences(text: str, rules: SentenceRules | None = None) -> list[str]:
