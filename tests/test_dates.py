@@ -257,3 +257,26 @@ def test_same_quarter_last_year_needs_a_quarterly_period() -> None:
 def test_a_decade_before_a_lowercase_word(text: str) -> None:
     (m,) = parse_dates(text)
     assert m.granularity == "range" and m.date_end.year - m.date_start.year == 9
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("Complaints fell in the year to March 2031.", date(2030, 4, 1), date(2031, 3, 31)),
+    ("Over the 12 months to December 2029 demand rose.", date(2029, 1, 1), date(2029, 12, 31)),
+    ("Calls in the 12m to Dec 29 fell.", date(2029, 1, 1), date(2029, 12, 31)),
+    ("In the six months ending September 2030 it rose.", date(2030, 4, 1), date(2030, 9, 30)),
+    ("In the 12 months to 31 March 2030 it fell.", date(2029, 4, 1), date(2030, 3, 31)),
+])
+def test_rolling_windows_ending_in_a_month(text: str, start: date, end: date) -> None:
+    """"the year to March 2031" is the twelve months that end with March 2031, one mention."""
+    (m,) = parse_dates(text)
+    assert (m.date_start, m.date_end) == (start, end)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Next month the new hub opens.", "Next month"),
+    ("Earlier in the year the survey closed.", "Earlier in the year"),
+    ("In the coming quarter we expect more referrals.", "the coming quarter"),
+])
+def test_relative_references_are_kept_unresolved(text: str, words: str) -> None:
+    (m,) = parse_dates(text, *FY)
+    assert (m.text, m.resolved) == (words, False)

@@ -167,3 +167,25 @@ def test_table_scale_markers(text: str, heading: str, values: list) -> None:
 def test_age_bound_after_a_hedge_is_an_age() -> None:
     (m,) = parse_figures("Residents aged over 65 were offered a check.")
     assert (m.value, m.unit) == (65, "years")
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("The board meets once every two weeks.", 1, "times per 2 weeks"),
+    ("Bins are emptied once every other week.", 1, "times per 2 weeks"),
+    ("Checks run twice every three months.", 2, "times per 3 months"),
+    ("The forum meets four times a year.", 4, "times per year"),
+])
+def test_frequencies_over_several_periods(text: str, value: float, unit: str) -> None:
+    (m,) = parse_figures(text)
+    assert (m.value, m.unit) == (value, unit)
+
+
+@pytest.mark.parametrize("text, values", [
+    ("The library service was rated first out of 40 services.", [(1, "ordinal"), (40, "count")]),
+    ("The county ranked first nationally for recycling.", [(1, "ordinal")]),
+    # "first" that does not rank is no figure
+    ("The first phase of the scheme opened.", []),
+    ("For the first time, residents could book online.", []),
+])
+def test_first_counts_only_when_it_ranks(text: str, values: list) -> None:
+    assert [(m.value, m.unit) for m in parse_figures(text)] == values

@@ -39,6 +39,7 @@ from pipeline.nlp.numbers import (
     YEAR_NAME_WORDS,
     YEAR_PARTS,
     MentionComponent,
+    parse_number,
     select_longest,
     sentence_bounds,
     taken_offsets,
@@ -49,7 +50,7 @@ KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair",
          "century", "holiday", "relative_null", "relative_end_of_year", "relative_this_season",
          "relative_this_year", "decade", "quarter", "year_part_fy", "short_fy",
          "month_short_year", "relative_last_year", "relative_next_year",
-         "relative_academic_year")
+         "relative_academic_year", "year_to")
 _FRAGMENTS, PATTERNS = load_pattern_set("dates", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 _SINGLE = [p for p in PATTERNS if p.kind != "range"]
 
@@ -240,6 +241,8 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         if academic:
             return _Parsed(date(y, 9, 1), date(y + 1, 8, 31), "financial_year")
         return _Parsed(date(y, 4, 1), date(y + 1, 3, 31), "financial_year")
+    if kind == "year_to":
+        return _year_to(gd)
     if kind == "month_short_year":
         if not _is_capitalised(gd["mon"]):
             return None
@@ -278,6 +281,26 @@ def _in_festival_list(text: str, start: int, end: int) -> bool:
     """
     return bool(_LIST_BEFORE.search(text[max(0, start - 40):start])
                 or _LIST_AFTER.match(text[end:end + 40]))
+
+
+#: Longest window of months read from "the N months to <month>".
+MAX_WINDOW_MONTHS = 60
+
+
+def _year_to(gd: dict) -> _Parsed | None:
+    """"the year to March 2024" / "the 12 months to Dec 23": the months ending with the one named.
+
+    Why: performance reports state rolling windows this way; the window, not its last month,
+    is the period the figure covers.
+    """
+    if not _is_capitalised(gd["mon"]):
+        return None
+    n = 12.0 if gd.get("yr") else parse_number(gd.get("n") or "")
+    if n is None or not n.is_integer() or not 1 <= n <= MAX_WINDOW_MONTHS:
+        return None
+    end_month = date(_year(gd["y"]), _month_no(gd["mon"]), 1)
+    start = _shift_months(end_month, 1 - int(n))
+    return _Parsed(start, _month_end(end_month.year, end_month.month), "range")
 
 
 def _fy_month(y1: int, n: int) -> date:

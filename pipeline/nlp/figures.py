@@ -161,7 +161,13 @@ class _Parser:
                                                                   flags=re.I))
             if v is None:
                 return None
-            value, unit = float(v), f"times per {gd['per'].lower()}"
+            per = gd["per"].lower()
+            pern = (gd.get("pern") or "").lower()
+            every = 2.0 if pern == "other" else parse_number(pern) if pern else 1.0
+            if every is None or not every.is_integer() or every < 1:
+                return None
+            unit = f"times per {per}" if every == 1 else f"times per {int(every)} {per}s"
+            value = float(v)
         elif kind == "fraction":
             raw = gd.get("num") or "a"
             num = 1.0 if raw.lower() in ("a", "one") else parse_number(raw)
@@ -172,7 +178,11 @@ class _Parser:
         elif kind == "halve":
             value, unit = 50.0, "percent"
         elif kind == "ordinal":
-            v = ORDINAL_WORDS.get(gd["n1"].lower()) or parse_number(gd["n1"])
+            word = gd.get("n1") or gd.get("n2") or ""
+            # "first" is not in the ordinal lexicon (it rarely counts); its pattern only
+            # matches it where it ranks ("first out of 150")
+            v = ORDINAL_WORDS.get(word.lower()) or (1 if word.lower() == "first" else
+                                                    parse_number(word))
             if v is None:
                 return None
             value, unit = v, "ordinal"
