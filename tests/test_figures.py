@@ -189,3 +189,16 @@ def test_frequencies_over_several_periods(text: str, value: float, unit: str) ->
 ])
 def test_first_counts_only_when_it_ranks(text: str, values: list) -> None:
     assert [(m.value, m.unit) for m in parse_figures(text)] == values
+
+
+@pytest.mark.parametrize("text, values", [
+    # numbered elements of a plan or framework are codes, even at a sentence start
+    ("Ambition 2 covers 40 schools.", [40]),
+    ("Theme 4 added 12 new homes.", [12]),
+    ("KPI 3 and Indicator 7 were green.", []),
+    # a paragraph label after a sentence end, in merged paragraphs
+    ("The plan was agreed. 3.2 The board met 4 times.", [4]),
+    ("Visits rose. 3.2 Million people came.", [3_200_000]),
+])
+def test_framework_codes_and_merged_paragraph_labels(text: str, values: list) -> None:
+    assert [m.value for m in parse_figures(text)] == values
