@@ -202,3 +202,13 @@ def test_first_counts_only_when_it_ranks(text: str, values: list) -> None:
 ])
 def test_framework_codes_and_merged_paragraph_labels(text: str, values: list) -> None:
     assert [m.value for m in parse_figures(text)] == values
+
+
+@pytest.mark.parametrize("text, values", [
+    # the base of a rate written without its value is no count
+    ("Admissions per 100,000 are close to the national rate.", []),
+    ("The rate of referrals per 10,000 children fell to 412.", [412]),
+    ("The rate was 12.3 per 1,000 children.", [12.3]),
+])
+def test_rate_base_alone_is_not_a_figure(text: str, values: list) -> None:
+    assert [m.value for m in parse_figures(text)] == values

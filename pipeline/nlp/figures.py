@@ -203,6 +203,8 @@ class _Parser:
             value, low, high = lo, lo, hi
             approx = sep == "or"
         else:
+            if re.search(r"\bper\s+$", text[max(0, start - 6):start], re.I):
+                return None  # "referrals per 10,000": the base of a rate, not a count
             v = _value(gd["n1"], gd.get("mult1"))
             if v is None:
                 return None
