@@ -280,3 +280,20 @@ def test_rolling_windows_ending_in_a_month(text: str, start: date, end: date) ->
 def test_relative_references_are_kept_unresolved(text: str, words: str) -> None:
     (m,) = parse_dates(text, *FY)
     assert (m.text, m.resolved) == (words, False)
+
+
+@pytest.mark.parametrize(("text", "words", "start", "end"), [
+    ("The rate is the highest since Quarter 4, 2028/29.", "Quarter 4, 2028/29",
+     date(2029, 1, 1), date(2029, 3, 31)),
+    ("In Quarter 1, 2030/31, most indicators were green.", "Quarter 1, 2030/31",
+     date(2030, 4, 1), date(2030, 6, 30)),
+    # a count after the comma is no year
+    ("In Quarter 3, 2,296 people were helped.", "Quarter 3", date(2030, 10, 1), date(2030, 12, 31)),
+    # a quarterly report's yearless months are of its financial year
+    ("Demand should ease from February onwards.", "February", date(2031, 2, 1), date(2031, 2, 28)),
+    ("The forum last met in November.", "November", date(2030, 11, 1), date(2030, 11, 30)),
+])
+def test_quarter_with_comma_year_and_months_in_a_quarterly_report(
+        text: str, words: str, start: date, end: date) -> None:
+    (m,) = parse_dates(text, *QUARTER)
+    assert (m.text, m.date_start, m.date_end) == (words, start, end)

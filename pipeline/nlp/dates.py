@@ -490,6 +490,11 @@ def _fy_year_for(month: int, period_start: date, period_end: date) -> int:
     yearless months ("went live on 10 February", in council papers of May 2022) are read in
     the year the period starts.
     """
+    if _quarter_period(period_start, period_end) is not None:
+        # a quarterly report sits in a financial year: its yearless months are of that year
+        # ("from January onwards" in an October-December report is the January after)
+        fy = period_start.year - (period_start.month < 4)
+        return fy if month >= 4 else fy + 1
     if period_start.year == period_end.year or _multi_year(period_start, period_end):
         return period_start.year
     return period_start.year if month >= period_start.month else period_end.year
