@@ -2,7 +2,7 @@
 
 Per-file work (ingest + NLP) runs in a process pool and is cached by the file's SHA-256, so an
 unchanged file is not processed again; the corpus-level stages (plan, links, coverage, metrics)
-run over all documents once. Outputs are written atomically by :mod:`pipeline.writers`.
+run over all documents once. Outputs are written atomically by :mod:`pipeline.tables.writers`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pipeline.annotate import DocRows, document_rows
 from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
 from pipeline.executors import run_files
 from pipeline.model import Document
-from pipeline.writers import (
+from pipeline.tables.writers import (
     Generation,
     clean_stale,
     follow_umask,
@@ -58,11 +58,12 @@ def check_plan(plan_file: Path, cache_dir: Path, engine: str = "pdfplumber") -> 
     HTML) is read and parsed here, and its elements are saved as a YAML plan file under
     ``cache_dir`` (ids kept), so the corpus stage does not read it a second time.
     """
-    from pipeline import plan as plan_mod
+    from pipeline.plan import files as plan_files
+    from pipeline.plan import read as plan_read
 
     try:
         if plan_file.suffix.lower() in (".csv", ".yaml", ".yml"):
-            plan_mod.read_plan_file(plan_file)
+            plan_files.read_plan_file(plan_file)
             return plan_file
         from pipeline.ingest.read import read_document
 
@@ -71,7 +72,7 @@ def check_plan(plan_file: Path, cache_dir: Path, engine: str = "pdfplumber") -> 
         doc = read_document(plan_file, plan_file.parent, engine=engine)
         if doc.status == "failed":
             raise ValueError(doc.error)
-        parsed = plan_mod.parse_plan(doc)
+        parsed = plan_read.parse_plan(doc)
     except Exception as exc:  # any cause: one line, before any work is done
         message = " ".join(str(exc).split()).removeprefix(f"{plan_file.name}: ")
         raise PlanNotReadable(f"{plan_file}: cannot read the plan: {message}") from exc
@@ -250,7 +251,7 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
                 on_progress: Callable[[str], None] | None,
                 on_page: Callable[[str, int, int], None] | None = None) -> ExtractSummary:
     """The run itself, with the output folder's lock held."""
-    from pipeline import manifest as manifest_mod
+    from pipeline.ingest import manifest as manifest_mod
 
     paths = discover_inputs(input_dir)
     root = input_dir if input_dir.is_dir() else input_dir.parent
@@ -305,9 +306,9 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     documents = [d for d, _ in ordered]
     tables = collect_tables([r for _, r in ordered])
 
-    from pipeline.corpus import corpus_tables
-    from pipeline.evidence import evidence_tables
-    from pipeline.plan import PlanNotFound
+    from pipeline.evidence.elements import evidence_tables
+    from pipeline.link.corpus import corpus_tables
+    from pipeline.plan.model import PlanNotFound
 
     try:
         tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,

@@ -39,8 +39,8 @@ from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
 from pipeline.extract import OutputNotWritable, check_writable, run_extract
 from pipeline.ingest import ocr
 from pipeline.ingest.read import PDF_ENGINES, read_document
-from pipeline.schema import TABLE_ORDER, TABLES
-from pipeline.writers import DATAPACKAGE_NAME, DUCKDB_NAME
+from pipeline.tables.schema import TABLE_ORDER, TABLES
+from pipeline.tables.writers import DATAPACKAGE_NAME, DUCKDB_NAME
 
 fpdf = pytest.importorskip("fpdf")
 pikepdf = pytest.importorskip("pikepdf")

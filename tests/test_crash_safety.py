@@ -25,7 +25,7 @@ import pytest
 
 from pipeline import writers
 from pipeline.extract import run_extract
-from pipeline.writers import OutputBusy
+from pipeline.tables.writers import OutputBusy
 
 SET_A = {"a.txt": "Annual report 2023/24\n\nWe opened a new library in March 2023.\n"
                   "The council spent £2.5m on roads in 2023/24.\n"}

@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.coverage import build_element_coverage
-from pipeline.evidence import (
+from pipeline.evidence.coverage import build_element_coverage
+from pipeline.evidence.elements import (
     build_evidence,
     claim_role,
     elements_in_force,
     find_repeats,
     find_restatements,
 )
-from pipeline.evidence_rules import LevelRules, load_all_rules
-from pipeline.measures import build_measure_values, measure_unit, money_role
+from pipeline.evidence.measures import build_measure_values, measure_unit, money_role
+from pipeline.evidence.rules import LevelRules, load_all_rules
 
 DOCS = pd.DataFrame({
     "doc_id": ["plan", "r1", "r2"], "file": ["p.pdf", "r1.pdf", "r2.pdf"], "sha256": "",

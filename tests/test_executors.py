@@ -13,8 +13,8 @@ from pipeline import extract as extract_mod
 from pipeline.config import PROJECT_DIR
 from pipeline.executors import FileTimeout, run_files, time_limit
 from pipeline.extract import run_extract
-from pipeline.queries import load_table
-from pipeline.schema import TABLE_ORDER
+from pipeline.tables.queries import load_table
+from pipeline.tables.schema import TABLE_ORDER
 
 TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"
 SMALL = ("lcc-annual-delivery-report-2024.txt", "lcc-annual-delivery-report-2025.txt")

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from pipeline.ingest import layout
+from pipeline.ingest import layout, plan_layout
 from pipeline.model import Document
 
 #: How much of the text to search for a title or a period statement.
@@ -282,8 +282,6 @@ def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
     content rules, then from the layout (a document set out as a plan is one). The period
     comes from an explicit financial year in the title first, then the rules of its type.
     """
-    from pipeline import plan as plan_mod  # the plan layout rules decide "laid out as a plan"
-
     body = "\n".join(b.text for b in doc.blocks)
     extra = "\n".join(extra_text)
     full = extra + "\n" + body
@@ -295,10 +293,10 @@ def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
     if by_title == "annual_report" and committee and re.search(
             layout.rules().get("cover_paper"), body[:HEAD_CHARS]):
         by_title = "other"  # a cover report: the report itself is its appendix
-    if by_title == "strategic_plan" and committee and not plan_mod.looks_like_plan(doc):
+    if by_title == "strategic_plan" and committee and not plan_layout.looks_like_plan(doc):
         by_title = None  # a decision paper about a plan is not the plan
     doc.doc_type = by_title or classify(full)
-    if doc.doc_type == "other" and not committee and plan_mod.looks_like_plan(doc):
+    if doc.doc_type == "other" and not committee and plan_layout.looks_like_plan(doc):
         doc.doc_type = "strategic_plan"
     doc.organisation = organisation_of(full)
     named = next((layout.squash_spaces(line) for line in title.split("\n")

@@ -242,7 +242,7 @@ def _read_markup(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> lis
 
 def _apply_manifest(doc: Document, root: Path | None) -> None:
     """What the analyst's ``planmine.yaml`` says about this file overrides the rules."""
-    from pipeline import manifest
+    from pipeline.ingest import manifest
 
     manifest.apply(doc, root)
 

@@ -20,9 +20,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from pipeline.coverage import conform_input, natural_key, period_key, reporting_periods
-from pipeline.evidence_rules import AllRules, default_rules
-from pipeline.schema import TABLES
+from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
+from pipeline.evidence.rules import AllRules, default_rules
+from pipeline.tables.schema import TABLES
 
 EVIDENCE_COLUMNS = TABLES["evidence"].column_names
 
@@ -167,7 +167,7 @@ def elements_in_force(plans: pd.DataFrame, aims: pd.DataFrame,
     retargets replaces the base element, an unchanged one keeps the base id, a new one is added
     and a base aim it does not restate stays in force. Other kinds (actions, measures) stay the base's.
     """
-    from pipeline.plan_diff import plan_diff_from_tables
+    from pipeline.plan.diff import plan_diff_from_tables
 
     aims = conform_input(aims, "aims").astype({"aim_id": str, "plan_id": str})
     periods = reporting_periods(documents)
@@ -397,8 +397,8 @@ def evidence_tables(tables: dict[str, pd.DataFrame], rules: AllRules | None = No
 
     Runs after plans, aims and links exist; returns the tables it adds or replaces.
     """
-    from pipeline.coverage import build_element_coverage
-    from pipeline.measures import build_measure_values, money_roles
+    from pipeline.evidence.coverage import build_element_coverage
+    from pipeline.evidence.measures import build_measure_values, money_roles
 
     rules = rules or default_rules()
     aims = tables.get("aims")
@@ -421,7 +421,7 @@ def evidence_tables(tables: dict[str, pd.DataFrame], rules: AllRules | None = No
     ev = build_evidence(claims, tables.get("links"), in_force, docs, money, figures, mv, rules)
     cov = build_element_coverage(in_force, ev, mv, claims, money, figures, rules.levels)
     # repeats never make a metric series on their own: their figures are left out
-    from pipeline.metrics import build_metrics
+    from pipeline.evidence.metrics import build_metrics
 
     repeats = set(claims.loc[claims["repeat_of"].map(_filled), "claim_id"].astype(str))
     fig = conform_input(figures, "figures")

@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from pipeline.config import MODELS_DIR
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 #: The rules file shared by coverage and metrics.
 RULES_PATH = MODELS_DIR / "evidence_rules.yaml"
@@ -337,7 +337,7 @@ def build_element_coverage(
     money_total_gbp count only the council's own funding and spending (money role
     ``council``). The level follows ``levels`` in ``models/evidence_rules.yaml``.
     """
-    from pipeline.evidence_rules import default_rules
+    from pipeline.evidence.rules import default_rules
 
     levels = level_rules or default_rules().levels
     ev = conform_input(evidence, "evidence").astype({"claim_id": str, "aim_id": str})
