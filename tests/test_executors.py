@@ -41,7 +41,7 @@ def test_time_limit_off_when_none() -> None:
 
 def test_unknown_executor_is_rejected(small_input: Path) -> None:
     with pytest.raises(ValueError, match="executor must be one of"):
-        run_files([small_input / SMALL[0]], small_input, executor="spark")
+        run_files([small_input / SMALL[0]], small_input, extract_mod.file_work(), executor="spark")
 
 
 def test_timeout_fails_one_file_and_keeps_the_batch(small_input: Path, tmp_path: Path,
@@ -112,7 +112,7 @@ def hang(path, root, engine="pdfplumber", sha256=None):
     time.sleep(3600)  # blocks until killed
 extract.process_file = hang
 src = Path(sys.argv[1])
-executors.run_files(sorted(src.glob("*.txt")), src, jobs=2)
+executors.run_files(sorted(src.glob("*.txt")), src, extract.file_work(), jobs=2)
 """
 
 

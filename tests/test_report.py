@@ -28,7 +28,7 @@ from browser import (
 )
 
 from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
-from pipeline.evidence.elements import evidence_tables
+from pipeline.evidence.stage import evidence_tables
 from pipeline.report import build_context, load_tables, write_report
 from pipeline.report.build import (
     best_level,

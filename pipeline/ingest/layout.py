@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.model import Block
-from pipeline.nlp.patterns import read_yaml
+from pipeline.rulefiles import read_yaml
 
 LAYOUT_FILE = PATTERNS_DIR / "layout.yaml"
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.model import Block, Document
-from pipeline.nlp.patterns import read_yaml
-from pipeline.plan.model import KINDS
+from pipeline.rulefiles import read_yaml
 
 PLAN_RULES_FILE = PATTERNS_DIR / "plan.yaml"
+#: The kinds of plan element, in plan order; each has its markers ("Our actions").
+KINDS = ("aim", "action", "measure")
 
 
 

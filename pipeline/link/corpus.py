@@ -106,7 +106,7 @@ def corpus_tables(
     links = matcher.link(inputs, min_score=min_score) if inputs else []
     out["links"] = pd.DataFrame([vars(link).copy() for link in links])
 
-    # coverage and metrics are built by the evidence stage (pipeline.evidence.evidence_tables)
+    # coverage and metrics are built by the evidence stage (pipeline.evidence.stage.evidence_tables)
     # from each element's own evidence; building them here too was wasted work
     return out
 

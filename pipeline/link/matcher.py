@@ -70,7 +70,7 @@ from pipeline.link.signals import (
 )
 from pipeline.link.training import Example, training_examples
 from pipeline.model import Document
-from pipeline.plan.model import Plan
+from pipeline.plan.model import Aim, Plan
 
 log = logging.getLogger(__name__)
 
@@ -520,8 +520,6 @@ def _profile_text(plan: Plan, sub_id: str) -> str:
 
 def _plan_stub(plan_aims: list[dict[str, str]]) -> Plan:
     """A Plan with just the titles, for the heading signal of a loaded matcher."""
-    from pipeline.plan.model import Aim
-
     aims = [Aim(a["aim_id"], "", a.get("outcome_id", ""), a.get("outcome", ""), a["sub_outcome_id"],
                 a["sub_outcome"], a["kind"], a["text"]) for a in plan_aims]
     return Plan("", "", "", None, None, "", aims)

@@ -9,9 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.ingest.plan_layout import KINDS
 from pipeline.model import doc_id_for, sha256_of
-from pipeline.nlp.patterns import read_yaml
-from pipeline.plan.model import KIND_LETTER, KINDS, Aim, Plan, clean_element
+from pipeline.plan.model import KIND_LETTER, Aim, Plan, clean_element
+from pipeline.rulefiles import read_yaml
 
 
 def _to_date(value: Any) -> date | None:

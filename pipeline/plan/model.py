@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-KINDS = ("aim", "action", "measure")
 KIND_LETTER = {"aim": "a", "action": "c", "measure": "m"}
 AIM_COLUMNS = ("aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "sub_outcome",
                "kind", "text")

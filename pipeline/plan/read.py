@@ -41,6 +41,7 @@ from datetime import date
 from rapidfuzz import fuzz
 
 from pipeline.ingest.plan_layout import (
+    KINDS,
     PlanRules,
     _column_role,
     _heading_match,
@@ -51,7 +52,8 @@ from pipeline.ingest.plan_layout import (
     split_trailing_marker,
 )
 from pipeline.model import Block, Document
-from pipeline.plan.model import KIND_LETTER, KINDS, Aim, Plan, PlanNotFound, clean_element
+from pipeline.periods import fy_span_bounds
+from pipeline.plan.model import KIND_LETTER, Aim, Plan, PlanNotFound, clean_element
 
 
 @dataclass
@@ -147,7 +149,7 @@ def _period(doc: Document, r: PlanRules) -> tuple[str, date | None, date | None]
             if end < start:
                 end += 100
             label = f"{m['title'].strip()} {start}-{end_text}"
-            return label, date(start, 4, 1), date(end, 3, 31)
+            return (label, *fy_span_bounds(start, end))
     return doc.title or doc.stem, doc.period_start, doc.period_end
 
 

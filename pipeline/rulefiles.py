@@ -1,0 +1,23 @@
+"""Reading a YAML file with errors that name it: shared by every stage that has rule files.
+
+It sits below the stages (ingest reads ``layout.yaml`` and ``plan.yaml``, the NLP components
+their pattern sets and lexicons), so no stage imports a later one just to read YAML.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, naming the file in any error."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise ValueError(f"rule file {path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"rule file {path} is not valid YAML: {exc}") from exc
