@@ -21,8 +21,10 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.annotate import DocRows, document_rows
 from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
+from pipeline.evidence.rules import default_rules
 from pipeline.evidence.stage import evidence_tables
 from pipeline.executors import FileWork, run_files
+from pipeline.ingest import layout, plan_layout
 from pipeline.ingest import manifest as manifest_mod
 from pipeline.ingest.read import PDF_ENGINES, read_document, skipped_document, skipped_inputs
 from pipeline.link.corpus import corpus_tables
@@ -205,6 +207,14 @@ def file_work() -> FileWork[tuple[Document, DocRows]]:
     return FileWork(process=process_file, failed=failed_result, prepare=_nlp)
 
 
+def check_rule_files() -> None:
+    """Load and validate the layout, plan and evidence rule files in this process, so a bad
+    key fails once, at start-up, naming the file and the key, not inside every worker."""
+    layout.rules()
+    plan_layout.rules()
+    default_rules()
+
+
 def _cache_path(cache_dir: Path, sha256: str, fingerprint: str) -> Path:
     return cache_dir / f"{sha256[:24]}-{fingerprint}.pkl"
 
@@ -260,7 +270,8 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     summary = ExtractSummary(files=len(paths), out_dir=out_dir)
     cache_dir = out_dir / CACHE_DIRNAME
     cache_dir.mkdir(parents=True, exist_ok=True)
-    # the manifest and the plan are checked before any file is processed
+    # the rule files, the manifest and the plan are checked before any file is processed
+    check_rule_files()
     manifest = manifest_mod.load_manifest(manifest_mod.manifest_path(input_dir),
                                           [_relative_to(p, root) for p in paths])
     if plan_file is None and manifest is not None and manifest.plan_file():
