@@ -7,9 +7,12 @@ their pattern sets and lexicons), so no stage imports a later one just to read Y
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def read_yaml(path: Path) -> Any:
@@ -21,3 +24,14 @@ def read_yaml(path: Path) -> Any:
         raise ValueError(f"rule file {path} does not exist") from exc
     except yaml.YAMLError as exc:
         raise ValueError(f"rule file {path} is not valid YAML: {exc}") from exc
+
+
+def validated(model: type[Model], data: Any, path: Path) -> Model:
+    """``data`` read from ``path`` checked against ``model``; one error naming the file and
+    every bad key by its dotted path ("periods.1.regex: ..."), raised as ``ValueError``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(k) for k in e['loc'])}: {e['msg']}"
+                             for e in exc.errors())
+        raise ValueError(f"{path}: {problems}") from None

@@ -160,11 +160,11 @@ def test_plan_rules_file_is_validated(tmp_path):
     text = PLAN_RULES_FILE.read_text(encoding="utf-8")
     missing = tmp_path / "plan.yaml"
     missing.write_text(text.replace("min_markers:", "min_marker_count:"), encoding="utf-8")
-    with pytest.raises(ValueError, match=r"plan\.yaml: missing key 'min_markers'"):
+    with pytest.raises(ValueError, match=r"plan\.yaml: .*plan\.min_markers: Field required"):
         load_rules(missing)
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace("sub_heading: '^", "sub_heading: '(^"), encoding="utf-8")
-    with pytest.raises(ValueError, match="bad regex at plan.sub_heading"):
+    with pytest.raises(ValueError, match=r"plan\.sub_heading: .*does not compile"):
         load_rules(bad)
 
 

@@ -46,3 +46,17 @@ def test_wrong_type_is_named(tmp_path: Path) -> None:
     path = _layout_with(tmp_path, lambda d: d.update(title_case_minor=["of", True]))
     with pytest.raises(ValueError, match=r"title_case_minor\.1: .*valid string"):
         load_rules(path)
+
+
+def test_plan_rules_unknown_and_missing_keys_are_named(tmp_path: Path) -> None:
+    from pipeline.ingest.plan_layout import PLAN_RULES_FILE
+    from pipeline.ingest.plan_layout import load_rules as load_plan_rules
+
+    data = yaml.safe_load(PLAN_RULES_FILE.read_text(encoding="utf-8"))
+    data["refresh"]["max_aim_wrods"] = 3
+    del data["diff"]["same_score"]
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"plan\.yaml: .*refresh\.max_aim_wrods: Extra inputs") as err:
+        load_plan_rules(path)
+    assert "diff.same_score: Field required" in str(err.value)

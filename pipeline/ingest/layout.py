@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.model import Block
-from pipeline.rulefiles import read_yaml
+from pipeline.rulefiles import read_yaml, validated
 
 LAYOUT_FILE = PATTERNS_DIR / "layout.yaml"
 
@@ -164,12 +164,7 @@ def load_rules(path: Path = LAYOUT_FILE) -> LayoutRules:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at top level")
-    try:
-        LayoutFile.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(k) for k in e['loc'])}: {e['msg']}"
-                             for e in exc.errors())
-        raise ValueError(f"{path}: {problems}") from None
+    validated(LayoutFile, data, path)
     # the settings are read as written in the file (``LayoutRules.get``): validation only
     # guarantees every key is there, known and well typed
     return LayoutRules(

@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from pipeline.config import PATTERNS_DIR
+from pipeline.ingest.layout import Regex
 from pipeline.model import Block, Document
-from pipeline.rulefiles import read_yaml
+from pipeline.rulefiles import read_yaml, validated
 
 PLAN_RULES_FILE = PATTERNS_DIR / "plan.yaml"
 #: The kinds of plan element, in plan order; each has its markers ("Our actions").
@@ -72,9 +75,63 @@ def _compile(pattern: Any, where: str) -> re.Pattern[str]:
         raise ValueError(f"{PLAN_RULES_FILE}: bad regex at {where}: {exc}") from exc
 
 
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _PlanSection(_Strict):
+    markers: dict[Literal["aim", "action", "measure"], list[Regex]]
+    min_markers: int
+    sub_heading: Regex
+    top_heading: Regex
+    max_heading_words: int
+    not_outcomes: list[str]
+    title: Regex
+
+
+class _GenericSection(_Strict):
+    markers: dict[Literal["aim", "action", "measure", "priority"], list[Regex]]
+    max_marker_words: int
+    max_element_words: int
+    labelled_heading: Regex
+    title_separator: Regex
+    slug_words: int
+    table_roles: dict[str, list[Regex]]
+    outcome_code: Regex
+    empty_cell: Regex
+    min_plan_tables: int
+    min_generic_markers: int
+
+
+class _RefreshSection(_Strict):
+    min_title_score: float
+    title_splitter: Regex
+    max_aim_words: int
+    not_aim: list[Regex]
+    keep_if_base_score: float
+    max_aims: int
+
+
+class _DiffSection(_Strict):
+    same_score: float
+    match_score: float
+
+
+class PlanFile(_Strict):
+    """Every section and key of ``plan.yaml`` with its type: an unknown, missing or mistyped
+    key, or a regex that does not compile, fails when the file is loaded, naming the key."""
+
+    plan: _PlanSection
+    generic: _GenericSection
+    refresh: _RefreshSection
+    diff: _DiffSection
+
+
 def load_rules(path: Path = PLAN_RULES_FILE) -> PlanRules:
-    """Read and validate the plan layout rules; errors name the file and the key."""
+    """Read and validate the plan layout rules (:class:`PlanFile`); errors name the file and
+    the key."""
     data = read_yaml(path)
+    validated(PlanFile, data, path)
     try:
         plan, refresh, diff = data["plan"], data["refresh"], data["diff"]
         markers = {kind: tuple(_compile(p, f"plan.markers.{kind}") for p in plan["markers"][kind])
