@@ -342,7 +342,7 @@ def test_default_settings_come_from_the_shipped_sidecar(tmp_path, monkeypatch):
     missing sidecar is a clear error, not silently other weights."""
     import json
 
-    from pipeline import link
+    from pipeline.link import matcher as link
 
     saved = json.loads((MATCHER_DIR / "matcher.json").read_text(encoding="utf-8"))["settings"]
     default = MatcherSettings()
