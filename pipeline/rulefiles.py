@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base of a rule file's schema: a key the schema does not name is an error (a typo in a
+    rule file must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def read_yaml(path: Path) -> Any:

@@ -15,11 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.model import Block
-from pipeline.rulefiles import read_yaml, validated
+from pipeline.rulefiles import StrictModel, read_yaml, validated
 
 LAYOUT_FILE = PATTERNS_DIR / "layout.yaml"
 
@@ -70,11 +70,7 @@ def _check_regex(value: str) -> str:
 Regex = Annotated[str, AfterValidator(_check_regex)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DocTypeRule(_Strict):
+class DocTypeRule(StrictModel):
     """``doc_types``: a type when all of ``all``, any of ``any`` and none of ``none`` match."""
 
     type: str
@@ -83,21 +79,21 @@ class DocTypeRule(_Strict):
     none: list[Regex] = []
 
 
-class PeriodRule(_Strict):
+class PeriodRule(StrictModel):
     """``periods``: how a period of one kind is found."""
 
     kind: Literal["window", "fy", "plan", "report_year", "fy_mentions"]
     regex: Regex
 
 
-class TitleTypeRule(_Strict):
+class TitleTypeRule(StrictModel):
     """``title_doc_types``: a document type named by the title."""
 
     type: str
     regex: Regex
 
 
-class LayoutFile(_Strict):
+class LayoutFile(StrictModel):
     """Every setting of ``layout.yaml`` with its type: a missing, misspelt or unknown key, or a
     regex that does not compile, fails when the file is loaded, naming the file and the key
     (what each means is said beside it in the file)."""

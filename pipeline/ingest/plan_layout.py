@@ -14,12 +14,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from pipeline.config import PATTERNS_DIR
 from pipeline.ingest.layout import Regex
 from pipeline.model import Block, Document
-from pipeline.rulefiles import read_yaml, validated
+from pipeline.rulefiles import StrictModel, read_yaml, validated
 
 PLAN_RULES_FILE = PATTERNS_DIR / "plan.yaml"
 #: The kinds of plan element, in plan order; each has its markers ("Our actions").
@@ -75,11 +73,7 @@ def _compile(pattern: Any, where: str) -> re.Pattern[str]:
         raise ValueError(f"{PLAN_RULES_FILE}: bad regex at {where}: {exc}") from exc
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _PlanSection(_Strict):
+class _PlanSection(StrictModel):
     markers: dict[Literal["aim", "action", "measure"], list[Regex]]
     min_markers: int
     sub_heading: Regex
@@ -89,7 +83,7 @@ class _PlanSection(_Strict):
     title: Regex
 
 
-class _GenericSection(_Strict):
+class _GenericSection(StrictModel):
     markers: dict[Literal["aim", "action", "measure", "priority"], list[Regex]]
     max_marker_words: int
     max_element_words: int
@@ -103,7 +97,7 @@ class _GenericSection(_Strict):
     min_generic_markers: int
 
 
-class _RefreshSection(_Strict):
+class _RefreshSection(StrictModel):
     min_title_score: float
     title_splitter: Regex
     max_aim_words: int
@@ -112,12 +106,12 @@ class _RefreshSection(_Strict):
     max_aims: int
 
 
-class _DiffSection(_Strict):
+class _DiffSection(StrictModel):
     same_score: float
     match_score: float
 
 
-class PlanFile(_Strict):
+class PlanFile(StrictModel):
     """Every section and key of ``plan.yaml`` with its type: an unknown, missing or mistyped
     key, or a regex that does not compile, fails when the file is loaded, naming the key."""
 
