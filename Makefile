@@ -44,9 +44,10 @@ report: $(STAMP) ## Write the offline HTML evidence report to data/processed/rep
 fit: $(STAMP) ## Re-fit the claim-to-aim matcher on the gold's tuning part; saved under pipeline/models/matcher
 	$(BIN)/python scripts/fit_matcher.py --lodo-structure --part tuning --target-abstention 0.75 --other-plan tests/data/council2
 
-lint: $(STAMP) ## Ruff over the package and tests, mypy over the package ([tool.mypy] in pyproject.toml)
+lint: $(STAMP) ## Ruff, mypy over the package, import-linter's stage layers ([tool.*] in pyproject.toml)
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 clean: ## Remove outputs and caches (keeps data/raw and .venv)
 	rm -rf $(OUT)/* .pytest_cache .ruff_cache tests/artifacts

@@ -47,7 +47,7 @@ def _check_format(fmt: str) -> None:
 
 def _tables(out: Path, *names: str) -> list:
     """Load output tables, or stop with a one-line error if `extract` has not run there."""
-    from pipeline.queries import OutputsMissing, load_table
+    from pipeline.tables.queries import OutputsMissing, load_table
 
     try:
         tables = [load_table(out, name) for name in names]
@@ -81,7 +81,7 @@ def extract(
 ) -> None:
     """Read every report in INPUT_DIR and write the tables to --out."""
     from pipeline.extract import OutputNotWritable, discover_inputs, run_extract
-    from pipeline.writers import OutputBusy
+    from pipeline.tables.writers import OutputBusy
 
     if min_score is not None and not 0.0 <= min_score <= 1.0:
         raise _fail(f"--min-score must be between 0 and 1, got {min_score:g}", 2)
@@ -179,8 +179,8 @@ def query(
     """Run SQL on the DuckDB file and print the result (no file access unless --allow-files)."""
     import duckdb
 
-    from pipeline.compare import format_table
-    from pipeline.queries import OutputsMissing, run_query
+    from pipeline.evidence.compare import format_table
+    from pipeline.tables.queries import OutputsMissing, run_query
 
     _check_format(fmt)
     if not sql.strip():
@@ -197,7 +197,7 @@ def query(
 @app.command()
 def show(claim_id: str, out: Path = OUT_OPTION) -> None:
     """Show one claim: its page and section, its mentions and its links."""
-    from pipeline.queries import OutputsMissing, describe_claim
+    from pipeline.tables.queries import OutputsMissing, describe_claim
 
     try:
         typer.echo(describe_claim(out, claim_id))
@@ -215,7 +215,7 @@ def gaps(
     kind: list[str] = typer.Option(["aim"], "--kind", help="aim, action, measure or all (repeatable)."),
 ) -> None:
     """The plan elements with no or weak evidence in a period, and measures reported per period."""
-    from pipeline.compare import find_gaps, format_table, measures_reported
+    from pipeline.evidence.compare import find_gaps, format_table, measures_reported
 
     _check_format(fmt)
     coverage, aims = _tables(out, "coverage", "aims")
@@ -242,7 +242,7 @@ def measures(
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """The plan's success measures with the values reported for them, period by period."""
-    from pipeline.compare import format_table, measures_table
+    from pipeline.evidence.compare import format_table, measures_table
 
     aims, values = _tables(out, "aims", "measure_values")
     try:
@@ -264,7 +264,7 @@ def compare(
 
     With --format csv/json stdout holds one parseable table (the comparison, or the lost aims
     with --lost); the count of lost aims goes to stderr."""
-    from pipeline.compare import compare_periods, format_table, lost_evidence
+    from pipeline.evidence.compare import compare_periods, format_table, lost_evidence
 
     _check_format(fmt)
     coverage, aims = _tables(out, "coverage", "aims")
@@ -293,7 +293,7 @@ def plan_diff_cmd(
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """What changed between the plan and its refreshed version (same, reworded, changed target, new, dropped)."""
-    from pipeline.plan_diff import format_plan_diff, plan_diff_from_tables
+    from pipeline.plan.diff import format_plan_diff, plan_diff_from_tables
 
     _check_format(fmt)
     df = plan_diff_from_tables(*_tables(out, "plans", "aims"))
@@ -301,7 +301,7 @@ def plan_diff_cmd(
 
 
 def _fmt(df, fmt: str) -> str:
-    from pipeline.compare import format_table
+    from pipeline.evidence.compare import format_table
 
     return format_table(df, fmt)
 
@@ -317,8 +317,8 @@ def report(
              "Default: absolute file:// paths of --raw, so the report works when moved."),
 ) -> None:
     """Write the offline HTML evidence report for policy staff."""
-    from pipeline.queries import OutputsMissing
     from pipeline.report import write_report
+    from pipeline.tables.queries import OutputsMissing
 
     try:
         written = write_report(out, path, raw, pdf_base)

@@ -1,7 +1,9 @@
 """Where per-file work runs: in this process, a local process pool, or a Dask cluster.
 
-All three call the same :func:`process_file` on each path and return results in input order,
-so the tables do not depend on the executor. A per-file time limit stops one pathological file
+All three call the same work on each path (a :class:`FileWork`, given by the caller: for
+``planmine extract`` its per-file ingest and annotation) and return results in input order,
+so the tables do not depend on the executor. The work is an argument, not an import, so this
+module depends on no stage and the stages do not depend on it. A per-file time limit stops one pathological file
 from hanging a batch: the worker raises at the deadline (``SIGALRM``, where the work runs on a
 process's main thread) and the file is recorded as failed.
 """
@@ -15,20 +17,37 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 from pipeline.ingest import progress
 from pipeline.ingest.progress import PageSink
 
-if TYPE_CHECKING:
-    from pipeline.annotate import DocRows
-    from pipeline.model import Document
-
 log = logging.getLogger(__name__)
 
 EXECUTORS = ("local", "dask")
-Result = tuple["Document", "DocRows"]
+Result = TypeVar("Result")
+
+
+def _nothing() -> None:
+    """The default :attr:`FileWork.prepare`: no per-process set-up."""
+
+
+@dataclass(frozen=True)
+class FileWork(Generic[Result]):
+    """The per-file work an executor runs; module-level functions, so a process pool or Dask
+    sends them to workers by reference.
+
+    ``process(path, root, engine, sha256)`` does one file and never raises for bad input;
+    ``failed(path, root, error)`` is the result of a file that timed out or whose worker died;
+    ``prepare()`` runs once per process before the time limit starts (e.g. building the NLP
+    pipeline), so the limit is for the file's own work.
+    """
+
+    process: Callable[[Path, Path, str, str | None], Result]
+    failed: Callable[[Path, Path, str], Result]
+    prepare: Callable[[], object] = _nothing
 
 
 class FileTimeout(Exception):
@@ -112,23 +131,22 @@ def _page_queue(on_page: PageSink | None) -> Iterator[Any | None]:
         queue.close()
 
 
-def process_with_limit(path: Path, root: Path, timeout: float | None,
+def process_with_limit(work: FileWork[Result], path: Path, root: Path, timeout: float | None,
                        engine: str = "pdfplumber", sha256: str | None = None) -> Result:
-    """:func:`pipeline.extract.process_file` under a time limit; a timeout becomes a failed row."""
-    from pipeline.extract import _nlp, failed_result, process_file
-
-    _nlp()  # built once per process, outside the limit: the limit is for the file's own work
+    """``work.process`` under a time limit; a timeout becomes ``work.failed``."""
+    work.prepare()  # outside the limit: the limit is for the file's own work
     try:
         with time_limit(timeout):
-            return process_file(path, root, engine, sha256)
+            return work.process(path, root, engine, sha256)
     except FileTimeout as exc:
         log.warning("%s: %s", path, exc)
-        return failed_result(path, root, str(exc))
+        return work.failed(path, root, str(exc))
 
 
 def run_files(
     paths: list[Path],
     root: Path,
+    work: FileWork[Result],
     *,
     jobs: int = 1,
     executor: str = "local",
@@ -139,7 +157,7 @@ def run_files(
     hashes: dict[Path, str] | None = None,
     on_page: PageSink | None = None,
 ) -> dict[Path, Result]:
-    """Process ``paths`` with the chosen executor; results keyed by path.
+    """Run ``work`` on ``paths`` with the chosen executor; results keyed by path.
 
     ``hashes``: the files' SHA-256 when the caller already computed them (passed on so the
     workers do not hash again). ``on_page(file name, pages read, pages)``: progress within a
@@ -148,13 +166,14 @@ def run_files(
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     if executor == "dask":
-        return _run_dask(paths, root, scheduler, timeout, engine, on_done, hashes)
+        return _run_dask(work, paths, root, scheduler, timeout, engine, on_done, hashes)
     results: dict[Path, Result] = {}
     if jobs <= 1 or len(paths) <= 1:
         previous = progress.set_sink(on_page)
         try:
             for path in paths:
-                results[path] = process_with_limit(path, root, timeout, engine, hashes.get(path))
+                results[path] = process_with_limit(work, path, root, timeout, engine,
+                                                   hashes.get(path))
                 if on_done:
                     on_done(path)
         finally:
@@ -163,22 +182,22 @@ def run_files(
     with _page_queue(on_page) as pages, \
             ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=_init_worker,
                                 initargs=(os.getpid(), pages)) as pool:
-        futures = {pool.submit(process_with_limit, p, root, timeout, engine, hashes.get(p)): p
+        futures = {pool.submit(process_with_limit, work, p, root, timeout, engine,
+                               hashes.get(p)): p
                    for p in paths}
         for fut in as_completed(futures):
             path = futures[fut]
             try:
                 results[path] = fut.result()
             except Exception as exc:  # a worker that died (e.g. out of memory) fails its file only
-                from pipeline.extract import failed_result
-
-                results[path] = failed_result(path, root, f"worker failed: {type(exc).__name__}: {exc}")
+                results[path] = work.failed(path, root,
+                                            f"worker failed: {type(exc).__name__}: {exc}")
             if on_done:
                 on_done(path)
     return results
 
 
-def _run_dask(paths: list[Path], root: Path, scheduler: str | None, timeout: float | None,
+def _run_dask(work: FileWork[Result], paths: list[Path], root: Path, scheduler: str | None, timeout: float | None,
               engine: str, on_done: Callable[[Path], None] | None,
               hashes: dict[Path, str]) -> dict[Path, Result]:
     try:
@@ -192,7 +211,7 @@ def _run_dask(paths: list[Path], root: Path, scheduler: str | None, timeout: flo
         raise ValueError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
     results: dict[Path, Result] = {}
     with Client(scheduler) as client:
-        futures = {client.submit(process_with_limit, p, root, timeout, engine, hashes.get(p),
+        futures = {client.submit(process_with_limit, work, p, root, timeout, engine, hashes.get(p),
                                  pure=False): p for p in paths}
         for fut in dask_completed(list(futures)):
             path = futures[fut]

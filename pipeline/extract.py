@@ -2,7 +2,7 @@
 
 Per-file work (ingest + NLP) runs in a process pool and is cached by the file's SHA-256, so an
 unchanged file is not processed again; the corpus-level stages (plan, links, coverage, metrics)
-run over all documents once. Outputs are written atomically by :mod:`pipeline.writers`.
+run over all documents once. Outputs are written atomically by :mod:`pipeline.tables.writers`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,19 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.annotate import DocRows, document_rows
 from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
-from pipeline.executors import run_files
-from pipeline.model import Document
-from pipeline.writers import (
+from pipeline.evidence.rules import default_rules
+from pipeline.evidence.stage import evidence_tables
+from pipeline.executors import FileWork, run_files
+from pipeline.ingest import layout, plan_layout
+from pipeline.ingest import manifest as manifest_mod
+from pipeline.ingest.read import PDF_ENGINES, read_document, skipped_document, skipped_inputs
+from pipeline.link.corpus import corpus_tables
+from pipeline.model import Document, doc_id_for
+from pipeline.nlp.pipeline import build_nlp
+from pipeline.plan import files as plan_files
+from pipeline.plan import read as plan_read
+from pipeline.plan.model import PlanNotFound
+from pipeline.tables.writers import (
     Generation,
     clean_stale,
     follow_umask,
@@ -58,20 +68,16 @@ def check_plan(plan_file: Path, cache_dir: Path, engine: str = "pdfplumber") -> 
     HTML) is read and parsed here, and its elements are saved as a YAML plan file under
     ``cache_dir`` (ids kept), so the corpus stage does not read it a second time.
     """
-    from pipeline import plan as plan_mod
-
     try:
         if plan_file.suffix.lower() in (".csv", ".yaml", ".yml"):
-            plan_mod.read_plan_file(plan_file)
+            plan_files.read_plan_file(plan_file)
             return plan_file
-        from pipeline.ingest.read import read_document
-
         if not plan_file.is_file():
             raise ValueError("file not found")
         doc = read_document(plan_file, plan_file.parent, engine=engine)
         if doc.status == "failed":
             raise ValueError(doc.error)
-        parsed = plan_mod.parse_plan(doc)
+        parsed = plan_read.parse_plan(doc)
     except Exception as exc:  # any cause: one line, before any work is done
         message = " ".join(str(exc).split()).removeprefix(f"{plan_file.name}: ")
         raise PlanNotReadable(f"{plan_file}: cannot read the plan: {message}") from exc
@@ -155,8 +161,6 @@ _NLP = None
 def _nlp():
     global _NLP
     if _NLP is None:
-        from pipeline.nlp.pipeline import build_nlp
-
         _NLP = build_nlp()
     return _NLP
 
@@ -166,8 +170,6 @@ def process_file(path: Path, root: Path, engine: str = "pdfplumber",
     """Ingest one file and annotate its body text. Never raises for bad input.
 
     ``sha256``: the file's hash when already known (the cache lookup computed it)."""
-    from pipeline.ingest.read import read_document
-
     document = read_document(path, root, engine=engine, sha256=sha256)
     if document.status == "failed":
         return document, document_rows(document, None)
@@ -183,8 +185,6 @@ def process_file(path: Path, root: Path, engine: str = "pdfplumber",
 
 def failed_result(path: Path, root: Path, error: str) -> tuple[Document, DocRows]:
     """A failed document for ``path`` (e.g. a timeout), with whatever identity can be read."""
-    from pipeline.model import doc_id_for
-
     sha = _file_sha(path) or ""
     try:
         rel = str(path.relative_to(root))
@@ -196,6 +196,23 @@ def failed_result(path: Path, root: Path, error: str) -> tuple[Document, DocRows
                         format=path.suffix.lower().lstrip("."), path=path,
                         status="failed", error=error)
     return document, document_rows(document, None)
+
+
+def file_work() -> FileWork[tuple[Document, DocRows]]:
+    """The per-file work of ``extract`` for the executors: :func:`process_file`, with
+    :func:`failed_result` for a file that times out and the NLP pipeline built beforehand.
+
+    The functions are looked up when this is called, not at import, so a caller (a test) may
+    replace :func:`process_file` first."""
+    return FileWork(process=process_file, failed=failed_result, prepare=_nlp)
+
+
+def check_rule_files() -> None:
+    """Load and validate the layout, plan and evidence rule files in this process, so a bad
+    key fails once, at start-up, naming the file and the key, not inside every worker."""
+    layout.rules()
+    plan_layout.rules()
+    default_rules()
 
 
 def _cache_path(cache_dir: Path, sha256: str, fingerprint: str) -> Path:
@@ -230,8 +247,6 @@ def run_extract(
     on_page: Callable[[str, int, int], None] | None = None,
 ) -> ExtractSummary:
     """Process every readable file under ``input_dir`` and write all tables to ``out_dir``."""
-    from pipeline.ingest.read import PDF_ENGINES
-
     if engine not in PDF_ENGINES:
         raise ValueError(f"engine must be one of {tuple(PDF_ENGINES)}, got {engine!r}")
     started = time.perf_counter()
@@ -250,14 +265,13 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
                 on_progress: Callable[[str], None] | None,
                 on_page: Callable[[str, int, int], None] | None = None) -> ExtractSummary:
     """The run itself, with the output folder's lock held."""
-    from pipeline import manifest as manifest_mod
-
     paths = discover_inputs(input_dir)
     root = input_dir if input_dir.is_dir() else input_dir.parent
     summary = ExtractSummary(files=len(paths), out_dir=out_dir)
     cache_dir = out_dir / CACHE_DIRNAME
     cache_dir.mkdir(parents=True, exist_ok=True)
-    # the manifest and the plan are checked before any file is processed
+    # the rule files, the manifest and the plan are checked before any file is processed
+    check_rule_files()
     manifest = manifest_mod.load_manifest(manifest_mod.manifest_path(input_dir),
                                           [_relative_to(p, root) for p in paths])
     if plan_file is None and manifest is not None and manifest.plan_file():
@@ -285,7 +299,7 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
 
     jobs = jobs or os.cpu_count() or 1
     if todo:
-        results.update(run_files(todo, root, jobs=jobs, executor=executor, scheduler=scheduler,
+        results.update(run_files(todo, root, file_work(), jobs=jobs, executor=executor, scheduler=scheduler,
                                  timeout=timeout, engine=engine, hashes=hashes,
                                  on_done=(lambda p: on_progress(p.name)) if on_progress else None,
                                  on_page=on_page))
@@ -304,10 +318,6 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
     ordered = drop_duplicate_content([results[p] for p in paths]) + skipped_results(input_dir, root)
     documents = [d for d, _ in ordered]
     tables = collect_tables([r for _, r in ordered])
-
-    from pipeline.corpus import corpus_tables
-    from pipeline.evidence import evidence_tables
-    from pipeline.plan import PlanNotFound
 
     try:
         tables.update(corpus_tables(documents, tables, plan_file=plan_file, min_score=min_score,
@@ -332,8 +342,6 @@ def _run_locked(input_dir: Path, out_dir: Path, started: float, *, plan_file: Pa
 
 def skipped_results(input_dir: Path, root: Path) -> list[tuple[Document, DocRows]]:
     """A ``status=skipped`` row, with its reason, for every entry that is not read."""
-    from pipeline.ingest.read import skipped_document, skipped_inputs
-
     out = []
     for path, reason in skipped_inputs(input_dir, SUPPORTED_SUFFIXES):
         document = skipped_document(path, root, reason)

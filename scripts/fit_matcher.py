@@ -34,6 +34,7 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
+from pipeline.evaluation.gold import TUNING, split_of
 from pipeline.evaluation.matcher import (
     GoldItem,
     context_claims,
@@ -43,7 +44,7 @@ from pipeline.evaluation.matcher import (
     score_matcher,
     summarise,
 )
-from pipeline.link import (
+from pipeline.link.matcher import (
     LEVELS,
     SIGNALS,
     Matcher,
@@ -54,10 +55,9 @@ from pipeline.link import (
     gate_probability,
     softmax,
 )
-from pipeline.link_data import training_examples
-from pipeline.evaluation.gold import TUNING, split_of
+from pipeline.link.training import training_examples
 from pipeline.model import sha256_of
-from pipeline.plan import parse_plan
+from pipeline.plan.read import parse_plan
 
 log = logging.getLogger("fit_matcher")
 
@@ -171,7 +171,7 @@ def other_plan_view(folder: Path, settings: MatcherSettings) -> tuple[GoldView, 
     """Signals at another plan's gold: plan file, text reports, gold in ``folder``."""
     from pipeline.ingest.text import read_text
     from pipeline.model import Document, doc_id_for
-    from pipeline.plan import read_plan_file
+    from pipeline.plan.files import read_plan_file
 
     plan = read_plan_file(folder / "plan.yaml")
     docs = []

@@ -39,8 +39,8 @@ from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
 from pipeline.extract import OutputNotWritable, check_writable, run_extract
 from pipeline.ingest import ocr
 from pipeline.ingest.read import PDF_ENGINES, read_document
-from pipeline.schema import TABLE_ORDER, TABLES
-from pipeline.writers import DATAPACKAGE_NAME, DUCKDB_NAME
+from pipeline.tables.schema import TABLE_ORDER, TABLES
+from pipeline.tables.writers import DATAPACKAGE_NAME, DUCKDB_NAME
 
 fpdf = pytest.importorskip("fpdf")
 pikepdf = pytest.importorskip("pikepdf")
@@ -671,7 +671,7 @@ def test_cli_timeout_fails_the_slow_file_only(tmp_path: Path, monkeypatch: pytes
 def test_a_failed_write_leaves_the_previous_outputs_whole(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash while writing the DuckDB file: no temporary left, every CSV still complete."""
-    from pipeline import writers
+    from pipeline.tables import writers
 
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
@@ -706,7 +706,7 @@ def test_a_failed_write_leaves_the_previous_outputs_whole(tmp_path: Path,
 
 def test_a_failed_write_leaves_csv_and_duckdb_in_step(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline import writers
+    from pipeline.tables import writers
 
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()

@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline.compare import compare_periods, find_gaps, format_table, lost_evidence
-from pipeline.coverage import EvidenceRules
-from pipeline.schema import TABLES
+from pipeline.evidence.compare import compare_periods, find_gaps, format_table, lost_evidence
+from pipeline.evidence.coverage import EvidenceRules
+from pipeline.tables.schema import TABLES
 
 PLAN = "p"
 

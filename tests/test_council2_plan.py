@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.read import read_document
-from pipeline.plan import parse_plan, read_plan_file
+from pipeline.plan.files import read_plan_file
+from pipeline.plan.read import parse_plan
 
 DATA = Path(__file__).parent / "data" / "council2"
 

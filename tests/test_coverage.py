@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.coverage import (
+from pipeline.evidence.coverage import (
     RULES_PATH,
     EvidenceRules,
     LevelRule,
@@ -15,7 +15,7 @@ from pipeline.coverage import (
     load_evidence_rules,
     natural_key,
 )
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 PLAN = "plan1"
 

@@ -23,9 +23,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline import writers
 from pipeline.extract import run_extract
-from pipeline.writers import OutputBusy
+from pipeline.tables import writers
+from pipeline.tables.writers import OutputBusy
 
 SET_A = {"a.txt": "Annual report 2023/24\n\nWe opened a new library in March 2023.\n"
                   "The council spent £2.5m on roads in 2023/24.\n"}
@@ -163,7 +163,7 @@ def test_fault_at_every_rename_leaves_old_or_new(tmp_path: Path, monkeypatch: py
 KILLER = textwrap.dedent("""
     import os, signal, sys
     from pathlib import Path
-    from pipeline import writers
+    from pipeline.tables import writers
     from pipeline.extract import run_extract
     k = int(sys.argv[3]); count = [0]
     real = {"replace": os.replace, "rename": os.rename, "exchange": writers._exchange}

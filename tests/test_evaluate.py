@@ -22,7 +22,7 @@ from pipeline.evaluation import (
     normalise,
     split_of,
 )
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 DOC = "council-report-2031"
 DOC_ID = "abcdef012345"
@@ -445,7 +445,7 @@ def test_gold_documents_of_two_councils_find_their_plans() -> None:
     """The invented second council's gold goes to its own plan, this corpus's gold to its one."""
     from pipeline.config import DEFAULT_GOLD_DIR, PROJECT_DIR
     from pipeline.evaluation.links import PlanTables
-    from pipeline.plan import read_plan_file
+    from pipeline.plan.files import read_plan_file
 
     council2 = PROJECT_DIR / "tests" / "data" / "council2"
     westmarsh = read_plan_file(council2 / "plan.yaml")

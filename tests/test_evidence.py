@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.coverage import build_element_coverage
-from pipeline.evidence import (
+from pipeline.evidence.coverage import build_element_coverage
+from pipeline.evidence.elements import (
     build_evidence,
     claim_role,
     elements_in_force,
     find_repeats,
     find_restatements,
 )
-from pipeline.evidence_rules import LevelRules, load_all_rules
-from pipeline.measures import build_measure_values, measure_unit, money_role
+from pipeline.evidence.measures import build_measure_values, measure_unit, money_role
+from pipeline.evidence.rules import LevelRules, default_rules, load_all_rules
 
 DOCS = pd.DataFrame({
     "doc_id": ["plan", "r1", "r2"], "file": ["p.pdf", "r1.pdf", "r2.pdf"], "sha256": "",
@@ -175,7 +175,7 @@ def test_coverage_counts_each_element_own_evidence() -> None:
                        "period_label": "2023/24", "score": 0.5, "role": ["result", "activity", "activity"]})
     claims = _claims([("a", "r2", "x", "achievement"), ("b", "r2", "y", "progress")])
     cov = build_element_coverage({"2023/24": AIMS}, ev, pd.DataFrame(), claims, pd.DataFrame(),
-                                 pd.DataFrame())
+                                 pd.DataFrame(), default_rules().levels)
     row = cov.set_index("aim_id").loc["P:1.1:a1"]
     assert (row["n_claims"], row["n_results"], row["evidence"]) == (2, 1, "moderate")
     assert cov.set_index("aim_id").loc["P:1.1:a2", "evidence"] == "none"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.evidence import aim_scorer, elements_in_force, evaluate_aim_choice, normalise
+from pipeline.evidence.elements import aim_scorer, elements_in_force, evaluate_aim_choice, normalise
 
 DATA = Path(__file__).parent / "data"
 REPORT_2019 = "lcc-annual-delivery-report-2019.pdf"

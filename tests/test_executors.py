@@ -13,8 +13,8 @@ from pipeline import extract as extract_mod
 from pipeline.config import PROJECT_DIR
 from pipeline.executors import FileTimeout, run_files, time_limit
 from pipeline.extract import run_extract
-from pipeline.queries import load_table
-from pipeline.schema import TABLE_ORDER
+from pipeline.tables.queries import load_table
+from pipeline.tables.schema import TABLE_ORDER
 
 TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"
 SMALL = ("lcc-annual-delivery-report-2024.txt", "lcc-annual-delivery-report-2025.txt")
@@ -41,7 +41,7 @@ def test_time_limit_off_when_none() -> None:
 
 def test_unknown_executor_is_rejected(small_input: Path) -> None:
     with pytest.raises(ValueError, match="executor must be one of"):
-        run_files([small_input / SMALL[0]], small_input, executor="spark")
+        run_files([small_input / SMALL[0]], small_input, extract_mod.file_work(), executor="spark")
 
 
 def test_timeout_fails_one_file_and_keeps_the_batch(small_input: Path, tmp_path: Path,
@@ -112,7 +112,7 @@ def hang(path, root, engine="pdfplumber", sha256=None):
     time.sleep(3600)  # blocks until killed
 extract.process_file = hang
 src = Path(sys.argv[1])
-executors.run_files(sorted(src.glob("*.txt")), src, jobs=2)
+executors.run_files(sorted(src.glob("*.txt")), src, extract.file_work(), jobs=2)
 """
 
 

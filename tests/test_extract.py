@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
 from pipeline.extract import OutputNotWritable, run_extract
-from pipeline.queries import load_table
-from pipeline.schema import TABLE_ORDER, TABLES
+from pipeline.tables.queries import load_table
+from pipeline.tables.schema import TABLE_ORDER, TABLES
 
 TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"
 

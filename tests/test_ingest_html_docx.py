@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.ingest.read import read_document
-from pipeline.plan import parse_plan
+from pipeline.plan.read import parse_plan
 
 HTML = """<!doctype html><html><head><title>x</title><style>p{}</style></head><body>
 <nav><ul><li>Home</li><li>Contact us</li></ul></nav>

@@ -212,7 +212,7 @@ def test_plan_pdf_and_text_parse_to_the_same_plan(corpus_pdf_docs: dict[str, Doc
                                                    corpus_text_docs: dict[str, Document]) -> None:
     from collections import Counter
 
-    from pipeline.plan import parse_plan
+    from pipeline.plan.read import parse_plan
 
     def counts(doc: Document) -> Counter:
         return Counter((a.sub_outcome_id, a.kind) for a in parse_plan(doc).aims)

@@ -10,16 +10,17 @@ import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
 from pipeline.evaluation.matcher import context_claims, gold_inputs, read_corpus, score_matcher
-from pipeline.link import ClaimInput, Matcher, MatcherSettings, context_levels
-from pipeline.link_data import structure_label
-from pipeline.link_signals import (
+from pipeline.link.matcher import ClaimInput, Matcher, MatcherSettings, context_levels
+from pipeline.link.signals import (
     heading_sub_outcomes,
     lexicon,
     load_lexicon,
     split_sentences,
     topic_hits,
 )
-from pipeline.plan import Plan, parse_plan
+from pipeline.link.training import structure_label
+from pipeline.plan.model import Plan
+from pipeline.plan.read import parse_plan
 
 
 @pytest.fixture(scope="session")
@@ -324,7 +325,7 @@ def test_off_topic_rule_is_validated(tmp_path):
 def test_another_plan_is_fitted_with_the_saved_weights(plan, corpus):
     """A plan the saved matcher was not fitted on gets its own classifier and profiles, but
     keeps the saved combiner, gate and threshold (they weigh kinds of evidence)."""
-    from pipeline.corpus import _load_or_fit_matcher
+    from pipeline.link.corpus import _load_or_fit_matcher
 
     other = Plan(plan.plan_id, plan.doc_id, plan.title, plan.period_start,
                  plan.period_end, plan.version_label, plan.aims[:-1])
@@ -341,7 +342,7 @@ def test_default_settings_come_from_the_shipped_sidecar(tmp_path, monkeypatch):
     missing sidecar is a clear error, not silently other weights."""
     import json
 
-    from pipeline import link
+    from pipeline.link import matcher as link
 
     saved = json.loads((MATCHER_DIR / "matcher.json").read_text(encoding="utf-8"))["settings"]
     default = MatcherSettings()

@@ -14,8 +14,9 @@ import pytest
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
 from pipeline.evaluation.matcher import context_claims, gold_inputs, read_corpus, score_matcher
-from pipeline.link import ClaimInput, Matcher
-from pipeline.plan import Plan, parse_plan
+from pipeline.link.matcher import ClaimInput, Matcher
+from pipeline.plan.model import Plan
+from pipeline.plan.read import parse_plan
 
 
 def _slug(text: str, words: int = 4) -> str:
@@ -72,7 +73,7 @@ def council2():
     """The invented second council: a flat plan file, two reports, hand-labelled gold."""
     from pipeline.ingest.text import read_text
     from pipeline.model import Document, doc_id_for, sha256_of
-    from pipeline.plan import read_plan_file
+    from pipeline.plan.files import read_plan_file
 
     plan = read_plan_file(COUNCIL2 / "plan.yaml")
     docs = {}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.ingest.manifest import ManifestError, load_manifest, period_bounds
 from pipeline.ingest.read import read_document
-from pipeline.manifest import ManifestError, load_manifest, period_bounds
 
 REPORT = ("Rivendale Borough Council\n\nAnnual Review\n\nThis review sets out what we did.\n\n"
           "We opened two new parks and planted 400 trees.\n")

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from pipeline import periods
 from pipeline.ingest import metadata
 from pipeline.model import Document
 
@@ -88,12 +89,12 @@ def test_plan_period() -> None:
     (date(2024, 1, 1), date(2024, 2, 1), 2023),
 ])
 def test_fy_of_window(start: date, end: date, fy: int) -> None:
-    assert metadata.fy_of_window(start, end) == fy
+    assert periods.fy_of_window(start, end) == fy
 
 
 def test_fy_of_empty_window_raises() -> None:
     with pytest.raises(ValueError):
-        metadata.fy_of_window(date(2024, 5, 1), date(2024, 1, 1))
+        periods.fy_of_window(date(2024, 5, 1), date(2024, 1, 1))
 
 
 def test_organisation_and_type_from_text() -> None:

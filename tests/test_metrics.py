@@ -9,14 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.metrics import (
+from pipeline.evidence.metrics import (
     MetricRules,
     build_metrics,
     load_metric_rules,
     measures_match,
     normalise_measure,
 )
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 PERIODS = {"d19": "2019/20", "d24": "2023/24", "d25": "2024/25"}
 RULES = MetricRules(generic_measures=("people", "years", "times"))
@@ -220,7 +220,7 @@ def test_bad_yaml_raises(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_participles_and_durations_never_form_series() -> None:
-    from pipeline.metrics import load_metric_rules, normalise_measure
+    from pipeline.evidence.metrics import load_metric_rules, normalise_measure
 
     rules = load_metric_rules()
     for word in ("reduced", "secured", "existing"):

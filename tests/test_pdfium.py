@@ -100,7 +100,7 @@ def test_periods_and_metadata_agree(pdfium_docs: dict[str, Document],
 
 
 def test_plan_counts_agree(pdfium_docs: dict[str, Document], corpus_pdf_docs: dict[str, Document]) -> None:
-    from pipeline.plan import parse_plan
+    from pipeline.plan.read import parse_plan
 
     def counts(doc: Document) -> Counter:
         return Counter((a.sub_outcome_id, a.kind) for a in parse_plan(doc).aims)

@@ -11,6 +11,7 @@ import pypdfium2
 import pytest
 
 from pipeline.executors import run_files
+from pipeline.extract import file_work
 
 KENT = Path(__file__).parent / "data" / "kent"
 FILES = ("qpr-q3-2024-25-cover.pdf", "armed-forces-covenant-annual-report-2024.pdf")
@@ -29,7 +30,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_page_is_reported(inputs: Path, jobs: int, engine: str) -> None:
     seen: dict[str, list[tuple[int, int]]] = defaultdict(list)
     paths = sorted(inputs.glob("*.pdf"))
-    results = run_files(paths, inputs, jobs=jobs, engine=engine,
+    results = run_files(paths, inputs, file_work(), jobs=jobs, engine=engine,
                         on_page=lambda name, done, total: seen[name].append((done, total)))
     assert all(r[0].status == "ok" for r in results.values())
     for path in paths:
@@ -45,5 +46,5 @@ def test_no_sink_no_reports(inputs: Path) -> None:
 
     path = inputs / FILES[0]
     assert progress.set_sink(None) is None
-    results = run_files([path], inputs, jobs=1)
+    results = run_files([path], inputs, file_work(), jobs=1)
     assert results[path][0].status == "ok"

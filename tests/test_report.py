@@ -28,7 +28,7 @@ from browser import (
 )
 
 from pipeline.config import DEFAULT_INPUT_DIR, PROJECT_DIR
-from pipeline.evidence import evidence_tables
+from pipeline.evidence.stage import evidence_tables
 from pipeline.report import build_context, load_tables, write_report
 from pipeline.report.build import (
     best_level,
@@ -38,8 +38,8 @@ from pipeline.report.build import (
     periods_before_start,
     source_href,
 )
-from pipeline.schema import TABLES
-from pipeline.writers import write_tables
+from pipeline.tables.schema import TABLES
+from pipeline.tables.writers import write_tables
 
 ARTIFACTS = PROJECT_DIR / "tests" / "artifacts"
 PLAN = "plan1"

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipeline.schema import TABLE_ORDER, TABLES
-from pipeline.writers import atomic_path, conform, datapackage, write_tables
+from pipeline.tables.schema import TABLE_ORDER, TABLES
+from pipeline.tables.writers import atomic_path, conform, datapackage, write_tables
 
 
 def _sample_tables() -> dict[str, pd.DataFrame]:

@@ -21,6 +21,7 @@ from pipeline.evaluation.gold import GoldRow, split_of
 from pipeline.evaluation.mentions import PRF, gold_keys, match_mentions, span_keys
 from pipeline.nlp import dates, figures, money  # noqa: F401  (registers the factories)
 from pipeline.nlp.pipeline import make_doc
+from pipeline.periods import fy_bounds
 
 #: The component kinds scored, in report order.
 KINDS = ("money", "dates", "figures")
@@ -32,7 +33,7 @@ def period_of(label: str) -> tuple[date | None, date | None]:
     label = (label or "").strip()
     if "/" in label:
         y = int(label.split("/")[0])
-        return date(y, 4, 1), date(y + 1, 3, 31)
+        return fy_bounds(y)
     if label.isdigit():
         return date(int(label), 1, 1), date(int(label), 12, 31)
     return None, None

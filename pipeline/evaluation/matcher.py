@@ -19,10 +19,10 @@ from rapidfuzz import fuzz
 
 from pipeline.config import PROJECT_DIR
 from pipeline.evaluation.gold import load_gold
-from pipeline.link import MAX_CANDIDATES, ClaimInput, Matcher
-from pipeline.link_signals import split_sentences
+from pipeline.ingest.plan_layout import is_strategic_plan
+from pipeline.link.matcher import MAX_CANDIDATES, ClaimInput, Matcher
+from pipeline.link.signals import split_sentences
 from pipeline.model import Document, doc_id_for, sha256_of
-from pipeline.plan import is_strategic_plan
 
 #: Text versions of the corpus (the tests' fast route; the matcher is fitted on the PDFs).
 TEXT_DIR = PROJECT_DIR / "tests" / "data" / "text"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 #: Tables every evaluation reads (a missing mention table is read as empty).
 PRED_TABLES = ("documents", "claims", "money", "figures", "dates")

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.model import Block
-from pipeline.nlp.patterns import read_yaml
+from pipeline.rulefiles import StrictModel, read_yaml, validated
 
 LAYOUT_FILE = PATTERNS_DIR / "layout.yaml"
 
@@ -56,27 +58,111 @@ class LayoutRules:
         return self.raw[key]
 
 
-def _compile(data: dict[str, Any], key: str) -> re.Pattern[str]:
+def _check_regex(value: str) -> str:
     try:
-        return re.compile(str(data[key]))
-    except KeyError as exc:
-        raise ValueError(f"{LAYOUT_FILE}: missing regex {key!r}") from exc
+        re.compile(value)
     except re.error as exc:
-        raise ValueError(f"{LAYOUT_FILE}: regex {key!r} does not compile: {exc}") from exc
+        raise ValueError(f"regex does not compile: {exc}") from exc
+    return value
+
+
+#: A regex in the file: a string that compiles (checked when the file is loaded).
+Regex = Annotated[str, AfterValidator(_check_regex)]
+
+
+class DocTypeRule(StrictModel):
+    """``doc_types``: a type when all of ``all``, any of ``any`` and none of ``none`` match."""
+
+    type: str
+    all: list[Regex] = []
+    any: list[Regex] = []
+    none: list[Regex] = []
+
+
+class PeriodRule(StrictModel):
+    """``periods``: how a period of one kind is found."""
+
+    kind: Literal["window", "fy", "plan", "report_year", "fy_mentions"]
+    regex: Regex
+
+
+class TitleTypeRule(StrictModel):
+    """``title_doc_types``: a document type named by the title."""
+
+    type: str
+    regex: Regex
+
+
+class LayoutFile(StrictModel):
+    """Every setting of ``layout.yaml`` with its type: a missing, misspelt or unknown key, or a
+    regex that does not compile, fails when the file is loaded, naming the file and the key
+    (what each means is said beside it in the file)."""
+
+    cid_map: dict[int, str]
+    glyph_map: dict[str, str]
+    bullet_glyphs: list[str]
+    letter_bullets: list[str]
+    bold_marker: str
+    heading_number: Regex
+    heading_number_max: int
+    heading_max_words: int
+    heading_max_chars: int
+    bold_font: Regex
+    italic_font: Regex
+    heading_size_delta: float
+    run_in_heading: Regex
+    run_in_max_words: int
+    title_case_minor: list[str]
+    period_heading: Regex
+    text_heading_max_words: int
+    text_heading_end_forbidden: Regex
+    compound_prefixes: list[str]
+    header_band: float
+    footer_band: float
+    repeat_fraction: float
+    repeat_min_pages: int
+    page_number: Regex
+    gutter_min_width: float
+    gutter_search: tuple[float, float]
+    column_min_share: float
+    spanning_max_share: float
+    organisation: Regex
+    generic_council: Regex
+    area_mention: Regex
+    doc_types: list[DocTypeRule]
+    titles: list[Regex]
+    periods: list[PeriodRule]
+    title_blocks: int
+    title_chars: int
+    title_max_words: int
+    subject_line: Regex
+    committee_paper: Regex
+    cover_paper: Regex
+    title_doc_types: list[TitleTypeRule]
+    title_fy: Regex
+    title_quarter: Regex
+    calendar_window: Regex
+    dated_event: Regex
+    lookback: Regex
+    period_kinds_by_type: dict[str, list[str]]
+    glued_heading: Regex
+    glued_heading_max_words: int
+    numbered_title_end_forbidden: Regex
+    continuation_min_width: float
+    pdfium_rule_max_thickness: float
+    pdfium_rule_snap: float
+    pdfium_table_max_row_height: float
 
 
 def load_rules(path: Path = LAYOUT_FILE) -> LayoutRules:
-    """Read and validate a layout rule file."""
+    """Read and validate a layout rule file (:class:`LayoutFile`); errors name the file and
+    the key."""
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping at top level")
-    for group in ("doc_types", "periods", "titles"):
-        for item in data.get(group, []):
-            for rx in _regexes_of(item):
-                try:
-                    re.compile(rx)
-                except re.error as exc:
-                    raise ValueError(f"{path}: {group} regex {rx!r} does not compile: {exc}") from exc
+    validated(LayoutFile, data, path)
+    # the settings are read as written in the file (``LayoutRules.get``): validation only
+    # guarantees every key is there, known and well typed
     return LayoutRules(
         raw=data,
         cid_map={int(k): str(v) for k, v in data["cid_map"].items()},
@@ -84,35 +170,20 @@ def load_rules(path: Path = LAYOUT_FILE) -> LayoutRules:
         bullet_glyphs=tuple(str(g) for g in data["bullet_glyphs"]),
         letter_bullets=tuple(str(g) for g in data["letter_bullets"]),
         bold_marker=str(data["bold_marker"]),
-        heading_number=_compile(data, "heading_number"),
+        heading_number=re.compile(data["heading_number"]),
         heading_max_words=int(data["heading_max_words"]),
         heading_max_chars=int(data["heading_max_chars"]),
-        bold_font=_compile(data, "bold_font"),
-        italic_font=_compile(data, "italic_font"),
+        bold_font=re.compile(data["bold_font"]),
+        italic_font=re.compile(data["italic_font"]),
         heading_size_delta=float(data["heading_size_delta"]),
-        run_in_heading=_compile(data, "run_in_heading"),
+        run_in_heading=re.compile(data["run_in_heading"]),
         run_in_max_words=int(data["run_in_max_words"]),
         title_case_minor=frozenset(str(w).lower() for w in data["title_case_minor"]),
         text_heading_max_words=int(data["text_heading_max_words"]),
-        text_heading_end_forbidden=_compile(data, "text_heading_end_forbidden"),
+        text_heading_end_forbidden=re.compile(data["text_heading_end_forbidden"]),
         compound_prefixes=frozenset(str(w).lower() for w in data["compound_prefixes"]),
-        page_number=_compile(data, "page_number"),
+        page_number=re.compile(data["page_number"]),
     )
-
-
-def _regexes_of(item: Any) -> list[str]:
-    if isinstance(item, str):
-        return [item]
-    if isinstance(item, dict):
-        out: list[str] = []
-        for key in ("regex", "all", "any", "none"):
-            val = item.get(key)
-            if isinstance(val, str):
-                out.append(val)
-            elif isinstance(val, list):
-                out.extend(str(v) for v in val)
-        return out
-    return []
 
 
 @cache

@@ -23,8 +23,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from pipeline.ingest import layout
+from pipeline.ingest import layout, plan_layout
 from pipeline.model import Document
+from pipeline.periods import fy_bounds, fy_label, fy_of_window, fy_quarter_bounds, fy_span_bounds
 
 #: How much of the text to search for a title or a period statement.
 HEAD_CHARS = 20000
@@ -32,31 +33,6 @@ HEAD_CHARS = 20000
 _MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
-
-
-def fy_label(start_year: int) -> str:
-    """2023 → "2023/24"."""
-    return f"{start_year}/{(start_year + 1) % 100:02d}"
-
-
-def fy_bounds(start_year: int) -> tuple[date, date]:
-    """The financial year starting in April of ``start_year``: (1 April, 31 March next year)."""
-    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
-
-
-def fy_of_window(start: date, end: date) -> int:
-    """Start year of the financial year holding most months of the window start..end."""
-    counts: Counter[int] = Counter()
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        counts[y if m >= 4 else y - 1] += 1
-        m += 1
-        if m > 12:
-            y, m = y + 1, 1
-    if not counts:
-        raise ValueError(f"empty reporting window {start}..{end}")
-    best = max(counts.values())
-    return min(fy for fy, n in counts.items() if n == best)
 
 
 def _month(name: str) -> int | None:
@@ -99,7 +75,7 @@ def parse_period(text: str, kinds: Sequence[str]) -> tuple[str, date, date] | No
             y2 = _full_year(y1, m.group("y2"))
             if y2 <= y1:
                 continue
-            return f"{y1}-{y2 % 100:02d}", date(y1, 4, 1), date(y2, 3, 31)
+            return (f"{y1}-{y2 % 100:02d}", *fy_span_bounds(y1, y2))
         if kind == "report_year":
             year = Counter(int(m.group("y1")) for m in matches).most_common(1)[0][0]
             return (fy_label(year - 1), *fy_bounds(year - 1))
@@ -195,13 +171,7 @@ def title_period(title: str) -> tuple[str, date, date] | None:
     q = re.search(r.get("title_quarter"), title)
     if q:
         n = int(q.group("q1") or q.group("q2"))
-        month = 4 + 3 * (n - 1)
-        year = fy + (month > 12)
-        month = (month - 1) % 12 + 1
-        start = date(year, month, 1)
-        end_month = month + 2
-        end = date(year, end_month, _last_day(year, end_month))
-        return f"{fy_label(fy)} Q{n}", start, end
+        return (f"{fy_label(fy)} Q{n}", *fy_quarter_bounds(fy, n))
     return (fy_label(fy), *fy_bounds(fy))
 
 
@@ -282,8 +252,6 @@ def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
     content rules, then from the layout (a document set out as a plan is one). The period
     comes from an explicit financial year in the title first, then the rules of its type.
     """
-    from pipeline import plan as plan_mod  # the plan layout rules decide "laid out as a plan"
-
     body = "\n".join(b.text for b in doc.blocks)
     extra = "\n".join(extra_text)
     full = extra + "\n" + body
@@ -295,10 +263,10 @@ def describe(doc: Document, extra_text: Sequence[str] = ()) -> None:
     if by_title == "annual_report" and committee and re.search(
             layout.rules().get("cover_paper"), body[:HEAD_CHARS]):
         by_title = "other"  # a cover report: the report itself is its appendix
-    if by_title == "strategic_plan" and committee and not plan_mod.looks_like_plan(doc):
+    if by_title == "strategic_plan" and committee and not plan_layout.looks_like_plan(doc):
         by_title = None  # a decision paper about a plan is not the plan
     doc.doc_type = by_title or classify(full)
-    if doc.doc_type == "other" and not committee and plan_mod.looks_like_plan(doc):
+    if doc.doc_type == "other" and not committee and plan_layout.looks_like_plan(doc):
         doc.doc_type = "strategic_plan"
     doc.organisation = organisation_of(full)
     named = next((layout.squash_spaces(line) for line in title.split("\n")

@@ -14,7 +14,7 @@ import os
 import re
 from pathlib import Path
 
-from pipeline.ingest import metadata
+from pipeline.ingest import manifest, metadata
 from pipeline.model import Document, doc_id_for, sha256_of
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,6 @@ def _read_markup(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> lis
 
 def _apply_manifest(doc: Document, root: Path | None) -> None:
     """What the analyst's ``planmine.yaml`` says about this file overrides the rules."""
-    from pipeline import manifest
-
     manifest.apply(doc, root)
 
 

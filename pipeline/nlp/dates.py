@@ -45,6 +45,7 @@ from pipeline.nlp.numbers import (
     taken_offsets,
 )
 from pipeline.nlp.patterns import load_pattern_set
+from pipeline.periods import fy_bounds, fy_month, fy_of, fy_span_bounds
 
 KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
          "century", "holiday", "relative_null", "relative_end_of_year", "relative_this_season",
@@ -225,7 +226,7 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
             return None
         m1, m2 = YEAR_PARTS[re.sub(r"\s+", " ", gd["part"].lower())]
         # months of the financial year, counted from April: month 12 of 2020/21 is March 2021
-        start, end = _fy_month(y1, m1), _fy_month(y1, m2)
+        start, end = fy_month(y1, m1), fy_month(y1, m2)
         return _Parsed(start, _month_end(end.year, end.month), "month")
     if kind == "short_fy":
         y1, y2 = int(gd["y1"]), int(gd["y2"])
@@ -240,7 +241,7 @@ def _interpret(text: str, kind: str, m: re.Match[str], standalone: bool = True) 
         y = 2000 + y1
         if academic:
             return _Parsed(date(y, 9, 1), date(y + 1, 8, 31), "financial_year")
-        return _Parsed(date(y, 4, 1), date(y + 1, 3, 31), "financial_year")
+        return _Parsed(*fy_bounds(y), "financial_year")
     if kind == "year_to":
         return _year_to(gd)
     if kind == "month_short_year":
@@ -303,11 +304,6 @@ def _year_to(gd: dict) -> _Parsed | None:
     return _Parsed(start, _month_end(end_month.year, end_month.month), "range")
 
 
-def _fy_month(y1: int, n: int) -> date:
-    """The first day of month ``n`` (1-12) of the financial year starting April ``y1``."""
-    month = (3 + n - 1) % 12 + 1
-    return date(y1 + (1 if month < 4 else 0), month, 1)
-
 
 def _quarter(gd: dict) -> _Parsed | None:
     """A quarter: of a calendar year ("Q3 2023"), a financial year ("Q4 2023/24") or, with
@@ -327,8 +323,8 @@ def _quarter(gd: dict) -> _Parsed | None:
         return _last_month(_Parsed(*_months(y, 3 * q - 2, 3 * q), "quarter"), edge)
     if gd.get("fy"):
         y1 = int(gd["fy"][:4])  # the pattern's fy group starts with four digits
-        start = _fy_month(y1, 3 * q - 2)
-        end = _fy_month(y1, 3 * q)
+        start = fy_month(y1, 3 * q - 2)
+        end = fy_month(y1, 3 * q)
         return _last_month(_Parsed(start, _month_end(end.year, end.month), "quarter"), edge)
     if gd.get("this"):
         return _Parsed(None, None, "quarter", deictic="quarter_this_year", anchor_month=q,
@@ -406,11 +402,11 @@ def _year_pair(text: str, m: re.Match[str]) -> _Parsed | None:
     if y2 == y1 + 1:
         if academic:
             return _Parsed(date(y1, 9, 1), date(y2, 8, 31), "financial_year")
-        return _Parsed(date(y1, 4, 1), date(y2, 3, 31), "financial_year")
+        return _Parsed(*fy_bounds(y1), "financial_year")
     if m.group("sep") == "/":
         return None
     if len(raw2) == 2 and y2 - y1 <= MAX_FY_SPAN:
-        return _Parsed(date(y1, 4, 1), date(y2, 3, 31), "range")
+        return _Parsed(*fy_span_bounds(y1, y2), "range")
     return _Parsed(date(y1, 1, 1), date(y2, 12, 31), "range")
 
 
@@ -468,7 +464,7 @@ def _range(text: str, m: re.Match[str]) -> _Parsed | None:
     if (a.granularity == b.granularity == "year" and sep in ("-", "–", "—")
             and b.date_end.year == a.date_start.year + 1):
         # "1993 – 1994": consecutive years joined by a dash are a financial year, as "1993/94"
-        return _Parsed(date(a.date_start.year, 4, 1), date(b.date_end.year, 3, 31),
+        return _Parsed(*fy_span_bounds(a.date_start.year, b.date_end.year),
                        "financial_year", core=(m.start("a"), m.end("b")))
     core = (m.start("a"), m.end("b")) if not between else None
     return _Parsed(a.date_start, b.date_end, "range", core=core)
@@ -591,11 +587,11 @@ def _resolve(text: str, start: int, end: int, p: _Parsed, chosen: list, sentence
             # the financial year of the period: a financial-year report, or a quarterly one
             fy = (period_start.year if period_start is not None and period_start.month == 4
                   and not _multi_year(period_start, period_end)
-                  else quarter[0].year - (quarter[0].month < 4) if quarter is not None else None)
+                  else fy_of(quarter[0]) if quarter is not None else None)
             if fy is None:
                 return DateMention(start, end, span, None, None, p.granularity, False)
             q = p.anchor_month
-            s, e = _fy_month(fy, 3 * q - 2), _fy_month(fy, 3 * q)
+            s, e = fy_month(fy, 3 * q - 2), fy_month(fy, 3 * q)
             return _period_mention(start, end, span, s, _month_end(e.year, e.month), "quarter",
                                    p)
         if p.deictic == "academic_year":

@@ -26,9 +26,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.config import LEXICONS_DIR, PATTERNS_DIR
+from pipeline.rulefiles import read_yaml
 
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -41,17 +40,6 @@ class Pattern:
     kind: str
     regex: re.Pattern[str]
     priority: int = 0
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, naming the file in any error."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError as exc:
-        raise ValueError(f"rule file {path} does not exist") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"rule file {path} is not valid YAML: {exc}") from exc
 
 
 @cache

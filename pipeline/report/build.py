@@ -33,16 +33,18 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from pipeline.compare import find_gaps, measures_reported
-from pipeline.coverage import (
+from pipeline.config import DEFAULT_INPUT_DIR
+from pipeline.evidence.compare import find_gaps, measures_reported
+from pipeline.evidence.coverage import (
     EVIDENCE_LEVELS,
     conform_input,
     natural_key,
     period_key,
     reporting_periods,
 )
-from pipeline.evidence_rules import AllRules, default_rules
-from pipeline.queries import OutputsMissing, load_table
+from pipeline.evidence.rules import AllRules, default_rules
+from pipeline.plan.diff import plan_diff_from_tables
+from pipeline.tables.queries import OutputsMissing, load_table
 
 #: The tables the report reads, in the order it reads them.
 REPORT_TABLES: tuple[str, ...] = (
@@ -469,8 +471,6 @@ def _base_plan(aims: pd.DataFrame) -> str | None:
 
 def _replacements(plans: pd.DataFrame, aims: pd.DataFrame) -> tuple[dict[str, list[str]], pd.DataFrame]:
     """base aim_id → the refreshed aim ids that reword it; and the refreshes' new aims."""
-    from pipeline.plan_diff import plan_diff_from_tables
-
     if plans.empty or aims["plan_id"].nunique() < 2:
         return {}, aims.iloc[0:0]
     diff = plan_diff_from_tables(plans.astype({"plan_id": str, "doc_id": str}), aims)
@@ -492,8 +492,6 @@ def build_context(
 
     ``report_dir`` is accepted for callers of the old signature; links no longer depend on it.
     """
-    from pipeline.config import DEFAULT_INPUT_DIR
-
     rules = rules or default_rules()
     raw_dir = Path(raw_dir) if raw_dir else DEFAULT_INPUT_DIR
     docs = conform_input(tables.get("documents"), "documents")

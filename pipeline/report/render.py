@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from pipeline import __version__
 from pipeline.config import DEFAULT_INPUT_DIR
-from pipeline.coverage import EVIDENCE_LEVELS
+from pipeline.evidence.coverage import EVIDENCE_LEVELS
 from pipeline.report.build import (
     KIND_HEADINGS,
     ClaimView,
@@ -41,7 +41,7 @@ from pipeline.report.build import (
     level_rank,
     load_tables,
 )
-from pipeline.writers import write_text_atomic
+from pipeline.tables.writers import write_text_atomic
 
 ASSET_DIR = Path(__file__).resolve().parent
 TEMPLATE = "report.html.j2"

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.link_signals import NONE, heading_sub_outcomes, is_none_heading, split_sentences
+from pipeline.link.signals import NONE, heading_sub_outcomes, is_none_heading, split_sentences
 from pipeline.model import Document
-from pipeline.plan import Plan
+from pipeline.plan.model import Plan
 
 
 @dataclass(frozen=True)

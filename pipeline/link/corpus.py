@@ -13,7 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.config import MATCHER_DIR
+from pipeline.ingest.read import read_document
+from pipeline.link.matcher import ClaimInput, Matcher, MatcherSettings
 from pipeline.model import Document
+from pipeline.plan.files import read_plan_file
+from pipeline.plan.read import parse_plan
+from pipeline.plan.refresh import refreshed_plan
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +46,16 @@ def heading_paths(sections: pd.DataFrame) -> dict[str, tuple[str, ...]]:
 
 def select_plan(documents: list[Document], plan_file: Path | None):
     """The plan to link against: ``plan_file`` if given, else the strategic plan among inputs."""
-    from pipeline import plan as plan_mod
-
     if plan_file is not None:
         if plan_file.suffix.lower() in (".csv", ".yaml", ".yml"):
-            return plan_mod.read_plan_file(plan_file)
-        from pipeline.ingest.read import read_document
-
+            return read_plan_file(plan_file)
         doc = read_document(plan_file, plan_file.parent)
         if doc.status == "failed":
             raise ValueError(f"{plan_file}: cannot read plan ({doc.error})")
-        return plan_mod.parse_plan(doc)
+        return parse_plan(doc)
     for doc in documents:
         if doc.status != "failed" and doc.doc_type == "strategic_plan":
-            return plan_mod.parse_plan(doc)
+            return parse_plan(doc)
     return None
 
 
@@ -70,9 +71,6 @@ def corpus_tables(
 
     A plan the shipped matcher was not fitted on gets a fit cached in ``out_dir/matcher``.
     """
-    from pipeline import plan as plan_mod
-    from pipeline.link import ClaimInput
-
     out: dict[str, pd.DataFrame] = {}
     plan = select_plan(documents, plan_file)
     if plan is None:
@@ -81,7 +79,7 @@ def corpus_tables(
     plans = [plan]
     for doc in documents:
         if doc.status != "failed" and doc.doc_type == "annual_report":
-            refreshed = plan_mod.refreshed_plan(doc, plan)
+            refreshed = refreshed_plan(doc, plan)
             if refreshed is not None:
                 plans.append(refreshed)
     out["plans"] = pd.DataFrame([
@@ -108,7 +106,7 @@ def corpus_tables(
     links = matcher.link(inputs, min_score=min_score) if inputs else []
     out["links"] = pd.DataFrame([vars(link).copy() for link in links])
 
-    # coverage and metrics are built by the evidence stage (pipeline.evidence.evidence_tables)
+    # coverage and metrics are built by the evidence stage (pipeline.evidence.stage.evidence_tables)
     # from each element's own evidence; building them here too was wasted work
     return out
 
@@ -123,10 +121,8 @@ def _load_or_fit_matcher(plan, documents: list[Document], directory: Path = MATC
     saying how its weights were obtained, and reused while the plan and inputs are the same.
     ``local_terms`` is an optional per-plan file of local names (``<plan>.topics.yaml``).
     """
-    from pipeline.link import Matcher, MatcherSettings
-
     settings = MatcherSettings()
-    source = {"weights": "defaults in pipeline/link.py (the shipped fit)", "fitted_on_plan": None}
+    source = {"weights": "defaults in pipeline/link/matcher.py (the shipped fit)", "fitted_on_plan": None}
     inputs = {d.file: d.sha256 for d in documents if d.status != "failed"}
     if (directory / "matcher.json").exists():
         try:

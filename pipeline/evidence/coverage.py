@@ -26,7 +26,7 @@ import pandas as pd
 import yaml
 
 from pipeline.config import MODELS_DIR
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 #: The rules file shared by coverage and metrics.
 RULES_PATH = MODELS_DIR / "evidence_rules.yaml"
@@ -327,7 +327,7 @@ def build_element_coverage(
     claims: pd.DataFrame,
     money: pd.DataFrame,
     figures: pd.DataFrame,
-    level_rules: Any = None,
+    level_rules: Any,
 ) -> pd.DataFrame:
     """The coverage table from each element's OWN rows in ``evidence`` and ``measure_values``.
 
@@ -335,11 +335,10 @@ def build_element_coverage(
     aim it rewords, so no aim shows twice. n_claims counts the element's evidence claims,
     n_results those in role result, n_values its reported values; n_money and
     money_total_gbp count only the council's own funding and spending (money role
-    ``council``). The level follows ``levels`` in ``models/evidence_rules.yaml``.
+    ``council``). The level follows ``level_rules`` (``levels`` in ``models/evidence_rules.yaml``,
+    given by the caller: the rules module reads this one's settings, so it is not imported here).
     """
-    from pipeline.evidence_rules import default_rules
-
-    levels = level_rules or default_rules().levels
+    levels = level_rules
     ev = conform_input(evidence, "evidence").astype({"claim_id": str, "aim_id": str})
     mv = conform_input(measure_values, "measure_values")
     claims = conform_input(claims, "claims")

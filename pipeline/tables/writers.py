@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.schema import TABLE_ORDER, TABLES
+from pipeline.tables.schema import TABLE_ORDER, TABLES
 
 DUCKDB_NAME = "planmine.duckdb"
 DATAPACKAGE_NAME = "datapackage.json"

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline.schema import TABLES
-from pipeline.writers import DUCKDB_NAME
+from pipeline.tables.schema import TABLES
+from pipeline.tables.writers import DUCKDB_NAME
 
 
 class OutputsMissing(FileNotFoundError):

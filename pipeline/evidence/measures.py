@@ -13,10 +13,10 @@ import re
 
 import pandas as pd
 
-from pipeline.coverage import conform_input, reporting_periods
-from pipeline.evidence import _filled, content_words
-from pipeline.evidence_rules import AllRules, default_rules
-from pipeline.schema import TABLES
+from pipeline.evidence.coverage import conform_input, reporting_periods
+from pipeline.evidence.elements import _filled, content_words
+from pipeline.evidence.rules import AllRules, default_rules
+from pipeline.tables.schema import TABLES
 
 MEASURE_VALUE_COLUMNS = TABLES["measure_values"].column_names
 

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline.coverage import (
+from pipeline.evidence.coverage import (
     CLAIM_TYPES,
     check_keys,
     conform_input,
@@ -34,7 +34,7 @@ from pipeline.coverage import (
     read_rules_section,
     reporting_periods,
 )
-from pipeline.schema import TABLES
+from pipeline.tables.schema import TABLES
 
 METRICS_COLUMNS = TABLES["metrics"].column_names
 

@@ -1,4 +1,4 @@
-"""The strategic plan as data: outcomes, sub-outcomes and their aims, actions and measures.
+"""Reading a strategic plan from a document: outcomes, sub-outcomes and their aims, actions and measures.
 
 A plan document is read through the shared :class:`~pipeline.model.Document` model only (no
 PDF or text specifics): numbered headings give the outcomes ("4. Clean and Green") and
@@ -14,7 +14,7 @@ Portfolio" has aims in 9.2 and 9.4 but not in 9.1 and 9.3, and is an internal pr
 IDs follow SCHEMA.md: ``plan_id`` is the plan document's ``doc_id``; an element is
 ``<plan_id>:<sub_outcome_id>:<a|c|m><n>`` numbered from 1 per sub-outcome and kind.
 
-Plan files (``read_plan_file``) let a user supply a plan without a document:
+Plan files (:func:`pipeline.plan.files.read_plan_file`) let a user supply a plan without a document:
 
 * CSV: one row per element with columns ``outcome_id, outcome, sub_outcome_id, sub_outcome,
   kind, text``; optional ``plan_id``, ``aim_id``, ``title``, ``period_start``, ``period_end``
@@ -26,7 +26,7 @@ Without ``plan_id`` the plan id is the first 12 hex digits of the file's SHA-256
 document id; missing ``aim_id`` values are generated in file order.
 
 A later report can restate the aims after a refresh (the 2024 report has "Our aims by 2026"
-under each of its renumbered sections): :func:`refreshed_plan` maps those sections to the
+under each of its renumbered sections): :func:`pipeline.plan.refresh.refreshed_plan` maps those sections to the
 base plan's sub-outcomes by title (rapidfuzz), never by number, and returns a second version.
 """
 
@@ -34,224 +34,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from pathlib import Path
-from typing import Any
 
-import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline.config import PATTERNS_DIR
-from pipeline.model import Block, Document, doc_id_for, sha256_of
-from pipeline.nlp.patterns import read_yaml
-
-PLAN_RULES_FILE = PATTERNS_DIR / "plan.yaml"
-KINDS = ("aim", "action", "measure")
-KIND_LETTER = {"aim": "a", "action": "c", "measure": "m"}
-AIM_COLUMNS = ("aim_id", "plan_id", "outcome_id", "outcome", "sub_outcome_id", "sub_outcome",
-               "kind", "text")
-
-
-class PlanNotFound(ValueError):
-    """A document given or found as the plan lays out no plan elements (message: one line)."""
-
-
-@dataclass
-class Aim:
-    """One plan element (a row of the ``aims`` table)."""
-
-    aim_id: str
-    plan_id: str
-    outcome_id: str
-    outcome: str
-    sub_outcome_id: str
-    sub_outcome: str
-    kind: str
-    text: str
-
-
-@dataclass
-class Plan:
-    """A strategic plan version: metadata and its elements in plan order."""
-
-    plan_id: str
-    doc_id: str
-    title: str
-    period_start: date | None
-    period_end: date | None
-    version_label: str
-    aims: list[Aim] = field(default_factory=list)
-
-    def sub_outcomes(self) -> dict[str, str]:
-        """sub_outcome_id → title, in plan order."""
-        return {a.sub_outcome_id: a.sub_outcome for a in self.aims}
-
-    def outcomes(self) -> dict[str, str]:
-        """outcome_id → title, in plan order."""
-        return {a.outcome_id: a.outcome for a in self.aims}
-
-    def elements(self, sub_outcome_id: str, kind: str | None = None) -> list[Aim]:
-        """The elements of one sub-outcome (of one kind if given)."""
-        return [a for a in self.aims if a.sub_outcome_id == sub_outcome_id
-                and (kind is None or a.kind == kind)]
-
-
-# --------------------------------------------------------------------------- rules
-
-
-@dataclass(frozen=True)
-class PlanRules:
-    """Compiled ``plan``/``refresh``/``diff`` sections of ``models/patterns/plan.yaml``."""
-
-    markers: dict[str, tuple[re.Pattern[str], ...]]
-    min_markers: int
-    sub_heading: re.Pattern[str]
-    top_heading: re.Pattern[str]
-    max_heading_words: int
-    not_outcomes: tuple[str, ...]
-    title: re.Pattern[str]
-    min_title_score: float
-    title_splitter: re.Pattern[str]
-    max_aim_words: int
-    not_aim: tuple[re.Pattern[str], ...]
-    keep_if_base_score: float
-    max_aims: int
-    same_score: float
-    match_score: float
-    generic: GenericRules  # plans in other shapes
-
-
-@dataclass(frozen=True)
-class GenericRules:
-    """Compiled ``generic`` section of plan.yaml: plans in other shapes (see that file)."""
-
-    markers: dict[str, tuple[re.Pattern[str], ...]]
-    max_marker_words: int
-    max_element_words: int
-    labelled_heading: re.Pattern[str]
-    title_separator: re.Pattern[str]
-    slug_words: int
-    table_roles: dict[str, tuple[re.Pattern[str], ...]]
-    outcome_code: re.Pattern[str]
-    empty_cell: re.Pattern[str]
-    min_plan_tables: int
-    min_generic_markers: int
-
-
-def _compile(pattern: Any, where: str) -> re.Pattern[str]:
-    if not isinstance(pattern, str):
-        raise ValueError(f"{PLAN_RULES_FILE}: {where} must be a regex string, got {pattern!r}")
-    try:
-        return re.compile(pattern, re.IGNORECASE)
-    except re.error as exc:
-        raise ValueError(f"{PLAN_RULES_FILE}: bad regex at {where}: {exc}") from exc
-
-
-def load_rules(path: Path = PLAN_RULES_FILE) -> PlanRules:
-    """Read and validate the plan layout rules; errors name the file and the key."""
-    data = read_yaml(path)
-    try:
-        plan, refresh, diff = data["plan"], data["refresh"], data["diff"]
-        markers = {kind: tuple(_compile(p, f"plan.markers.{kind}") for p in plan["markers"][kind])
-                   for kind in KINDS}
-        return PlanRules(
-            markers=markers,
-            min_markers=int(plan["min_markers"]),
-            sub_heading=_compile(plan["sub_heading"], "plan.sub_heading"),
-            top_heading=_compile(plan["top_heading"], "plan.top_heading"),
-            max_heading_words=int(plan["max_heading_words"]),
-            not_outcomes=tuple(str(s).lower() for s in plan["not_outcomes"]),
-            title=_compile(plan["title"], "plan.title"),
-            min_title_score=float(refresh["min_title_score"]),
-            title_splitter=_compile(refresh["title_splitter"], "refresh.title_splitter"),
-            max_aim_words=int(refresh["max_aim_words"]),
-            not_aim=tuple(_compile(p, "refresh.not_aim") for p in refresh["not_aim"]),
-            keep_if_base_score=float(refresh["keep_if_base_score"]),
-            max_aims=int(refresh["max_aims"]),
-            same_score=float(diff["same_score"]),
-            match_score=float(diff["match_score"]),
-            generic=_generic_rules(data["generic"], markers),
-        )
-    except KeyError as exc:
-        raise ValueError(f"{path}: missing key {exc} in the plan rules") from exc
-
-
-def _generic_rules(g: dict[str, Any], base: dict[str, tuple[re.Pattern[str], ...]]) -> GenericRules:
-    markers = {kind: base.get(kind, ()) + tuple(_compile(p, f"generic.markers.{kind}")
-                                                for p in g["markers"].get(kind, []))
-               for kind in (*KINDS, "priority")}
-    roles = {role: tuple(_compile(p, f"generic.table_roles.{role}") for p in pats)
-             for role, pats in g["table_roles"].items()}
-    for role in ("measure", "outcome", "element"):
-        if role not in roles:
-            raise KeyError(f"generic.table_roles.{role}")
-    outcome_code = g["outcome_code"]
-    try:
-        code_rx = re.compile(str(outcome_code))  # case-sensitive: codes are capitals
-    except re.error as exc:
-        raise ValueError(f"{PLAN_RULES_FILE}: bad regex at generic.outcome_code: {exc}") from exc
-    return GenericRules(
-        markers=markers,
-        max_marker_words=int(g["max_marker_words"]),
-        max_element_words=int(g["max_element_words"]),
-        labelled_heading=_compile(g["labelled_heading"], "generic.labelled_heading"),
-        title_separator=_compile(g["title_separator"], "generic.title_separator"),
-        slug_words=int(g["slug_words"]),
-        table_roles=roles,
-        outcome_code=code_rx,
-        empty_cell=_compile(g["empty_cell"], "generic.empty_cell"),
-        min_plan_tables=int(g["min_plan_tables"]),
-        min_generic_markers=int(g["min_generic_markers"]),
-    )
-
-
-@cache
-def rules() -> PlanRules:
-    """The plan rules, loaded once."""
-    return load_rules()
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-def marker_kind(text: str, r: PlanRules | None = None) -> str | None:
-    """``aim``/``action``/``measure`` if the text is a list marker such as "Our actions"."""
-    r = r or rules()
-    t = " ".join(text.split()).strip()
-    for kind, patterns in r.markers.items():
-        if any(p.match(t) for p in patterns):
-            return kind
-    return None
-
-
-def split_trailing_marker(text: str, r: PlanRules | None = None) -> tuple[str, str | None]:
-    """Split a marker run into the end of a bullet ("... independently How we will measure
-    success"): a reader can join an unpunctuated last bullet with the next short line."""
-    r = r or rules()
-    words = text.split()
-    for k in range(1, min(6, len(words) - 1) + 1):
-        found = marker_kind(" ".join(words[-k:]), r)
-        if found and words[-k][:1].isupper():
-            return " ".join(words[:-k]), found
-    return text, None
-
-
-def _heading_match(block: Block, pattern: re.Pattern[str], r: PlanRules) -> re.Match[str] | None:
-    if block.kind not in ("heading", "paragraph"):
-        return None
-    text = " ".join(block.text.split())
-    if len(text.split()) > r.max_heading_words:
-        return None
-    return pattern.match(text)
-
-
-def clean_element(text: str) -> str:
-    """An element's text with whitespace collapsed and stray bullet glyphs removed."""
-    text = " ".join(text.split())
-    return re.sub(r"^[\-\u2022\u25cf\u25aa\uf0b7o•·]\s+", "", text).strip()
+from pipeline.ingest.plan_layout import (
+    KINDS,
+    PlanRules,
+    _column_role,
+    _heading_match,
+    _table_roles,
+    generic_marker,
+    marker_kind,
+    rules,
+    split_trailing_marker,
+)
+from pipeline.model import Block, Document
+from pipeline.periods import fy_span_bounds
+from pipeline.plan.model import KIND_LETTER, Aim, Plan, PlanNotFound, clean_element
 
 
 @dataclass
@@ -347,20 +149,8 @@ def _period(doc: Document, r: PlanRules) -> tuple[str, date | None, date | None]
             if end < start:
                 end += 100
             label = f"{m['title'].strip()} {start}-{end_text}"
-            return label, date(start, 4, 1), date(end, 3, 31)
+            return (label, *fy_span_bounds(start, end))
     return doc.title or doc.stem, doc.period_start, doc.period_end
-
-
-def is_strategic_plan(doc: Document) -> bool:
-    """True when the document lays out aims, actions and measures (by content, not name)."""
-    r = rules()
-    counts = {k: 0 for k in KINDS}
-    for block in doc.blocks:
-        if block.kind != "table":
-            found = marker_kind(block.text, r)
-            if found:
-                counts[found] += 1
-    return all(n >= r.min_markers for n in counts.values())
 
 
 def parse_plan(doc: Document) -> Plan:
@@ -442,19 +232,6 @@ def slugify(text: str, words: int = 6) -> str:
 
 def _norm(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def generic_marker(text: str, r: PlanRules | None = None) -> str | None:
-    """aim/action/measure/priority if the block is a list marker of a plan in another shape."""
-    r = r or rules()
-    g = r.generic
-    t = " ".join(text.split()).strip().rstrip(".")
-    if not t or len(t.split()) > g.max_marker_words:
-        return None
-    for kind, patterns in g.markers.items():
-        if any(p.match(t) for p in patterns):
-            return kind
-    return None
 
 
 def _split_generic_marker(text: str, r: PlanRules) -> tuple[str, str | None]:
@@ -590,23 +367,6 @@ def _table_first_cells(block: Block, r: PlanRules) -> list[str]:
     return out
 
 
-def _column_role(header: str, r: PlanRules) -> str | None:
-    h = " ".join(header.split()).lower()
-    for role, patterns in r.generic.table_roles.items():
-        if any(p.search(h) for p in patterns):
-            return role
-    return None
-
-
-def _table_roles(row: list[str], r: PlanRules) -> dict[str, int]:
-    roles: dict[str, int] = {}
-    for col, cell in enumerate(row):
-        role = _column_role(cell, r)
-        if role and role not in roles:
-            roles[role] = col
-    return roles
-
-
 def _outcome_names(doc: Document, r: PlanRules) -> dict[str, str]:
     """code → title from tables pairing a title with a code in every row ("Give ... | SO1")."""
     names: dict[str, str] = {}
@@ -697,33 +457,6 @@ def _table_owners(doc: Document, r: PlanRules) -> list[_Owner]:
     return [o for o in owners.values() if any(o.elements.values())]
 
 
-def _plan_table_count(doc: Document, r: PlanRules) -> int:
-    n = 0
-    for block in doc.blocks:
-        if block.kind == "table" and block.rows:
-            roles = _table_roles(block.rows[0], r)
-            n += "element" in roles and "measure" in roles
-    return n
-
-
-def looks_like_plan(doc: Document) -> bool:
-    """True when the document is laid out as a plan in any shape: the numbered markers of
-    :func:`is_strategic_plan`, enough generic marker lists, or enough plan tables."""
-    r = rules()
-    if is_strategic_plan(doc):
-        return True
-    g = r.generic
-    counts = {k: 0 for k in (*KINDS, "priority")}
-    for block in doc.blocks:
-        if block.kind in ("heading", "paragraph"):
-            found = generic_marker(block.text, r)
-            if found:
-                counts[found] += 1
-    if sum(counts[k] >= g.min_generic_markers for k in KINDS) >= 2:
-        return True  # e.g. "Our commitments" and "Key measures" under each priority
-    return _plan_table_count(doc, r) >= g.min_plan_tables
-
-
 def generic_elements(doc: Document, plan_id: str, r: PlanRules | None = None) -> list[Aim]:
     """The elements of a plan in another shape (marker lists and plan tables), in plan order."""
     r = r or rules()
@@ -764,170 +497,3 @@ def generic_elements(doc: Document, plan_id: str, r: PlanRules | None = None) ->
                                 text=text))
     return aims
 
-
-# --------------------------------------------------------------------------- plan files
-
-
-def _to_date(value: Any) -> date | None:
-    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _plan_from_rows(rows: list[dict[str, Any]], meta: dict[str, Any], default_id: str) -> Plan:
-    plan_id = str(meta.get("plan_id") or default_id)
-    aims: list[Aim] = []
-    counters: dict[tuple[str, str], int] = {}
-    for i, row in enumerate(rows, start=1):
-        # titles may be empty (a plan may not name an outcome); ids, kind and text may not
-        missing = [c for c in ("outcome_id", "sub_outcome_id", "kind", "text")
-                   if row.get(c) in (None, "")]
-        if missing:
-            raise ValueError(f"plan file row {i}: missing {', '.join(missing)}")
-        kind = str(row["kind"]).strip().lower()
-        if kind not in KINDS:
-            raise ValueError(f"plan file row {i}: kind must be one of {KINDS}, got {kind!r}")
-        sub_id = str(row["sub_outcome_id"]).strip()
-        key = (sub_id, kind)
-        counters[key] = counters.get(key, 0) + 1
-        aim_id = row.get("aim_id") or f"{plan_id}:{sub_id}:{KIND_LETTER[kind]}{counters[key]}"
-        aims.append(Aim(aim_id=str(aim_id), plan_id=plan_id,
-                        outcome_id=str(row["outcome_id"]).strip(),
-                        outcome=str(row.get("outcome") or ""),
-                        sub_outcome_id=sub_id, sub_outcome=str(row.get("sub_outcome") or ""),
-                        kind=kind,
-                        text=clean_element(str(row["text"]))))
-    return Plan(plan_id=plan_id, doc_id=str(meta.get("doc_id") or plan_id),
-                title=str(meta.get("title") or ""), period_start=_to_date(meta.get("period_start")),
-                period_end=_to_date(meta.get("period_end")),
-                version_label=str(meta.get("version_label") or "v1"), aims=aims)
-
-
-def read_plan_file(path: Path) -> Plan:
-    """A plan from a CSV or YAML file (format in the module docstring)."""
-    path = Path(path)
-    default_id = doc_id_for(sha256_of(path))
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        rows = df.to_dict("records")
-        meta = rows[0] if rows else {}
-        return _plan_from_rows(rows, meta, default_id)
-    if suffix in (".yaml", ".yml"):
-        data = read_yaml(path)
-        if not isinstance(data, dict) or not isinstance(data.get("aims"), list):
-            raise ValueError(f"{path}: a YAML plan is a mapping with a list 'aims'")
-        return _plan_from_rows([dict(a) for a in data["aims"]], data, default_id)
-    raise ValueError(f"{path}: plan files are .csv, .yaml or .yml, got {suffix!r}")
-
-
-# --------------------------------------------------------------------------- refresh
-
-
-def _split_titles(title: str, r: PlanRules) -> list[str]:
-    parts = [p.strip(" .;") for p in r.title_splitter.split(title) if p and p.strip(" .;")]
-    out = []
-    for part in parts:
-        m = r.sub_heading.match(part)
-        out.append(m["title"] if m else part)
-    return out
-
-
-def map_title(title: str, base: Plan, r: PlanRules | None = None) -> str | None:
-    """The base plan's sub_outcome_id whose title best matches ``title`` (or None)."""
-    r = r or rules()
-    best, best_score = None, 0.0
-    for sub_id, sub_title in base.sub_outcomes().items():
-        score = fuzz.token_set_ratio(title.lower(), sub_title.lower())
-        if score > best_score:
-            best, best_score = sub_id, score
-    return best if best_score >= r.min_title_score else None
-
-
-def _looks_like_aim(text: str, r: PlanRules) -> bool:
-    if len(text.split()) > r.max_aim_words:
-        return False
-    return not any(p.search(text) for p in r.not_aim)
-
-
-def _split_sentences(text: str) -> Iterator[str]:
-    for part in re.split(r"(?<=[a-z)])\.\s+(?=[A-Z])", text):
-        part = part.strip()
-        if part:
-            yield part
-
-
-def _best_base(text: str, candidates: list[str], base: Plan) -> tuple[str, float]:
-    best, best_score = candidates[0], -1.0
-    for sub_id in candidates:
-        for aim in base.elements(sub_id, "aim"):
-            score = fuzz.token_set_ratio(text.lower(), aim.text.lower())
-            if score > best_score:
-                best, best_score = sub_id, score
-    return best, best_score
-
-
-def refreshed_plan(doc: Document, base: Plan) -> Plan | None:
-    """The aims a report restates under "Our aims by ..." headings, as a new plan version.
-
-    Sections are mapped to ``base``'s sub-outcomes by title; an aim under a heading naming
-    several sub-outcomes goes to the one whose base aims it resembles most. Returns None when
-    the document restates no aims (most reports) or is the base plan itself.
-    """
-    r = rules()
-    if doc.doc_id == base.doc_id:
-        return None
-    found: dict[str, list[str]] = {}
-    blocks = doc.blocks
-    section: str | None = None
-    for i, block in enumerate(blocks):
-        m_sub = _heading_match(block, r.sub_heading, r)
-        if m_sub:  # a numbered title, whether the reader made it a heading or a paragraph
-            section = f"{m_sub['outcome']}.{m_sub['sub']} {m_sub['title']}"
-            continue
-        if block.kind == "table" or marker_kind(block.text, r) != "aim":
-            continue
-        if section is None:
-            continue
-        candidates = [s for s in (map_title(t, base, r) for t in _split_titles(section, r)) if s]
-        if not candidates:
-            continue
-        taken = 0
-        for nxt in blocks[i + 1:]:
-            # a short aim printed in bold can be read as a heading: only the first block may be one
-            if nxt.kind == "table" or taken >= r.max_aims or (nxt.kind == "heading" and taken):
-                break
-            text = clean_element(nxt.text)
-            stop = len(text.split()) > r.max_aim_words and \
-                _best_base(text, candidates, base)[1] < r.keep_if_base_score
-            picks = [] if stop else [(sentence, *_best_base(sentence, candidates, base))
-                                     for sentence in _split_sentences(text)]
-            if any(score < r.keep_if_base_score and not _looks_like_aim(sentence, r)
-                   for sentence, _, score in picks):
-                stop = True
-            else:
-                for sentence, sub_id, _ in picks:
-                    found.setdefault(sub_id, []).append(sentence.rstrip(". "))
-                    taken += 1
-            if stop:
-                break
-    if not found:
-        return None
-    plan_id = doc.doc_id
-    outcomes = base.outcomes()
-    subs = base.sub_outcomes()
-    # the outcome of a sub-outcome is the base plan's own (never derived from the id's shape)
-    outcome_of = {a.sub_outcome_id: a.outcome_id for a in base.aims}
-    aims: list[Aim] = []
-    for sub_id in subs:  # base plan order
-        for n, text in enumerate(found.get(sub_id, []), start=1):
-            outcome_id = outcome_of[sub_id]
-            aims.append(Aim(aim_id=f"{plan_id}:{sub_id}:a{n}", plan_id=plan_id,
-                            outcome_id=outcome_id, outcome=outcomes.get(outcome_id, ""),
-                            sub_outcome_id=sub_id, sub_outcome=subs[sub_id], kind="aim", text=text))
-    label = f"refresh ({doc.period_label})" if doc.period_label else "refresh"
-    return Plan(plan_id=plan_id, doc_id=doc.doc_id, title=f"{base.title} ({label})",
-                period_start=base.period_start, period_end=base.period_end,
-                version_label=label, aims=aims)

@@ -3,7 +3,7 @@
 Six signals, each a score per sub-outcome in 0..1 (plus ``none``, the abstention label):
 
 ``clf``      a logistic regression over TF-IDF word and character n-grams, trained on labels
-             derived by code from document structure (:mod:`pipeline.link_data`);
+             derived by code from document structure (:mod:`pipeline.link.training`);
 ``tfidf``    cosine similarity to each sub-outcome's profile (title, aims, actions, measures);
 ``phrase``   rapidfuzz containment of the plan's named programmes and measures;
 ``heading``  a heading on the claim's path that names a sub-outcome (by title, any numbering);
@@ -54,8 +54,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
 from pipeline.config import MATCHER_DIR
-from pipeline.link_data import Example, training_examples
-from pipeline.link_signals import (
+from pipeline.link.signals import (
     NONE,
     Lexicon,
     heading_prior,
@@ -69,8 +68,9 @@ from pipeline.link_signals import (
     topic_profile,
     topic_scores,
 )
+from pipeline.link.training import Example, training_examples
 from pipeline.model import Document
-from pipeline.plan import Plan
+from pipeline.plan.model import Aim, Plan
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ class Matcher:
         """Train on the plan's elements and the structure-labelled sentences of the documents.
 
         ``local_terms`` is an optional per-plan file of local place and programme names
-        (:class:`pipeline.link_signals.LocalTermsFile`) added to the shipped taxonomy.
+        (:class:`pipeline.link.signals.LocalTermsFile`) added to the shipped taxonomy.
         """
         settings = settings or MatcherSettings()
         examples = training_examples(plan, training_docs)
@@ -520,8 +520,6 @@ def _profile_text(plan: Plan, sub_id: str) -> str:
 
 def _plan_stub(plan_aims: list[dict[str, str]]) -> Plan:
     """A Plan with just the titles, for the heading signal of a loaded matcher."""
-    from pipeline.plan import Aim
-
     aims = [Aim(a["aim_id"], "", a.get("outcome_id", ""), a.get("outcome", ""), a["sub_outcome_id"],
                 a["sub_outcome"], a["kind"], a["text"]) for a in plan_aims]
     return Plan("", "", "", None, None, "", aims)

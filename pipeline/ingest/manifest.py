@@ -37,7 +37,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from pipeline.ingest.metadata import title_period
 from pipeline.model import Document
+from pipeline.periods import fy_bounds, fy_label, fy_span_bounds
 
 MANIFEST_NAME = "planmine.yaml"
 
@@ -55,8 +57,6 @@ def period_bounds(period: str) -> tuple[str, date, date]:
     "2023/24" → the financial year 1 April 2023 to 31 March 2024; "2024/25 Q3" → 1 October to
     31 December 2024; "2023-27" or "2023-2027" → a plan span, 1 April 2023 to 31 March 2027.
     """
-    from pipeline.ingest.metadata import fy_bounds, fy_label, title_period
-
     text = " ".join(period.split())
     m = _FY.match(text)
     if m:
@@ -74,7 +74,7 @@ def period_bounds(period: str) -> tuple[str, date, date]:
         end = int(y2) if len(y2) == 4 else (y1 // 100) * 100 + int(y2)
         if end <= y1:
             raise ValueError(f"{period!r}: the span ends before it starts")
-        return f"{y1}-{end % 100:02d}", date(y1, 4, 1), date(end, 3, 31)
+        return (f"{y1}-{end % 100:02d}", *fy_span_bounds(y1, end))
     raise ValueError(f"{period!r} is not a period (use 2023/24, 2024/25 Q3 or 2023-27)")
 
 

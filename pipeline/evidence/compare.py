@@ -1,7 +1,7 @@
 """Gaps, period comparison and table formatting over the coverage table.
 
 Also the one import point for the corpus stage and the CLI: ``build_coverage`` (in
-:mod:`pipeline.coverage`) and ``build_metrics`` (in :mod:`pipeline.metrics`) are re-exported.
+:mod:`pipeline.evidence.coverage`) and ``build_metrics`` (in :mod:`pipeline.evidence.metrics`) are re-exported.
 
 Sub-outcome totals and double counting: under ``aim_scope: sub_outcome`` (the default in
 ``models/evidence_rules.yaml``) every kind-``aim`` row of a sub-outcome carries the same
@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipeline.coverage import (
+from pipeline.evidence.coverage import (
     EvidenceRules,
     build_coverage,
     conform_input,
@@ -29,7 +29,7 @@ from pipeline.coverage import (
     natural_key,
     period_key,
 )
-from pipeline.metrics import build_metrics
+from pipeline.evidence.metrics import build_metrics
 
 __all__ = [
     "build_coverage", "build_metrics", "find_gaps", "compare_periods", "lost_evidence",

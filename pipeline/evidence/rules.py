@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.coverage import CLAIM_TYPES, RULES_PATH, read_rules_section
+from pipeline.evidence.coverage import CLAIM_TYPES, RULES_PATH, read_rules_section
 
 EVIDENCE_ROLES = ("result", "activity")
 MONEY_ROLES = ("council", "programme", "economy")

@@ -20,9 +20,10 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from pipeline.coverage import conform_input, natural_key, period_key, reporting_periods
-from pipeline.evidence_rules import AllRules, default_rules
-from pipeline.schema import TABLES
+from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
+from pipeline.evidence.rules import AllRules, default_rules
+from pipeline.plan.diff import plan_diff_from_tables
+from pipeline.tables.schema import TABLES
 
 EVIDENCE_COLUMNS = TABLES["evidence"].column_names
 
@@ -167,8 +168,6 @@ def elements_in_force(plans: pd.DataFrame, aims: pd.DataFrame,
     retargets replaces the base element, an unchanged one keeps the base id, a new one is added
     and a base aim it does not restate stays in force. Other kinds (actions, measures) stay the base's.
     """
-    from pipeline.plan_diff import plan_diff_from_tables
-
     aims = conform_input(aims, "aims").astype({"aim_id": str, "plan_id": str})
     periods = reporting_periods(documents)
     labels = sorted(set(periods.values()), key=period_key)
@@ -388,46 +387,6 @@ def build_evidence(
 def _filled(value: object) -> bool:
     return value is not None and not (isinstance(value, float) and pd.isna(value)) and \
         str(value).strip() not in ("", "nan", "None", "<NA>")
-
-
-def evidence_tables(tables: dict[str, pd.DataFrame], rules: AllRules | None = None
-                    ) -> dict[str, pd.DataFrame]:
-    """The evidence stage over the other tables: claims (with restates_aim_id and repeat_of),
-    money (with role), measure_values, evidence and coverage per element in force.
-
-    Runs after plans, aims and links exist; returns the tables it adds or replaces.
-    """
-    from pipeline.coverage import build_element_coverage
-    from pipeline.measures import build_measure_values, money_roles
-
-    rules = rules or default_rules()
-    aims = tables.get("aims")
-    if aims is None or aims.empty:
-        return {}
-    docs = tables["documents"]
-    claims = conform_input(tables.get("claims"), "claims").copy()
-    restates = find_restatements(claims, aims, rules)
-    if "restates_aim_id" in claims.columns and claims["restates_aim_id"].map(_filled).any():
-        pass  # the claims stage already filled it: keep its answer
-    else:
-        claims["restates_aim_id"] = claims["claim_id"].astype(str).map(restates).fillna("").values
-    claims["repeat_of"] = claims["claim_id"].astype(str).map(
-        find_repeats(claims, docs, rules)).fillna("").values
-    money = conform_input(tables.get("money"), "money").copy()
-    money["role"] = money_roles(money, claims, rules) if len(money) else pd.Series(dtype=object)
-    figures = tables.get("figures", pd.DataFrame())
-    in_force = elements_in_force(tables.get("plans"), aims, docs)
-    mv = build_measure_values(aims, claims, docs, figures, money, rules)
-    ev = build_evidence(claims, tables.get("links"), in_force, docs, money, figures, mv, rules)
-    cov = build_element_coverage(in_force, ev, mv, claims, money, figures, rules.levels)
-    # repeats never make a metric series on their own: their figures are left out
-    from pipeline.metrics import build_metrics
-
-    repeats = set(claims.loc[claims["repeat_of"].map(_filled), "claim_id"].astype(str))
-    fig = conform_input(figures, "figures")
-    metrics = build_metrics(fig[~fig["claim_id"].astype(str).isin(repeats)], claims, docs)
-    return {"claims": claims, "money": money, "measure_values": mv, "evidence": ev,
-            "coverage": cov, "metrics": metrics}
 
 
 def evaluate_aim_choice(records: list[dict], scorer: ElementScorer) -> dict[str, float]:

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rapidfuzz import fuzz
 
 from pipeline.config import LEXICONS_DIR
+from pipeline.ingest.plan_layout import rules
 from pipeline.nlp.patterns import read_yaml
-from pipeline.plan import Plan, rules
+from pipeline.plan.model import Plan
 
 _Spec = TypeVar("_Spec", bound=BaseModel)
 

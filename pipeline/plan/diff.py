@@ -19,7 +19,8 @@ import re
 import pandas as pd
 from rapidfuzz import fuzz
 
-from pipeline.plan import Aim, Plan, rules
+from pipeline.ingest.plan_layout import rules
+from pipeline.plan.model import Aim, Plan
 
 STATUSES = ("same", "reworded", "changed_target", "new", "dropped")
 COLUMNS = ("old_plan_id", "new_plan_id", "sub_outcome_id", "sub_outcome", "kind", "status",

@@ -1,0 +1,62 @@
+"""Rule files are validated when loaded: an unknown, missing or badly typed key, or a regex that
+does not compile, is an error naming the file and the key (not a KeyError inside a worker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.ingest.layout import LAYOUT_FILE, load_rules
+
+
+def _layout_with(tmp_path: Path, change) -> Path:  # noqa: ANN001
+    data = yaml.safe_load(LAYOUT_FILE.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "layout.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_shipped_layout_rules_load() -> None:
+    rules = load_rules()
+    assert "on" in rules.title_case_minor  # a word YAML would read as a boolean, quoted
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    path = _layout_with(tmp_path, lambda d: d.update(heading_max_wrods=3))
+    with pytest.raises(ValueError, match=r"layout\.yaml: .*heading_max_wrods"):
+        load_rules(path)
+
+
+def test_missing_key_is_named(tmp_path: Path) -> None:
+    path = _layout_with(tmp_path, lambda d: d.pop("title_fy"))
+    with pytest.raises(ValueError, match=r"layout\.yaml: .*title_fy: Field required"):
+        load_rules(path)
+
+
+def test_bad_regex_inside_a_list_is_named(tmp_path: Path) -> None:
+    path = _layout_with(tmp_path, lambda d: d["periods"][1].update(regex="(?P<y1>unclosed"))
+    with pytest.raises(ValueError, match=r"periods\.1\.regex: .*does not compile"):
+        load_rules(path)
+
+
+def test_wrong_type_is_named(tmp_path: Path) -> None:
+    path = _layout_with(tmp_path, lambda d: d.update(title_case_minor=["of", True]))
+    with pytest.raises(ValueError, match=r"title_case_minor\.1: .*valid string"):
+        load_rules(path)
+
+
+def test_plan_rules_unknown_and_missing_keys_are_named(tmp_path: Path) -> None:
+    from pipeline.ingest.plan_layout import PLAN_RULES_FILE
+    from pipeline.ingest.plan_layout import load_rules as load_plan_rules
+
+    data = yaml.safe_load(PLAN_RULES_FILE.read_text(encoding="utf-8"))
+    data["refresh"]["max_aim_wrods"] = 3
+    del data["diff"]["same_score"]
+    path = tmp_path / "plan.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"plan\.yaml: .*refresh\.max_aim_wrods: Extra inputs") as err:
+        load_plan_rules(path)
+    assert "diff.same_score: Field required" in str(err.value)
