@@ -488,10 +488,12 @@ def _window_mean(x: np.ndarray, groups: np.ndarray, radius: int) -> np.ndarray:
     """Per row, the mean of the rows of its group within ``radius`` places of it (the group's
     rows taken in their order in ``x``); a row with no neighbours keeps its own value."""
     out = np.empty_like(x, dtype=float)
+    if not len(groups):
+        return out
     order = np.argsort(groups, kind="stable")
     ordered = groups[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else []
-    ends = np.r_[starts[1:], len(order)] if len(order) else []
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(order)]
     for start, end in zip(starts, ends, strict=True):
         idx = order[start:end]
         csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x[idx], axis=0)])

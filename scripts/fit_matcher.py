@@ -34,6 +34,7 @@ from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
+from pipeline.evaluation.gold import TUNING, split_of
 from pipeline.evaluation.matcher import (
     GoldItem,
     context_claims,
@@ -55,7 +56,6 @@ from pipeline.link import (
     softmax,
 )
 from pipeline.link_data import training_examples
-from pipeline.evaluation.gold import TUNING, split_of
 from pipeline.model import sha256_of
 from pipeline.plan import parse_plan
 

@@ -125,13 +125,14 @@ def test_gold_accuracy_floor(matcher, corpus):
     gold sentences linked within their documents' batch of sentences, as at runtime."""
     items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
     res = score_matcher(matcher, items, context=context_claims(items, corpus))
-    # measured (link-4, topic taxonomy): top1 0.773, top3 0.944, kept 0.755/0.923, abstain 0.706
-    assert res["all"]["top1"] >= 0.76
-    assert res["all"]["top3"] >= 0.93
-    assert res["all"]["top1_kept"] >= 0.74  # an abstention counts as a miss
-    assert res["all"]["top3_kept"] >= 0.91
+    # measured (link-5, near level, plan-relative gate): top1 0.787, top3 0.959, kept
+    # 0.774/0.937, abstain 0.697; the 2025 report 0.774; each sentence alone top1 0.772
+    assert res["all"]["top1"] >= 0.77
+    assert res["all"]["top3"] >= 0.94
+    assert res["all"]["top1_kept"] >= 0.76  # an abstention counts as a miss
+    assert res["all"]["top3_kept"] >= 0.92
     assert res["all"]["abstain"] >= 0.65
-    assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.75
+    assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.76
     alone = score_matcher(matcher, items)  # no context: each sentence alone
     assert alone["all"]["top1"] >= 0.75
 
@@ -140,6 +141,9 @@ def test_sidecar_has_lodo():
     scores = json.loads((MATCHER_DIR / "matcher.json").read_text())["scores"]
     assert scores["lodo"]["all"]["top1"] >= 0.76
     assert {"lex", "clf", "tfidf"} <= set(scores["signals_alone"])
+    # leave-one-plan-out (issue 17): the shipped weights on the invented council2 plan
+    lopo = [v["all"] for k, v in scores["lopo"].items() if k.startswith("council2 (weights")]
+    assert lopo and lopo[0]["top1_kept"] >= 0.75 and lopo[0]["abstain"] >= 0.6, lopo
 
 
 def test_section_context_levels():
