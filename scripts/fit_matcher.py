@@ -3,7 +3,7 @@
 Steps: read the corpus; parse the strategic plan; fit the classifier on labels derived from
 document structure; rebuild each gold document's batch of sentences (so section context is
 there, as at runtime) and measure every signal alone; fit the combiner (a conditional logit
-over each signal at its own, section and parent level: 21 weights, L2-penalised maximum
+over each signal at its own, section, parent and near level: 28 weights, L2-penalised maximum
 likelihood on the gold sentences that have a sub-outcome); fit the abstention gate (logistic,
 5 coefficients, on all gold sentences: has a sub-outcome or not); choose the default
 ``min_score``, the gate threshold that keeps the most right links while abstaining on at least
@@ -18,7 +18,7 @@ gate and threshold fitted on one plan's gold score the other plan (its own class
 profile fitted from its own plan and reports, no gold), in both directions. That is the
 estimate for a plan the matcher was never fitted on; it goes in the sidecar under ``lopo``.
 
-The gold chooses 21 combiner weights, 5 gate coefficients and one threshold, never training
+The gold chooses 28 combiner weights, 5 gate coefficients and one threshold, never training
 text. Run: ``python scripts/fit_matcher.py``.
 """
 
@@ -63,7 +63,7 @@ log = logging.getLogger("fit_matcher")
 
 
 class GoldView:
-    """The signals at the gold sentences, at their own, section and parent level."""
+    """The signals at the gold sentences, at each level of :data:`pipeline.link.LEVELS`."""
 
     def __init__(self, signals: dict[str, np.ndarray], claims, pos: list[int],
                  items: list[GoldItem], subs: list[str]) -> None:
@@ -244,9 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     alone = {}
     for i, name in enumerate(SIGNALS):
         own = np.zeros((len(SIGNALS), len(LEVELS)))
-        own[i] = (1.0, 0.0, 0.0)
+        own[i, 0] = 1.0
         ctx = np.zeros_like(own)
-        ctx[i] = (0.3, 0.55, 0.15)  # a fixed context mix, to show what context adds
+        ctx[i, :3] = (0.3, 0.55, 0.15)  # a fixed context mix, to show what context adds
         t1, t3 = view.accuracy(own, every)
         c1, c3 = view.accuracy(ctx, every)
         alone[name] = {"top1": _r(t1), "top3": _r(t3), "top1_context": _r(c1),
