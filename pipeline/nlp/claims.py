@@ -49,6 +49,8 @@ DEFAULT_RULES_PATH = PATTERNS_DIR / "claim_types.yaml"
 CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
 FEATURES = ("percent_without_action", "figure_without_action", "percent_any", "many_figures",
             "future_date", "future_date_with_aim", "aim_with_figure", "historic_date")
+#: The kinds of body block a sentence can come from (``doc._.block_kind``).
+BLOCK_KINDS = ("paragraph", "bullet", "table")
 #: Dates ending more than this many years before the report period are background/history.
 HISTORIC_YEARS = 5
 _REQUIRED = ("types", "default", "min_score", "precedence", "fragments", "cues", "features",
@@ -63,7 +65,7 @@ class Cue:
     type: str
     weight: float
     regex: re.Pattern[str]
-    block_kinds: tuple[str, ...] = ()  # heading cues only: the block kinds they apply to
+    block_kinds: tuple[str, ...] = ()  # the block kinds the cue applies to (empty: all)
     unless: re.Pattern[str] | None = None  # heading cues only: text that switches the cue off
 
 
@@ -109,6 +111,15 @@ def _type_of(value: Any, where: str) -> str:
     return str(value)
 
 
+def _block_kinds(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+    """A cue's ``block_kinds`` (empty: every kind), checked against the kinds ingest writes."""
+    kinds = tuple(str(k) for k in entry.get("block_kinds") or ())
+    unknown = set(kinds) - set(BLOCK_KINDS)
+    if unknown:
+        raise ValueError(f"{where}: unknown block_kinds {sorted(unknown)}")
+    return kinds
+
+
 @cache
 def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     """Read and validate the cue file; a typo (unknown type, bad regex, duplicate id) raises."""
@@ -136,7 +147,7 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         flags = 0 if entry.get("case") else re.IGNORECASE
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
         cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where), float(entry["weight"]),
-                        regex))
+                        regex, _block_kinds(entry, where)))
     if not cues:
         raise ValueError(f"{path} defines no cues")
     heading_cues: list[Cue] = []
@@ -144,14 +155,10 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         where = f"{path} heading cue #{i}"
         require_keys(entry, ("id", "type", "weight", "regex"), where)
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, re.IGNORECASE)
-        kinds = tuple(str(k) for k in entry.get("block_kinds") or ())
-        unknown = set(kinds) - {"paragraph", "bullet", "table"}
-        if unknown:
-            raise ValueError(f"{where}: unknown block_kinds {sorted(unknown)}")
         unless = (compile_regex(expand(str(entry["unless"]), fragments, where), where,
                                 re.IGNORECASE) if entry.get("unless") else None)
         heading_cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where),
-                                float(entry["weight"]), regex, kinds, unless))
+                                float(entry["weight"]), regex, _block_kinds(entry, where), unless))
     ids = {c.id for c in cues}
     features: dict[str, tuple[str, float]] = {}
     for name, spec in (data["features"] or {}).items():
@@ -190,6 +197,8 @@ def classify(text: str, facts: MentionFacts | None = None,
     scores = dict.fromkeys(CLAIM_TYPES, 0.0)
     fired: list[str] = []
     for cue in rules.cues:
+        if cue.block_kinds and block_kind not in cue.block_kinds:
+            continue
         if cue.regex.search(text):
             scores[cue.type] += cue.weight
             fired.append(cue.id)
