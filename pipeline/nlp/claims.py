@@ -67,6 +67,7 @@ class Cue:
     regex: re.Pattern[str]
     block_kinds: tuple[str, ...] = ()  # the block kinds the cue applies to (empty: all)
     unless: re.Pattern[str] | None = None  # heading cues only: text that switches the cue off
+    mutes: tuple[str, ...] = ()  # body cues only: cues this one switches off when it fires
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,9 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
             raise ValueError(f"{where}: weight must be a number, got {entry['weight']!r}")
         flags = 0 if entry.get("case") else re.IGNORECASE
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
+        mutes = tuple(str(m) for m in entry.get("mutes") or ())
         cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where), float(entry["weight"]),
-                        regex, _block_kinds(entry, where)))
+                        regex, _block_kinds(entry, where), mutes=mutes))
     if not cues:
         raise ValueError(f"{path} defines no cues")
     heading_cues: list[Cue] = []
@@ -160,6 +162,10 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         heading_cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where),
                                 float(entry["weight"]), regex, _block_kinds(entry, where), unless))
     ids = {c.id for c in cues}
+    for cue in cues:
+        unknown_mutes = set(cue.mutes) - ids
+        if unknown_mutes:
+            raise ValueError(f"{path} cue {cue.id!r}: mutes unknown cues {sorted(unknown_mutes)}")
     features: dict[str, tuple[str, float]] = {}
     for name, spec in (data["features"] or {}).items():
         if name not in FEATURES:
@@ -196,10 +202,15 @@ def classify(text: str, facts: MentionFacts | None = None,
     text = " ".join(text.split())
     scores = dict.fromkeys(CLAIM_TYPES, 0.0)
     fired: list[str] = []
-    for cue in rules.cues:
-        if cue.block_kinds and block_kind not in cue.block_kinds:
-            continue
-        if cue.regex.search(text):
+    matched = [cue for cue in rules.cues
+               if not (cue.block_kinds and block_kind not in cue.block_kinds)
+               and cue.regex.search(text)]
+    # a cue that reads the same words more exactly switches the generic ones off: in "981
+    # adults attended" the count as subject says statistic, and "attended" as a past action
+    # must not also count for achievement
+    muted = {m for cue in matched for m in cue.mutes}
+    for cue in matched:
+        if cue.id not in muted:
             scores[cue.type] += cue.weight
             fired.append(cue.id)
     if heading:
