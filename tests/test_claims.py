@@ -17,8 +17,9 @@ from pipeline.nlp.claims import CLAIM_TYPES, MentionFacts, classify, load_claim_
 from pipeline.nlp.pipeline import build_nlp, make_doc
 
 #: Floors a little below what was measured per part of the gold split (gold text run alone with
-#: its gold heading); raise them as typing improves.
-GOLD_ACCURACY_FLOORS = {"tuning": 0.75, "held-out half": 0.72, "held-out document": 0.70}
+#: its gold heading; 2026-12-06: tuning 0.805, held-out half 0.742, held-out document 0.763);
+#: raise them as typing improves.
+GOLD_ACCURACY_FLOORS = {"tuning": 0.78, "held-out half": 0.72, "held-out document": 0.74}
 PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 

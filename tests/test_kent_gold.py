@@ -23,9 +23,9 @@ KENT = Path(__file__).parent / "data" / "kent"
 #: measured 1.000 (41 and 14 mentions) once the classes of expression behind their errors were
 #: fixed with invented tests (table scale markers, signed p.p. values, bracketed comparison
 #: values, paragraph labels, quarters a year back and quarter ends): floors allow about one
-#: miss each.
+#: miss each. Claim type 0.725 (29/40) once KPI results, plan rows and counts were typed.
 FLOORS = {"money": 0.95, "figures": 0.95, "dates": 0.93}
-TYPE_FLOOR = 0.55
+TYPE_FLOOR = 0.70
 
 
 @pytest.fixture(scope="module")
