@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from spacy.language import Language
@@ -32,12 +32,11 @@ from pipeline.nlp.numbers import (
     ORDINAL_WORDS,
     QUALIFIERS,
     MentionComponent,
-    bare_numeral_value,
     is_sentence_start,
     multiplier,
     parse_number,
     qualifier_before,
-    scale_at,
+    scaled_by_table,
     select_longest,
     suffix_after,
     taken_offsets,
@@ -267,17 +266,9 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
 def _scaled(text: str, m: FigureMention, heading: str) -> FigureMention:
     """A bare count under a table scale marker ("(thousands)", "(000s)") in real units.
 
-    Only counts written as a plain numeral are scaled: percentages, measures, ordinals and
-    numbers with their own scale word ("2.5 million") mean what they say.
+    Only counts are scaled: percentages, measures and ordinals mean what they say.
     """
-    if m.unit != "count" or bare_numeral_value(m.text) != abs(m.value):
-        return m
-    scale = scale_at(text, m.start, heading)
-    if scale == 1.0:
-        return m
-    return replace(m, value=m.value * scale,
-                   low=None if m.low is None else m.low * scale,
-                   high=None if m.high is None else m.high * scale)
+    return scaled_by_table(text, m, heading) if m.unit == "count" else m
 
 
 def _trim_overlaps(mentions: list[FigureMention],

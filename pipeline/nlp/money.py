@@ -9,7 +9,7 @@ recorded as ``qualifier`` and ``approx`` instead, as the gold annotation does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -17,12 +17,11 @@ from spacy.tokens import Doc
 from pipeline.nlp.numbers import (
     FRAGMENTS,
     MentionComponent,
-    bare_numeral_value,
     multiplier,
     parse_number,
     per_after,
     qualifier_before,
-    scale_at,
+    scaled_by_table,
     select_longest,
 )
 from pipeline.nlp.patterns import load_pattern_set
@@ -151,14 +150,7 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
 
 def _scaled(text: str, m: MoneyMention, heading: str) -> MoneyMention:
     """An amount under a table scale marker ("£000", "(£m)") in pounds, not thousands."""
-    if m.currency != "GBP" or bare_numeral_value(m.text) != m.value or m.value == 0:
-        return m
-    scale = scale_at(text, m.start, heading)
-    if scale == 1.0:
-        return m
-    return replace(m, value=m.value * scale,
-                   low=None if m.low is None else m.low * scale,
-                   high=None if m.high is None else m.high * scale)
+    return scaled_by_table(text, m, heading) if m.currency == "GBP" else m
 
 
 @Language.factory("planmine_money", assigns=["doc.spans"], default_config={"span_key": "money"})

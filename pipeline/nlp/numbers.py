@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from pipeline.nlp.patterns import alternation, load_lexicon, require_keys
 
@@ -177,6 +177,38 @@ def scale_at(text: str, pos: int, heading: str = "") -> float:
         if regex.search(heading or ""):
             return mult
     return 1.0
+
+
+class _Scalable(Protocol):
+    """A mention with a numeral's place and value (money and figure mentions, frozen)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def low(self) -> float | None: ...
+    @property
+    def high(self) -> float | None: ...
+
+
+S = TypeVar("S", bound=_Scalable)
+
+
+def scaled_by_table(text: str, mention: S, heading: str = "") -> S:
+    """``mention`` (a dataclass with value/low/high) with a bare numeral put in real units by
+    the table scale marker over it (:func:`scale_at`); unchanged when its numeral carries its
+    own scale ("2.5 million", "£2m") or no marker applies. One place for money and figures."""
+    if bare_numeral_value(mention.text) != abs(mention.value):
+        return mention
+    scale = scale_at(text, mention.start, heading)
+    if scale == 1.0:
+        return mention
+    return replace(mention, value=mention.value * scale,
+                   low=None if mention.low is None else mention.low * scale,
+                   high=None if mention.high is None else mention.high * scale)
 
 
 _LEADING_NUMERAL = re.compile(r"[-+\u2212]?(?:US\$|[£$€])?\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
