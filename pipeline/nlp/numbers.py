@@ -206,7 +206,7 @@ def scaled_by_table(text: str, mention: S, heading: str = "") -> S:
     scale = scale_at(text, mention.start, heading)
     if scale == 1.0:
         return mention
-    return replace(mention, value=mention.value * scale,
+    return replace(mention, value=mention.value * scale,  # type: ignore[type-var]  (S is a dataclass)
                    low=None if mention.low is None else mention.low * scale,
                    high=None if mention.high is None else mention.high * scale)
 
