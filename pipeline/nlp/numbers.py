@@ -206,7 +206,8 @@ def scaled_by_table(text: str, mention: S, heading: str = "") -> S:
     scale = scale_at(text, mention.start, heading)
     if scale == 1.0:
         return mention
-    return replace(mention, value=mention.value * scale,  # type: ignore[type-var]  (S is a dataclass)
+    # S is always a frozen dataclass (MoneyMention, FigureMention); mypy cannot tell from S
+    return replace(mention, value=mention.value * scale,  # type: ignore[type-var]
                    low=None if mention.low is None else mention.low * scale,
                    high=None if mention.high is None else mention.high * scale)
 
