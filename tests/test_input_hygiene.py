@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -115,9 +116,12 @@ UNMAPPED_FONT = (b"<< /Type /Font /Subtype /Type0 /BaseFont /Foo /Encoding /Iden
 PLAIN_FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 
 
-def test_a_pdf_of_unmapped_glyphs_is_not_called_a_scan(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("engine", ["pdfplumber", "pdfium"])
+def test_a_pdf_of_unmapped_glyphs_is_not_called_a_scan(tmp_path: Path, monkeypatch,
+                                                       engine: str) -> None:
     """Every glyph a (cid:N) code: the error says the text layer cannot be decoded, while a
-    readable twin of the same file is read, and the rest of the batch goes on."""
+    readable twin of the same file is read, and the rest of the batch goes on. With either
+    engine: pypdfium2 reads such glyphs as CJK-looking garbage unless they are dropped."""
     from pipeline.ingest import ocr
 
     monkeypatch.setattr(ocr, "available", lambda: False)  # the message without OCR installed
@@ -125,7 +129,7 @@ def test_a_pdf_of_unmapped_glyphs_is_not_called_a_scan(tmp_path: Path, monkeypat
     src.mkdir()
     _pdf_with_font(src / "unmapped.pdf", b"The council opened two new libraries", UNMAPPED_FONT)
     _pdf_with_font(src / "plain.pdf", b"The council opened two new libraries.", PLAIN_FONT)
-    run_extract(src, tmp_path / "out", jobs=1)
+    run_extract(src, tmp_path / "out", jobs=1, engine=engine)
     docs = pd.read_csv(tmp_path / "out" / "documents.csv", dtype=str,
                        keep_default_na=False).set_index("file")
     assert docs.loc["plain.pdf", "status"] == "ok"
