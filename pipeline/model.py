@@ -17,6 +17,9 @@ from pathlib import Path
 BLOCK_KINDS = ("heading", "paragraph", "bullet", "table")
 DOC_TYPES = ("annual_report", "strategic_plan", "other")
 STATUSES = ("ok", "partial", "failed")
+#: The claim types (``claims.claim_type``; definitions in the shared gold FORMAT.md), in one place
+#: for the classifier, the evidence stage and the scorers.
+CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
 
 #: Separator between blocks in the normalised text.
 BLOCK_SEPARATOR = "\n\n"

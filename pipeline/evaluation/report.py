@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pipeline.evaluation.gold import MENTION_KINDS
 from pipeline.evaluation.links import LinkScores
-from pipeline.evaluation.scores import CLAIM_TYPES, EvaluationReport
+from pipeline.evaluation.scores import EvaluationReport
+from pipeline.model import CLAIM_TYPES
 
 
 def _pct(value: float | None) -> str:

@@ -36,7 +36,6 @@ from pipeline.evaluation.links import LinkScores, PlanTables, ranked_links
 from pipeline.evaluation.mentions import PRF, Key, gold_keys, match_mentions, table_keys
 
 N_BINS = 10
-CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
 
 
 @dataclass

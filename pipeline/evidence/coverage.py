@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from pipeline.config import MODELS_DIR
+from pipeline.model import CLAIM_TYPES
 from pipeline.tables.schema import TABLES
 
 #: The rules file shared by coverage and metrics.
@@ -34,7 +35,6 @@ RULES_PATH = MODELS_DIR / "evidence_rules.yaml"
 EVIDENCE_LEVELS = ("none", "weak", "moderate", "strong")
 AIM_SCOPES = ("sub_outcome", "direct")
 AIM_KINDS = ("aim", "action", "measure")
-CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
 
 DEFAULT_MAX_RANK = 1
 DEFAULT_MIN_SCORE = 0.0

@@ -27,13 +27,13 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from pipeline.evidence.coverage import (
-    CLAIM_TYPES,
     check_keys,
     conform_input,
     period_key,
     read_rules_section,
     reporting_periods,
 )
+from pipeline.model import CLAIM_TYPES
 from pipeline.tables.schema import TABLES
 
 METRICS_COLUMNS = TABLES["metrics"].column_names

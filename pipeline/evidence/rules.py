@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pipeline.evidence.coverage import CLAIM_TYPES, RULES_PATH, read_rules_section
+from pipeline.evidence.coverage import RULES_PATH, read_rules_section
+from pipeline.model import CLAIM_TYPES
 
 EVIDENCE_ROLES = ("result", "activity")
 MONEY_ROLES = ("council", "programme", "economy")

@@ -50,6 +50,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.config import PATTERNS_DIR
+from pipeline.model import CLAIM_TYPES
 from pipeline.nlp import extensions
 from pipeline.nlp.patterns import (
     RuleFileComponent,
@@ -61,7 +62,6 @@ from pipeline.nlp.patterns import (
 from pipeline.nlp.sentences import is_non_sentence
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "claim_types.yaml"
-CLAIM_TYPES = ("achievement", "progress", "plan", "target", "statistic", "challenge", "other")
 FEATURES = ("percent_without_action", "figure_without_action", "percent_any", "many_figures",
             "future_date", "future_date_with_aim", "aim_with_figure", "historic_date")
 #: The kinds of body block a sentence can come from (``doc._.block_kind``).
