@@ -21,6 +21,8 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.annotate import DocRows, document_rows
 from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
+from pipeline.evidence.coverage import load_evidence_rules
+from pipeline.evidence.metrics import load_metric_rules
 from pipeline.evidence.rules import default_rules
 from pipeline.evidence.stage import evidence_tables
 from pipeline.executors import FileWork, run_files
@@ -208,11 +210,15 @@ def file_work() -> FileWork[tuple[Document, DocRows]]:
 
 
 def check_rule_files() -> None:
-    """Load and validate the layout, plan and evidence rule files in this process, so a bad
-    key fails once, at start-up, naming the file and the key, not inside every worker."""
+    """Load and validate every rule file in this process (layout, plan, evidence sections,
+    and the NLP components' pattern sets and lexicons by building the pipeline), so a bad key
+    fails once, at start-up, naming the file and the key, not inside every worker."""
     layout.rules()
     plan_layout.rules()
     default_rules()
+    load_evidence_rules()
+    load_metric_rules()
+    _nlp()
 
 
 def _cache_path(cache_dir: Path, sha256: str, fingerprint: str) -> Path:

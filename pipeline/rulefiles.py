@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model")
 
 
 class StrictModel(BaseModel):
@@ -33,12 +33,15 @@ def read_yaml(path: Path) -> Any:
         raise ValueError(f"rule file {path} is not valid YAML: {exc}") from exc
 
 
-def validated(model: type[Model], data: Any, path: Path) -> Model:
-    """``data`` read from ``path`` checked against ``model``; one error naming the file and
-    every bad key by its dotted path ("periods.1.regex: ..."), raised as ``ValueError``."""
+def validated(model: type[Model], data: Any, path: Path, where: str = "") -> Model:
+    """``data`` read from ``path`` checked against ``model`` (a pydantic model, or a dataclass
+    carrying ``__pydantic_config__``); one error naming the file and every bad key by its
+    dotted path ("periods.1.regex: ..."; ``where`` prefixes a section), raised as ``ValueError``.
+    An empty file or section (``None``) is an empty mapping."""
     try:
-        return model.model_validate(data)
+        return TypeAdapter(model).validate_python({} if data is None else data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(k) for k in e['loc'])}: {e['msg']}"
+        prefix = f"{where}." if where else ""
+        problems = "; ".join(f"{prefix}{'.'.join(str(k) for k in e['loc'])}: {e['msg']}"
                              for e in exc.errors())
         raise ValueError(f"{path}: {problems}") from None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from pipeline.evidence.compare import compare_periods, find_gaps, format_table, lost_evidence
-from pipeline.evidence.coverage import EvidenceRules
+from pipeline.evidence.coverage import load_evidence_rules
 from pipeline.tables.schema import TABLES
 
 PLAN = "p"
@@ -86,7 +87,7 @@ def test_unknown_period_raises_with_known_ones(coverage, aims) -> None:
 
 
 def test_compare_counts_shared_sub_outcome_evidence_once(coverage, aims) -> None:
-    cmp = compare_periods(coverage, aims, A, B, rules=EvidenceRules(aim_scope="sub_outcome"))
+    cmp = compare_periods(coverage, aims, A, B, rules=replace(load_evidence_rules(), aim_scope="sub_outcome"))
     assert list(cmp["sub_outcome_id"]) == ["4.1", "4.2", "4.10"]  # natural order
     s41 = cmp.set_index("sub_outcome_id").loc["4.1"]
     assert (s41.claims_a, s41.claims_b, s41.claims_change) == (4, 1, -3)  # not 4 + 4 + 1
@@ -97,7 +98,7 @@ def test_compare_counts_shared_sub_outcome_evidence_once(coverage, aims) -> None
 
 
 def test_compare_direct_scope_adds_rows(coverage, aims) -> None:
-    cmp = compare_periods(coverage, aims, A, B, rules=EvidenceRules(aim_scope="direct"))
+    cmp = compare_periods(coverage, aims, A, B, rules=replace(load_evidence_rules(), aim_scope="direct"))
     assert cmp.set_index("sub_outcome_id").loc["4.1", "claims_a"] == 9
 
 

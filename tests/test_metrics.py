@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.evidence.coverage import RULES_PATH
 from pipeline.evidence.metrics import (
     MetricRules,
     build_metrics,
@@ -19,7 +22,8 @@ from pipeline.evidence.metrics import (
 from pipeline.tables.schema import TABLES
 
 PERIODS = {"d19": "2019/20", "d24": "2023/24", "d25": "2024/25"}
-RULES = MetricRules(generic_measures=("people", "years", "times"))
+SHIPPED = load_metric_rules()
+RULES = replace(SHIPPED, generic_measures=("people", "years", "times"))
 
 
 def docs() -> pd.DataFrame:
@@ -149,7 +153,7 @@ def test_best_match_wins_within_a_period() -> None:
     out = metrics([fig("d24", 1, 52.0, "percent", "household waste recycled"),
                    fig("d25", 1, 54.0, "percent", "household waste recycled"),
                    fig("d25", 2, 51.0, "percent", "household wastes recycled and composted")],
-                  rules=MetricRules(min_token_sort_ratio=60, min_token_set_ratio=60))
+                  rules=replace(SHIPPED, min_token_sort_ratio=60, min_token_set_ratio=60))
     assert list(out["value"]) == [52.0, 54.0]
 
 
@@ -196,7 +200,7 @@ def test_normalise_measure(measure: str, expected: str) -> None:
     ("school", "school rated good outstanding", False),
 ])
 def test_measures_match(a: str, b: str, same: bool) -> None:
-    assert measures_match(a, b, MetricRules()) is same
+    assert measures_match(a, b, SHIPPED) is same
 
 
 def test_yaml_rules_load() -> None:
@@ -205,17 +209,30 @@ def test_yaml_rules_load() -> None:
     assert "on" in rules.ignore_words  # quoted in the YAML, not read as a boolean
 
 
-@pytest.mark.parametrize("text,message", [
-    ("metrics:\n  min_period: 2\n", "unknown key"),
-    ("metrics:\n  min_periods: 1\n", "min_periods"),
-    ("metrics:\n  min_token_sort_ratio: 120\n", "min_token_sort_ratio"),
-    ("metrics:\n  exclude_claim_types: [targets]\n", "targets"),
-    ("metrics:\n  ignore_words: [the, on]\n", "quote"),
+@pytest.mark.parametrize("change,message", [
+    ({"min_period": 2}, r"metrics\.min_period\b"),
+    ({"min_periods": 1}, "min_periods"),
+    ({"min_token_sort_ratio": 120}, "min_token_sort_ratio"),
+    ({"exclude_claim_types": ["targets"]}, "targets"),
+    # what YAML makes of an unquoted "on": True, not a word
+    ({"ignore_words": ["the", True]}, r"metrics\.ignore_words\.1: Input should be a valid string"),
 ])
-def test_bad_yaml_raises(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_yaml_raises(tmp_path: Path, change: dict, message: str) -> None:
+    """One bad key in an otherwise shipped file: one error naming the file and the key."""
+    data = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    data["metrics"].update(change)
     path = tmp_path / "rules.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ValueError, match=message):
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as err:
+        load_metric_rules(path)
+    assert str(path) in str(err.value)
+
+
+def test_a_missing_key_is_an_error_not_a_default(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES_PATH.read_text(encoding="utf-8").replace("  min_periods: 2\n", ""),
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=r"metrics\.min_periods: Field required"):
         load_metric_rules(path)
 
 

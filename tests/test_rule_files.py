@@ -60,3 +60,26 @@ def test_plan_rules_unknown_and_missing_keys_are_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"plan\.yaml: .*refresh\.max_aim_wrods: Extra inputs") as err:
         load_plan_rules(path)
     assert "diff.same_score: Field required" in str(err.value)
+
+
+def test_a_bad_evidence_rule_fails_extract_at_start_up(tmp_path: Path, monkeypatch) -> None:
+    """A typo in the metrics section stops `extract` before any file is read, with one error
+    naming the file and the key (not once per worker, not after the per-file work)."""
+    import yaml
+
+    from pipeline import extract
+    from pipeline.evidence import coverage, metrics
+
+    data = yaml.safe_load(coverage.RULES_PATH.read_text(encoding="utf-8"))
+    data["metrics"]["min_period"] = data["metrics"].pop("min_periods")
+    bad = tmp_path / "evidence_rules.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(metrics, "RULES_PATH", bad)
+    read: list[Path] = []
+    monkeypatch.setattr(extract, "process_file", lambda path, *a, **k: read.append(path))
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("The council opened a library.", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"evidence_rules\.yaml: .*metrics\.min_period"):
+        extract.run_extract(src, tmp_path / "out", jobs=1)
+    assert read == [] and not (tmp_path / "out" / "claims.csv").exists()

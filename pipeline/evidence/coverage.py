@@ -5,8 +5,9 @@ One row per (aim, period) for EVERY aim given × EVERY reporting period found in
 so a gap is a row with ``evidence == "none"`` rather than a missing row.
 
 Which links count, and how counts become a level (none, weak, moderate, strong), is data in
-``models/evidence_rules.yaml`` (section ``coverage``), read into :class:`EvidenceRules`.
-The defaults, and why:
+``models/evidence_rules.yaml`` (section ``coverage``), read into :class:`EvidenceRules`;
+the file is the only source of these settings (every key required, none defaulted in code).
+The shipped choices, and why:
 
 * only rank-1 links count, so a sentence is evidence for one place in the plan;
 * a row of kind ``aim`` counts every claim linked to any element of its sub-outcome, because
@@ -18,15 +19,17 @@ The defaults, and why:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
+from pydantic import ConfigDict
 
 from pipeline.config import MODELS_DIR
 from pipeline.model import CLAIM_TYPES
+from pipeline.rulefiles import validated
 from pipeline.tables.schema import TABLES
 
 #: The rules file shared by coverage and metrics.
@@ -36,13 +39,6 @@ EVIDENCE_LEVELS = ("none", "weak", "moderate", "strong")
 AIM_SCOPES = ("sub_outcome", "direct")
 AIM_KINDS = ("aim", "action", "measure")
 
-DEFAULT_MAX_RANK = 1
-DEFAULT_MIN_SCORE = 0.0
-DEFAULT_AIM_SCOPE = "sub_outcome"
-DEFAULT_SCOPE_KINDS: tuple[str, ...] = ("aim",)
-DEFAULT_CLAIM_TYPES: tuple[str, ...] = (
-    "achievement", "progress", "plan", "target", "statistic", "challenge",
-)
 
 COVERAGE_COLUMNS = TABLES["coverage"].column_names
 
@@ -54,7 +50,9 @@ _CONDITIONS = ("min_claims", "min_achievements", "min_quantified")
 
 @dataclass(frozen=True)
 class LevelRule:
-    """One evidence level and the minimums that earn it (all must hold)."""
+    """One evidence level and the minimums that earn it (all must hold; 0 = no minimum)."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
 
     level: str
     min_claims: int = 0
@@ -78,24 +76,18 @@ class LevelRule:
                 and n_quantified >= self.min_quantified)
 
 
-DEFAULT_LEVELS: tuple[LevelRule, ...] = (
-    LevelRule("strong", min_claims=5, min_achievements=1, min_quantified=1),
-    LevelRule("moderate", min_claims=3),
-    LevelRule("moderate", min_claims=1, min_achievements=1),
-    LevelRule("weak", min_claims=1),
-)
-
-
 @dataclass(frozen=True)
 class EvidenceRules:
     """Which links count for coverage and how counts map to an evidence level."""
 
-    max_rank: int = DEFAULT_MAX_RANK
-    min_score: float = DEFAULT_MIN_SCORE
-    aim_scope: str = DEFAULT_AIM_SCOPE
-    scope_kinds: tuple[str, ...] = DEFAULT_SCOPE_KINDS
-    claim_types: tuple[str, ...] = DEFAULT_CLAIM_TYPES
-    levels: tuple[LevelRule, ...] = field(default=DEFAULT_LEVELS)
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    max_rank: int
+    min_score: float
+    aim_scope: str
+    scope_kinds: tuple[str, ...]
+    claim_types: tuple[str, ...]
+    levels: tuple[LevelRule, ...]
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_rank, int) or self.max_rank < 1:
@@ -138,30 +130,11 @@ def read_rules_section(section: str, path: Path | None = None) -> dict[str, Any]
     return value
 
 
-def check_keys(section: str, given: dict[str, Any], allowed: set[str], path: Path | None) -> None:
-    """Raise on keys the settings do not know, naming them and the allowed ones."""
-    unknown = sorted(set(given) - allowed)
-    if unknown:
-        raise ValueError(
-            f"{path or RULES_PATH}: unknown key(s) {unknown} in section {section!r};"
-            f" allowed: {sorted(allowed)}")
-
-
 def load_evidence_rules(path: Path | None = None) -> EvidenceRules:
-    """Read the ``coverage`` section of the rules YAML; missing keys take the defaults."""
-    raw = read_rules_section("coverage", path)
-    check_keys("coverage", raw, set(EvidenceRules.__dataclass_fields__), path)
-    kwargs: dict[str, Any] = dict(raw)
-    for key in ("scope_kinds", "claim_types"):
-        if key in kwargs:
-            kwargs[key] = tuple(kwargs[key])
-    if "levels" in kwargs:
-        levels = []
-        for item in kwargs["levels"]:
-            check_keys("coverage.levels", item, {"level", *_CONDITIONS}, path)
-            levels.append(LevelRule(**item))
-        kwargs["levels"] = tuple(levels)
-    return EvidenceRules(**kwargs)
+    """The ``coverage`` section of the rules YAML, validated: a missing or unknown key, a bad
+    value or level raises one error naming the file and the key."""
+    path = RULES_PATH if path is None else path
+    return validated(EvidenceRules, read_rules_section("coverage", path), path, "coverage")
 
 
 # --- helpers shared with compare and metrics -------------------------------------------------

@@ -19,62 +19,48 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
+from pydantic import ConfigDict
 from rapidfuzz import fuzz
 
 from pipeline.evidence.coverage import (
-    check_keys,
+    RULES_PATH,
     conform_input,
     period_key,
     read_rules_section,
     reporting_periods,
 )
 from pipeline.model import CLAIM_TYPES
+from pipeline.rulefiles import validated
 from pipeline.tables.schema import TABLES
 
 METRICS_COLUMNS = TABLES["metrics"].column_names
-
-DEFAULT_MIN_PERIODS = 2
-DEFAULT_MIN_TOKEN_SORT_RATIO = 88.0
-DEFAULT_MIN_TOKEN_SET_RATIO = 92.0
-DEFAULT_EXCLUDE_CLAIM_TYPES: tuple[str, ...] = ("plan", "target")
-DEFAULT_SKIP_UNITS: tuple[str, ...] = ("ordinal",)
-DEFAULT_IGNORE_WORDS: tuple[str, ...] = ("the", "a", "an", "of", "in", "on", "for", "to", "and")
-DEFAULT_GENERIC_MEASURES: tuple[str, ...] = ("people", "years", "times", "number")
-DEFAULT_MIN_MEASURE_CHARS = 4
-DEFAULT_MAX_VALUE_RATIO = 10.0
-DEFAULT_DROP_AMBIGUOUS_PERIODS = True
-DEFAULT_MIN_SHARED_CONTEXT_WORDS = 2
-DEFAULT_ALLOW_ALL_ZERO = False
-DEFAULT_CONTEXT_MAX_DF = 5
-DEFAULT_CONTEXT_MAX_DF_FRACTION = 0.01
-DEFAULT_CONTEXT_STOP_WORDS: tuple[str, ...] = ("that", "this", "with", "have", "were", "which")
-
 
 @dataclass(frozen=True)
 class MetricRules:
     """Thresholds and word lists for matching a measure across periods."""
 
-    min_periods: int = DEFAULT_MIN_PERIODS
-    min_token_sort_ratio: float = DEFAULT_MIN_TOKEN_SORT_RATIO
-    min_token_set_ratio: float = DEFAULT_MIN_TOKEN_SET_RATIO
-    exclude_claim_types: tuple[str, ...] = DEFAULT_EXCLUDE_CLAIM_TYPES
-    skip_units: tuple[str, ...] = DEFAULT_SKIP_UNITS
-    ignore_words: tuple[str, ...] = DEFAULT_IGNORE_WORDS
-    generic_measures: tuple[str, ...] = DEFAULT_GENERIC_MEASURES
-    min_measure_chars: int = DEFAULT_MIN_MEASURE_CHARS
-    max_value_ratio: float = DEFAULT_MAX_VALUE_RATIO
-    drop_ambiguous_periods: bool = DEFAULT_DROP_AMBIGUOUS_PERIODS
-    min_shared_context_words: int = DEFAULT_MIN_SHARED_CONTEXT_WORDS
-    allow_all_zero: bool = DEFAULT_ALLOW_ALL_ZERO
-    context_max_df: int = DEFAULT_CONTEXT_MAX_DF
-    context_max_df_fraction: float = DEFAULT_CONTEXT_MAX_DF_FRACTION
-    context_stop_words: tuple[str, ...] = DEFAULT_CONTEXT_STOP_WORDS
-    generic_word_pattern: str = ""
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    min_periods: int
+    min_token_sort_ratio: float
+    min_token_set_ratio: float
+    exclude_claim_types: tuple[str, ...]
+    skip_units: tuple[str, ...]
+    ignore_words: tuple[str, ...]
+    generic_measures: tuple[str, ...]
+    min_measure_chars: int
+    max_value_ratio: float
+    drop_ambiguous_periods: bool
+    min_shared_context_words: int
+    allow_all_zero: bool
+    context_max_df: int
+    context_max_df_fraction: float
+    context_stop_words: tuple[str, ...]
+    generic_word_pattern: str
 
     def __post_init__(self) -> None:
         if self.generic_word_pattern:
@@ -106,20 +92,17 @@ class MetricRules:
 
 
 def load_metric_rules(path: Path | None = None) -> MetricRules:
-    """Read the ``metrics`` section of the rules YAML; missing keys take the defaults."""
-    raw = read_rules_section("metrics", path)
-    check_keys("metrics", raw, set(MetricRules.__dataclass_fields__), path)
-    kwargs: dict[str, Any] = {}
-    for key, value in raw.items():
-        if isinstance(value, list):
-            odd = [x for x in value if not isinstance(x, str)]
-            if odd:
-                # YAML reads bare on/off/yes/no as booleans and 1 as a number: quote them
-                raise ValueError(f"{path or 'evidence_rules.yaml'}: metrics.{key} has non-text"
-                                 f" item(s) {odd}; quote them, e.g. \"on\"")
-            value = tuple(x.lower() for x in value)
-        kwargs[key] = value
-    return MetricRules(**kwargs)
+    """The ``metrics`` section of the rules YAML, validated (every key required, unknown keys
+    and non-text list items are errors naming the file and key); word lists lower-cased."""
+    path = RULES_PATH if path is None else path
+    rules = validated(MetricRules, read_rules_section("metrics", path), path, "metrics")
+    def low(words: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(w.lower() for w in words)
+
+    return replace(rules, exclude_claim_types=low(rules.exclude_claim_types),
+                   skip_units=low(rules.skip_units), ignore_words=low(rules.ignore_words),
+                   generic_measures=low(rules.generic_measures),
+                   context_stop_words=low(rules.context_stop_words))
 
 
 def _stem(token: str) -> str:

@@ -16,18 +16,15 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz
 
 from pipeline.config import LEXICONS_DIR
 from pipeline.ingest.plan_layout import rules
-from pipeline.nlp.patterns import read_yaml
 from pipeline.plan.model import Plan
-
-_Spec = TypeVar("_Spec", bound=BaseModel)
+from pipeline.rulefiles import read_yaml, validated
 
 NONE = "none"
 LEXICON_FILE = LEXICONS_DIR / "topics.yaml"
@@ -101,14 +98,6 @@ class LocalTermsFile(BaseModel):
     not_evidence: list[str] = Field(default_factory=list)
 
 
-def _validated(model: type[_Spec], data: object, path: Path) -> _Spec:
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        lines = [f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ValueError(f"{path}: " + "; ".join(lines)) from None
-
-
 @dataclass(frozen=True)
 class Lexicon:
     """Compiled term patterns per topic, the abstention terms and headings, the off-topic rule."""
@@ -157,11 +146,11 @@ def lexicon_from_source(source: tuple, min_share: float, min_claims: int) -> Lex
 
 def load_lexicon(path: Path = LEXICON_FILE, local: Path | None = None) -> Lexicon:
     """Read the taxonomy (validated; errors name the file and key), plus an optional per-plan file."""
-    spec = _validated(TaxonomyFile, read_yaml(path), path)
+    spec = validated(TaxonomyFile, read_yaml(path), path)
     topics = {name: list(t.terms) for name, t in spec.topics.items()}
     none_terms = list(spec.not_evidence.terms)
     if local is not None:
-        extra = _validated(LocalTermsFile, read_yaml(local), local)
+        extra = validated(LocalTermsFile, read_yaml(local), local)
         for name, words in extra.topics.items():
             _phrases(words)
             topics.setdefault(name, []).extend(words)
