@@ -161,13 +161,13 @@ def test_refreshed_wording_replaces_base_aim_once() -> None:
 
 
 def test_levels_weigh_results_over_activity() -> None:
-    levels = LevelRules()
+    levels = default_rules().levels
     assert levels.level(0, 0, 0) == "none"
     assert levels.level(0, 3, 0) == "weak"  # activity alone never moderate
     assert levels.level(1, 1, 0) == "moderate"
     assert levels.level(3, 0, 0) == "strong"
-    with pytest.raises(ValueError):
-        LevelRules(result_points=1, activity_points=1)
+    with pytest.raises(ValueError, match="result_points must be greater"):
+        LevelRules(**{**levels.model_dump(), "result_points": 1, "activity_points": 1})
 
 
 def test_coverage_counts_each_element_own_evidence() -> None:
@@ -185,6 +185,20 @@ def test_unknown_rule_key_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "rules.yaml"
     path.write_text("repeats:\n  min_ratoi: 90\n")
     with pytest.raises(ValueError, match="min_ratoi"):
+        load_all_rules(path)
+
+
+def test_a_missing_rule_key_is_an_error_not_a_default(tmp_path: Path) -> None:
+    """The rule file is the only source of the settings: no default in code fills a gap."""
+    import yaml
+
+    from pipeline.evidence.coverage import RULES_PATH
+
+    data = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    del data["measures"]["context_window"]
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"rules\.yaml: measures\.context_window: Field required"):
         load_all_rules(path)
 
 

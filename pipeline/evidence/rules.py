@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from pipeline.evidence.coverage import RULES_PATH, read_rules_section
 from pipeline.model import CLAIM_TYPES
+from pipeline.rulefiles import validated
 
 EVIDENCE_ROLES = ("result", "activity")
 MONEY_ROLES = ("council", "programme", "economy")
@@ -43,29 +44,29 @@ def _check_claim_types(types: tuple[str, ...]) -> tuple[str, ...]:
 class RepeatRules(_Strict):
     """When a claim repeats a claim of an earlier period's report."""
 
-    min_ratio: float = Field(92.0, ge=0, le=100)
-    min_chars: int = Field(40, ge=1)
+    min_ratio: float = Field(ge=0, le=100)
+    min_chars: int = Field(ge=1)
 
 
 class RestateRules(_Strict):
     """When a claim restates a plan element in the element's own words."""
 
-    min_ratio: float = Field(90.0, ge=0, le=100)
-    min_token_sort_ratio: float = Field(92.0, ge=0, le=100)
-    min_partial_share: float = Field(0.4, ge=0, le=1)
-    min_words: int = Field(4, ge=1)
+    min_ratio: float = Field(ge=0, le=100)
+    min_token_sort_ratio: float = Field(ge=0, le=100)
+    min_partial_share: float = Field(ge=0, le=1)
+    min_words: int = Field(ge=1)
 
 
 class EvidenceSettings(_Strict):
     """Which claims are evidence, in which role, and how elements are chosen."""
 
-    result_types: tuple[str, ...] = ("achievement", "statistic")
-    activity_types: tuple[str, ...] = ("achievement", "progress", "statistic")
-    finished_cues: tuple[str, ...] = ()
-    min_link_score: float = Field(0.0, ge=0, le=1)
-    min_action_score: float = Field(0.25, ge=0, le=1)
-    min_measure_score: float = Field(0.30, ge=0, le=1)
-    fuzzy_weight: float = Field(0.2, ge=0, le=1)
+    result_types: tuple[str, ...]
+    activity_types: tuple[str, ...]
+    finished_cues: tuple[str, ...]
+    min_link_score: float = Field(ge=0, le=1)
+    min_action_score: float = Field(ge=0, le=1)
+    min_measure_score: float = Field(ge=0, le=1)
+    fuzzy_weight: float = Field(ge=0, le=1)
 
     _types = field_validator("result_types", "activity_types")(_check_claim_types)
     _cues = field_validator("finished_cues")(_check_regexes)
@@ -89,14 +90,10 @@ class LevelRule(_Strict):
 class LevelRules(_Strict):
     """Evidence level of a (plan element, period): results weigh more than activity."""
 
-    result_points: int = Field(3, ge=0)
-    activity_points: int = Field(1, ge=0)
-    value_points: int = Field(3, ge=0)
-    rules: tuple[LevelRule, ...] = (
-        LevelRule(level="strong", min_points=9, min_results=2),
-        LevelRule(level="moderate", min_points=4, min_results=1),
-        LevelRule(level="weak", min_points=1),
-    )
+    result_points: int = Field(ge=0)
+    activity_points: int = Field(ge=0)
+    value_points: int = Field(ge=0)
+    rules: tuple[LevelRule, ...]
 
     @model_validator(mode="after")
     def _results_weigh_more(self) -> LevelRules:
@@ -122,22 +119,22 @@ class LevelRules(_Strict):
 class MeasureRules(_Strict):
     """When a figure is a value of a plan success measure (precision first)."""
 
-    unit_cues: dict[str, tuple[str, ...]] = {}
-    percent_cues: tuple[str, ...] = ("percentage", "proportion")
-    count_cues: tuple[str, ...] = ("number",)
-    money_cues: tuple[str, ...] = ()
-    min_shared: int = Field(2, ge=1)
-    min_coverage: float = Field(0.6, gt=0, le=1)
-    min_bare_coverage: float = Field(0.75, gt=0, le=1)
-    exclude_claim_types: tuple[str, ...] = ("plan", "target")
-    generic_words: tuple[str, ...] = ()
+    unit_cues: dict[str, tuple[str, ...]]
+    percent_cues: tuple[str, ...]
+    count_cues: tuple[str, ...]
+    money_cues: tuple[str, ...]
+    min_shared: int = Field(ge=1)
+    min_coverage: float = Field(gt=0, le=1)
+    min_bare_coverage: float = Field(gt=0, le=1)
+    exclude_claim_types: tuple[str, ...]
+    generic_words: tuple[str, ...]
 
     _types = field_validator("exclude_claim_types")(_check_claim_types)
-    earlier_value_cues: tuple[str, ...] = ()
-    change_before_cues: tuple[str, ...] = ()
-    change_after_cues: tuple[str, ...] = ()
-    limit_before_cues: tuple[str, ...] = ()
-    context_window: int = Field(40, ge=0)
+    earlier_value_cues: tuple[str, ...]
+    change_before_cues: tuple[str, ...]
+    change_after_cues: tuple[str, ...]
+    limit_before_cues: tuple[str, ...]
+    context_window: int = Field(ge=0)
 
     _cues = field_validator("percent_cues", "count_cues", "money_cues", "earlier_value_cues",
                             "change_before_cues", "change_after_cues",
@@ -169,9 +166,9 @@ class MoneyRole(_Strict):
 
 
 class MoneyRoleRules(_Strict):
-    window: int = Field(60, ge=1)
-    default: str = "council"
-    roles: tuple[MoneyRole, ...] = ()
+    window: int = Field(ge=1)
+    default: str
+    roles: tuple[MoneyRole, ...]
 
     @field_validator("default")
     @classmethod
@@ -182,25 +179,22 @@ class MoneyRoleRules(_Strict):
 
 
 class AllRules(_Strict):
-    repeats: RepeatRules = RepeatRules()
-    restates: RestateRules = RestateRules()
-    evidence: EvidenceSettings = EvidenceSettings()
-    levels: LevelRules = LevelRules()
-    measures: MeasureRules = MeasureRules()
-    money_roles: MoneyRoleRules = MoneyRoleRules()
+    repeats: RepeatRules
+    restates: RestateRules
+    evidence: EvidenceSettings
+    levels: LevelRules
+    measures: MeasureRules
+    money_roles: MoneyRoleRules
 
 
 SECTIONS = tuple(AllRules.model_fields)
 
 
 def load_all_rules(path: Path | None = None) -> AllRules:
-    """Every evidence-stage section of the rules YAML (missing sections take the defaults)."""
+    """Every evidence-stage section of the rules YAML, validated: the file is the only source
+    of these settings, so a missing or unknown key is one error naming the file and the key."""
     path = RULES_PATH if path is None else path
-    raw = {name: read_rules_section(name, path) for name in SECTIONS}
-    try:
-        return AllRules(**{k: v for k, v in raw.items() if v})
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+    return validated(AllRules, {name: read_rules_section(name, path) for name in SECTIONS}, path)
 
 
 @lru_cache(maxsize=1)
