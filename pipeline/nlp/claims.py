@@ -38,8 +38,10 @@ from pipeline.config import PATTERNS_DIR
 from pipeline.nlp import extensions
 from pipeline.nlp.patterns import (
     RuleFileComponent,
+    TextView,
     compile_regex,
     expand,
+    may_match,
     read_yaml,
     require_keys,
 )
@@ -189,8 +191,9 @@ def classify(text: str, facts: MentionFacts | None = None,
     text = " ".join(text.split())
     scores = dict.fromkeys(CLAIM_TYPES, 0.0)
     fired: list[str] = []
+    view = TextView(text)  # cues whose needed words are absent are not searched
     for cue in rules.cues:
-        if cue.regex.search(text):
+        if may_match(cue.regex, view) and cue.regex.search(text):
             scores[cue.type] += cue.weight
             fired.append(cue.id)
     if heading:

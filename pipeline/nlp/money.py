@@ -23,7 +23,7 @@ from pipeline.nlp.numbers import (
     qualifier_before,
     select_longest,
 )
-from pipeline.nlp.patterns import load_pattern_set
+from pipeline.nlp.patterns import TextView, load_pattern_set, may_match
 
 KINDS = ("amount", "range", "pence", "nil")
 _FRAGMENTS, PATTERNS = load_pattern_set("money", KINDS, FRAGMENTS)
@@ -133,7 +133,10 @@ def _interpret(text: str, pat_kind: str, m: re.Match[str]) -> MoneyMention | Non
 def parse_money(text: str, taken: list[tuple[int, int]] | None = None) -> list[MoneyMention]:
     """Every amount of money in ``text``, in order, non-overlapping (and clear of ``taken``)."""
     candidates = []
+    view = TextView(text)  # a pattern whose needed words/digits are absent is not run
     for prio, pat in enumerate(reversed(PATTERNS)):
+        if not may_match(pat.regex, view):
+            continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: _interpret(text, p[0], p[1]), taken or ())
