@@ -20,6 +20,8 @@ repetition braces such as ``{1,3}``.
 from __future__ import annotations
 
 import re
+import re._constants as _sre_c  # the parse tree of a regex (Python >= 3.11), for prefilters
+import re._parser as _sre_p
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -215,13 +217,6 @@ class RuleFileComponent:
 
 
 # --- prefilters: skip a regex on text it cannot match ---------------------------------------
-
-try:  # Python 3.11+
-    import re._constants as _sre_c
-    import re._parser as _sre_p
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _sre_c  # type: ignore[no-redef]
-    import sre_parse as _sre_p  # type: ignore[no-redef]
 
 #: Stands for "any character ``\d`` matches" in a needle set.
 DIGIT = "\\d"
