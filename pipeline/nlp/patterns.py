@@ -289,33 +289,39 @@ def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
     return _best(found)
 
 
-@dataclass(frozen=True)
 class Prefilter:
     """The needles a regex needs: it is searched only on text holding one of them."""
 
-    needles: frozenset[str] | None
-    fold: bool
+    __slots__ = ("needles", "words", "digit")
+
+    def __init__(self, needles: frozenset[str] | None) -> None:
+        self.needles = needles
+        # sorted: the same order in every process, so a run is repeatable to the call
+        self.words = tuple(sorted(n for n in needles or () if n != DIGIT))
+        self.digit = bool(needles) and DIGIT in needles  # type: ignore[operator]
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Prefilter:
         # needles and text are compared in lower case even for a case-sensitive regex: a
         # scoped ``(?i:...)`` inside it would otherwise be missed, and lower-casing both
         # sides keeps every real occurrence (it only costs a little selectivity)
-        fold = True
         try:
-            needles = _needles(_sre_p.parse(regex.pattern, regex.flags), fold)
+            needles = _needles(_sre_p.parse(regex.pattern, regex.flags), True)
         except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
             needles = None
-        return cls(needles, fold)
+        return cls(needles)
 
     def may_match(self, view: TextView) -> bool:
         """False only when the regex cannot match ``view``'s text."""
-        if self.needles is None:
+        if self.needles is None or not view.foldable:
             return True
-        if self.fold and not view.foldable:
+        if self.digit and view.has_digit:
             return True
-        hay = view.lower if self.fold else view.text
-        return any(view.has_digit if n == DIGIT else n in hay for n in self.needles)
+        hay = view.lower
+        for word in self.words:
+            if word in hay:
+                return True
+        return False
 
 
 class TextView:
