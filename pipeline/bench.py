@@ -160,11 +160,12 @@ def _extract(input_dir: Path, engine: str = "pdfplumber") -> Callable[[], Path]:
 
 
 def run_bench(input_dir: Path, gold_dir: Path | None = None, text_dir: Path | None = None,
-              kent_dir: Path | None = None, repeat: int = 3) -> BenchResult:
+              kent_dir: Path | None = None, repeat: int = 3,
+              ratios_only: bool = False) -> BenchResult:
     """Measure the stages over the PDFs in ``input_dir`` (and the texts in ``text_dir``).
 
     The two ratios are measured ``repeat`` times, each time bare and planmine side by side;
-    every other row once.
+    every other row once (``ratios_only``: the ratios alone).
     """
     import shutil
 
@@ -198,6 +199,8 @@ def run_bench(input_dir: Path, gold_dir: Path | None = None, text_dir: Path | No
         res.rows.append(("planmine extract --engine pdfium", full,
                          f"{n_pages / full.cpu:.1f} pages/s, {full.cpu / bare.cpu:.1f}x bare (CPU)"))
 
+    if ratios_only:
+        return res
     n_pages, t = timed(lambda: _pages_pdfplumber(pdfs))
     res.rows.append(("bare pdfplumber extract_text()", t, f"{n_pages / t.cpu:.1f} pages/s"))
     docs: dict[str, list] = {}
@@ -246,8 +249,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--kent", type=Path, default=Path("tests/data/kent"),
                         help="more PDFs for the engines' agreement")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the two ratios")
+    parser.add_argument("--ratios-only", action="store_true",
+                        help="measure the two ratios only (no agreement, no evaluation)")
     args = parser.parse_args(argv)
-    result = run_bench(args.pdfs, args.gold, args.text, args.kent, args.repeat)
+    result = run_bench(args.pdfs, args.gold, args.text, args.kent, args.repeat, args.ratios_only)
     console = Console()
     table = Table(title=f"planmine benchmark on {args.pdfs} and {args.text}")
     for col in ("stage", "CPU s", "wall s", "rate"):
