@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy
 import pdfplumber
 
 from pipeline.ingest import layout, progress
@@ -116,25 +117,34 @@ def _drop_superscripts(words: list[dict]) -> list[dict]:
     short, digits only, smaller than the word it touches on its left and raised above that
     word's baseline. Left in, it would read as a figure ("mission 10") or glue onto a year.
     """
-    out = []
-    for w in words:
-        text = str(w.get("text", ""))
-        if _MARKER.match(text) and any(
-                _raised_after(n, w) for n in words if n is not w):
-            continue
-        out.append(w)
-    return out
+    markers = [i for i, w in enumerate(words) if _MARKER.match(str(w.get("text", "")))]
+    if not markers:
+        return list(words)
+    # each word's geometry read once, not once per (marker, word) pair: a page of figures
+    # has hundreds of digit-only words, each compared with every word of the page
+    boxes = numpy.array([_box(w) for w in words], dtype=float).reshape(-1, 5)
+    dropped = {i for i in markers if _raised_after(boxes, boxes[i], i)}
+    return [w for i, w in enumerate(words) if i not in dropped]
 
 
-def _raised_after(n: dict, w: dict) -> bool:
-    """Whether ``w`` sits just after ``n``, smaller than it and raised above its baseline."""
-    size_n, size_w = float(n.get("size") or 0), float(w.get("size") or 0)
-    if size_n <= 0 or size_w > SUPERSCRIPT_MAX_SIZE * size_n:
-        return False
-    touching = -0.5 * size_n <= float(w["x0"]) - float(n["x1"]) <= 0.3 * size_n
-    overlaps = float(w["bottom"]) > float(n["top"]) and float(w["top"]) < float(n["bottom"])
-    raised = float(w["bottom"]) <= float(n["bottom"]) - SUPERSCRIPT_MIN_RISE * size_n
-    return touching and overlaps and raised
+def _box(w: dict) -> tuple[float, float, float, float, float]:
+    """(size, x0, x1, top, bottom) of a word dict, as floats."""
+    return (float(w.get("size") or 0), float(w["x0"]), float(w["x1"]), float(w["top"]),
+            float(w["bottom"]))
+
+
+def _raised_after(boxes: numpy.ndarray, w: numpy.ndarray, index: int) -> bool:
+    """Whether box ``w`` (row ``index`` of ``boxes``, rows as :func:`_box`) sits just after
+    another box, smaller than it and raised above its baseline (all rows tested at once)."""
+    size, x1, top, bottom = boxes[:, 0], boxes[:, 2], boxes[:, 3], boxes[:, 4]
+    size_w, w_x0, w_top, w_bottom = w[0], w[1], w[3], w[4]
+    gap = w_x0 - x1
+    hit = ((size > 0) & ~(size_w > SUPERSCRIPT_MAX_SIZE * size)
+           & (-0.5 * size <= gap) & (gap <= 0.3 * size)
+           & (w_bottom > top) & (w_top < bottom)
+           & (w_bottom <= bottom - SUPERSCRIPT_MIN_RISE * size))
+    hit[index] = False
+    return bool(hit.any())
 
 
 def _find_gutter(words: Sequence[dict], width: float, r: LayoutRules) -> tuple[float, float] | None:

@@ -320,15 +320,20 @@ class Matcher:
         hits = topic_matrix(texts, self.lex)
         out["lex"] = topic_scores(hits, self.profile)
         out["_any_topic"] = hits[:, :-1].max(axis=1) > 0 if n else np.zeros(0, dtype=bool)
-        heads: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # the heading signals once per distinct heading path, each computed for all paths in
+        # one call (a vectoriser transform per path cost more than the transform of the claims)
+        paths = list(dict.fromkeys(tuple(c.heading_path) for c in claims))
+        head_texts = [" ".join(p[-2:]) for p in paths]
+        named = [p for p in paths if p]
+        hclf = dict(zip(named, self._proba(self.vectoriser.transform([" ".join(p[-2:]) for p in named]))
+                        if named else [], strict=True))
+        hlex = topic_scores(topic_matrix(head_texts, self.lex), self.profile)
+        zeros = np.zeros(len(self.labels))
+        heads = {path: (heading_prior(path, self._plan, self.labels, self.lex),
+                        hclf.get(path, zeros), hlex[j]) for j, path in enumerate(paths)}
         for i, claim in enumerate(claims):
             out["phrase"][i] = phrase_hits(claim.text, self.phrases, self.labels)
-            path = tuple(claim.heading_path)
-            if path not in heads:
-                head_hits = topic_matrix([" ".join(path[-2:])], self.lex)
-                heads[path] = (heading_prior(path, self._plan, self.labels, self.lex),
-                               self._heading_clf(path), topic_scores(head_hits, self.profile)[0])
-            out["heading"][i], out["hclf"][i], out["hlex"][i] = heads[path]
+            out["heading"][i], out["hclf"][i], out["hlex"][i] = heads[tuple(claim.heading_path)]
         return out
 
     def _proba(self, x: sparse.spmatrix) -> np.ndarray:
@@ -337,12 +342,6 @@ class Matcher:
         for j, label in enumerate(self.clf.classes_):
             out[:, self.labels.index(label)] = proba[:, j]
         return out
-
-    def _heading_clf(self, path: tuple[str, ...]) -> np.ndarray:
-        if not path:
-            return np.zeros(len(self.labels))
-        text = " ".join(path[-2:])
-        return self._proba(self.vectoriser.transform([text]))[0]
 
     def levels(self, claims: list[ClaimInput],
                signals: dict[str, np.ndarray] | None = None) -> np.ndarray:

@@ -46,6 +46,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -53,9 +54,12 @@ from pipeline.config import PATTERNS_DIR
 from pipeline.model import CLAIM_TYPES
 from pipeline.nlp import extensions
 from pipeline.nlp.patterns import (
+    Prefilter,
     RuleFileComponent,
+    TextView,
     compile_regex,
     expand,
+    prefilter,
     read_yaml,
     require_keys,
 )
@@ -204,6 +208,18 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     )
 
 
+_CUE_PREFILTERS: dict[int, tuple[ClaimRules, list[tuple[Cue, Prefilter]]]] = {}
+
+
+def _cue_prefilters(rules: ClaimRules) -> list[tuple[Cue, Prefilter]]:
+    """Each cue with its :class:`Prefilter`, derived once per rule set (the rules object is
+    kept with them, so its id is not reused while cached)."""
+    entry = _CUE_PREFILTERS.get(id(rules))
+    if entry is None or entry[0] is not rules:
+        entry = _CUE_PREFILTERS[id(rules)] = (rules, [(c, prefilter(c.regex)) for c in rules.cues])
+    return entry[1]
+
+
 def classify(text: str, facts: MentionFacts | None = None,
              rules: ClaimRules | None = None, heading: str = "",
              block_kind: str = "") -> ClaimDecision:
@@ -217,9 +233,10 @@ def classify(text: str, facts: MentionFacts | None = None,
     text = " ".join(text.split())
     scores = dict.fromkeys(CLAIM_TYPES, 0.0)
     fired: list[str] = []
-    matched = [cue for cue in rules.cues
+    view = TextView(text)  # cues whose needed words are absent are not searched
+    matched = [cue for cue, pre in _cue_prefilters(rules)
                if not (cue.block_kinds and block_kind not in cue.block_kinds)
-               and cue.regex.search(text)]
+               and pre.may_match(view) and cue.regex.search(text)]
     # a cue that reads the same words more exactly switches the generic ones off: in "981
     # adults attended" the count as subject says statistic, and "attended" as a past action
     # must not also count for achievement
@@ -313,6 +330,14 @@ def _trimmed(doc: Doc, sent: Span, glyphs: str) -> Span | None:
     return doc.char_span(start, end, alignment_mode="expand")
 
 
+def _sentences(doc: Doc) -> list[Span]:
+    """``list(doc.sents)`` read from the SENT_START array in one call: spaCy's iterator
+    builds a Token object per token to test its flag."""
+    flags = doc.to_array("SENT_START").astype("int64")  # uint64 from spaCy: -1 wraps round
+    cuts = [0, *(int(i) for i in numpy.flatnonzero(flags[1:] == 1) + 1), len(doc)]
+    return [doc[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+
+
 @Language.factory("planmine_claims", assigns=["doc.spans"],
                   requires=["token.is_sent_start"],
                   default_config={"span_key": "claims", "rules_path": ""})
@@ -338,7 +363,7 @@ class ClaimsComponent(RuleFileComponent):
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         # without a sentence splitter upstream the whole Doc is one sentence
-        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        sents = _sentences(doc) if doc.has_annotation("SENT_START") else [doc[:]]
         if len(doc):
             for sent in sents:
                 span = _trimmed(doc, sent, self.rules.bullet_glyphs)

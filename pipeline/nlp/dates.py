@@ -44,7 +44,7 @@ from pipeline.nlp.numbers import (
     sentence_bounds,
     taken_offsets,
 )
-from pipeline.nlp.patterns import load_pattern_set
+from pipeline.nlp.patterns import TextView, load_pattern_set, may_match
 from pipeline.periods import fy_bounds, fy_month, fy_of, fy_span_bounds
 
 KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
@@ -528,7 +528,10 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
     """Every date mention in ``text``, in order, non-overlapping and clear of ``taken``."""
     candidates = []
     n = len(PATTERNS)
+    view = TextView(text)  # a pattern whose needed words/digits are absent is not run
     for i, pat in enumerate(PATTERNS):
+        if not may_match(pat.regex, view):
+            continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
 

@@ -43,7 +43,7 @@ from pipeline.nlp.numbers import (
     unit_of,
     word_before,
 )
-from pipeline.nlp.patterns import load_named_regexes, load_pattern_set
+from pipeline.nlp.patterns import TextView, load_named_regexes, load_pattern_set, may_match
 
 KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rate", "frequency")
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
@@ -125,7 +125,9 @@ class _Parser:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.zones = [m.span() for pat in EXCLUDES for m in pat.regex.finditer(text)]
+        self.view = TextView(text)  # a pattern whose needed words/digits are absent is not run
+        self.zones = [m.span() for pat in EXCLUDES if may_match(pat.regex, self.view)
+                      for m in pat.regex.finditer(text)]
 
     def excluded(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.zones)
@@ -256,6 +258,8 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
     candidates = []
     n = len(PATTERNS)
     for i, pat in enumerate(PATTERNS):
+        if not may_match(pat.regex, parser.view):
+            continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: parser.interpret(p[0], p[1]), taken)

@@ -24,7 +24,7 @@ from pipeline.nlp.numbers import (
     scaled_by_table,
     select_longest,
 )
-from pipeline.nlp.patterns import load_pattern_set
+from pipeline.nlp.patterns import TextView, load_pattern_set, may_match
 
 KINDS = ("amount", "range", "pence", "nil")
 _FRAGMENTS, PATTERNS = load_pattern_set("money", KINDS, FRAGMENTS)
@@ -141,7 +141,10 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
     without its own scale word is in thousands or millions.
     """
     candidates = []
+    view = TextView(text)  # a pattern whose needed words/digits are absent is not run
     for prio, pat in enumerate(reversed(PATTERNS)):
+        if not may_match(pat.regex, view):
+            continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
     chosen = select_longest(candidates, lambda p: _interpret(text, p[0], p[1]), taken or ())

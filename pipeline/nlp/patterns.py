@@ -20,6 +20,8 @@ repetition braces such as ``{1,3}``.
 from __future__ import annotations
 
 import re
+import re._constants as _sre_c  # the parse tree of a regex (Python >= 3.11), for prefilters
+import re._parser as _sre_p
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -200,3 +202,153 @@ class RuleFileComponent:
         if saved is not None:
             self.use_rules(saved)
         return self
+
+
+# --- prefilters: skip a regex on text it cannot match ---------------------------------------
+
+#: Stands for "any character ``\d`` matches" in a needle set.
+DIGIT = "\\d"
+_DIGIT_RE = re.compile(r"\d")
+#: Characters outside ASCII that IGNORECASE matching can equate with an ASCII letter (Kelvin
+#: sign, long s, dotless/dotted i...): on a text holding one, lower-case needles can miss.
+_FOLDS_TO_ASCII = re.compile("[" + "".join(
+    re.escape(chr(c)) for c in range(0x80, 0x10000)
+    if any(x.isascii() for x in (chr(c).lower() + chr(c).upper() + chr(c).casefold()))
+    or chr(c) in "\u0131\u017f\u0130\u212a\u212b") + "]")
+
+
+def _is_digit_set(items: list) -> bool:
+    """An ``IN`` node whose every member is a digit (``\\d``, ``[0-9]``, literal digits)."""
+    if not items:
+        return False
+    for op, av in items:
+        if op is _sre_c.CATEGORY and av is _sre_c.CATEGORY_DIGIT:
+            continue
+        if op is _sre_c.RANGE and 48 <= av[0] <= av[1] <= 57:
+            continue
+        if op is _sre_c.LITERAL and 48 <= av <= 57:
+            continue
+        return False
+    return True
+
+
+def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective needle set: longest shortest needle, then fewest needles."""
+    if not sets:
+        return None
+    return max(sets, key=lambda s: (min(1 if n == DIGIT else len(n) for n in s), -len(s)))
+
+
+def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
+    """Strings one of which every match of the parsed sequence ``seq`` contains, or None when
+    no such set is known. Sound, not complete: only literals, alternations, groups and
+    repeats of at least one are read; everything else (classes, anchors, look-arounds)
+    is skipped over, which can only make the set less selective, never wrong."""
+    found: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            found.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in seq:
+        if op is _sre_c.LITERAL:
+            ch = chr(av)
+            run.append(ch.lower() if fold else ch)
+            continue
+        close_run()
+        sub: frozenset[str] | None = None
+        if op is _sre_c.SUBPATTERN:
+            sub = _needles(av[-1], fold)
+        elif op is _sre_c.BRANCH:
+            parts = [_needles(branch, fold) for branch in av[1]]
+            if all(p is not None for p in parts):
+                sub = frozenset().union(*parts)  # type: ignore[arg-type]
+        elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            sub = _needles(av[2], fold)
+        elif op is _sre_c.IN and _is_digit_set(av):
+            sub = frozenset([DIGIT])
+        elif op is _sre_c.ATOMIC_GROUP:
+            sub = _needles(av, fold)
+        if sub:
+            found.append(sub)
+    close_run()
+    return _best(found)
+
+
+class Prefilter:
+    """The needles a regex needs: it is searched only on text holding one of them."""
+
+    __slots__ = ("needles", "words", "digit")
+
+    def __init__(self, needles: frozenset[str] | None) -> None:
+        self.needles = needles
+        # sorted: the same order in every process, so a run is repeatable to the call
+        self.words = tuple(sorted(n for n in needles or () if n != DIGIT))
+        self.digit = bool(needles) and DIGIT in needles  # type: ignore[operator]
+
+    @classmethod
+    def of(cls, regex: re.Pattern[str]) -> Prefilter:
+        # needles and text are compared in lower case even for a case-sensitive regex: a
+        # scoped ``(?i:...)`` inside it would otherwise be missed, and lower-casing both
+        # sides keeps every real occurrence (it only costs a little selectivity)
+        try:
+            needles = _needles(_sre_p.parse(regex.pattern, regex.flags), True)
+        except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
+            needles = None
+        return cls(needles)
+
+    def may_match(self, view: TextView) -> bool:
+        """False only when the regex cannot match ``view``'s text."""
+        if self.needles is None or not view.foldable:
+            return True
+        if self.digit and view.has_digit:
+            return True
+        hay = view.lower
+        for word in self.words:
+            if word in hay:
+                return True
+        return False
+
+
+class TextView:
+    """One text with what prefilters ask of it, computed once: lower case, digits, folds."""
+
+    __slots__ = ("text", "_lower", "_digit", "_foldable")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._digit: bool | None = None
+        self._foldable: bool | None = None
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    @property
+    def has_digit(self) -> bool:
+        if self._digit is None:
+            self._digit = _DIGIT_RE.search(self.text) is not None
+        return self._digit
+
+    @property
+    def foldable(self) -> bool:
+        """Whether lower-casing the text is a safe stand-in for IGNORECASE matching."""
+        if self._foldable is None:
+            self._foldable = self.text.isascii() or not _FOLDS_TO_ASCII.search(self.text)
+        return self._foldable
+
+
+@cache
+def prefilter(regex: re.Pattern[str]) -> Prefilter:
+    """The :class:`Prefilter` of a compiled regex, derived once per regex."""
+    return Prefilter.of(regex)
+
+
+def may_match(regex: re.Pattern[str], view: TextView) -> bool:
+    """False only when ``regex`` cannot match the text of ``view`` (its needles are absent)."""
+    return prefilter(regex).may_match(view)

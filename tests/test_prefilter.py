@@ -1,0 +1,80 @@
+"""Regex prefilters (pipeline.nlp.patterns.Prefilter): a pattern is skipped only on text it
+cannot match. Sentences here are invented."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline.nlp import dates, figures, money
+from pipeline.nlp.claims import load_claim_rules
+from pipeline.nlp.patterns import DIGIT, Prefilter, TextView
+
+
+def needles(source: str, flags: int = 0) -> frozenset[str] | None:
+    return Prefilter.of(re.compile(source, flags)).needles
+
+
+def test_needles_of_literals_alternations_and_repeats() -> None:
+    assert needles(r"\bhas\s+been\b") in (frozenset({"been"}), frozenset({"has"}))
+    assert needles(r"(?:will|shall)\s+\w+") == frozenset({"will", "shall"})
+    assert needles(r"\d{4}") == frozenset({DIGIT})
+    assert needles(r"[0-9]+%") == frozenset({DIGIT})
+    assert needles(r"Zero", re.IGNORECASE) == frozenset({"zero"})
+
+
+def test_no_needles_when_nothing_is_required() -> None:
+    assert needles(r"\w+") is None
+    assert needles(r"(?:abc)?\s*") is None
+    assert needles(r"abc|\w+") is None  # one branch needs nothing
+    assert needles(r"(?:x){0,3}y?") is None
+
+
+def test_may_match_reads_lower_case_and_digits() -> None:
+    pre = Prefilter.of(re.compile(r"(?i:net)\s+zero"))
+    assert pre.may_match(TextView("Towards NET ZERO by then"))
+    assert not pre.may_match(TextView("Nothing of the kind here"))
+    digits = Prefilter.of(re.compile(r"\d+ homes"))
+    assert digits.may_match(TextView("We built 40 homes")) is True
+    assert not digits.may_match(TextView("We built forty houses"))
+
+
+def test_case_folding_characters_switch_the_filter_off() -> None:
+    # the Kelvin sign matches "k" under IGNORECASE: lower-case needles could miss it
+    pre = Prefilter.of(re.compile(r"kilometres", re.IGNORECASE))
+    text = "\u212ailometres of cycle lane"
+    assert re.search(r"kilometres", text, re.IGNORECASE)
+    assert pre.may_match(TextView(text))
+
+
+SENTENCES = [
+    "We have now opened 12 new libraries since April 2023, at a cost of £1.2m.",
+    "The Council will aim to halve emissions by 2030/31.",
+    "Around three quarters of residents said they felt safe; 1 in 5 did not.",
+    "There were twice as many visits in the summer holidays as last year.",
+    "Demand for services continues to rise, and the budget is under pressure.",
+    "No figures, no dates and no money at all in this one.",
+    "Between 2,000 and 3,500 people attended the Christmas events (up 20%).",
+    "Q3 2024/25: 45 per 1,000 households; ranked 2nd nationally.",
+]
+
+
+@pytest.mark.parametrize("text", SENTENCES)
+def test_shipped_patterns_never_skipped_where_they_match(text: str) -> None:
+    """Every pattern and cue the components run: where the prefilter says no, the regex
+    finds nothing (the prefilter only saves work, it never changes a result)."""
+    regexes = ([p.regex for p in dates.PATTERNS] + [p.regex for p in figures.PATTERNS]
+               + [p.regex for p in figures.EXCLUDES] + [p.regex for p in money.PATTERNS]
+               + [c.regex for c in load_claim_rules().cues])
+    view = TextView(text)
+    for regex in regexes:
+        if not Prefilter.of(regex).may_match(view):
+            assert regex.search(text) is None, regex.pattern[:80]
+
+
+def test_shipped_patterns_mostly_have_needles() -> None:
+    """The prefilter is worth having: most shipped patterns name something they need."""
+    regexes = [p.regex for p in dates.PATTERNS] + [c.regex for c in load_claim_rules().cues]
+    with_needles = sum(Prefilter.of(r).needles is not None for r in regexes)
+    assert with_needles >= 0.8 * len(regexes)
