@@ -78,3 +78,14 @@ def test_shipped_patterns_mostly_have_needles() -> None:
     regexes = [p.regex for p in dates.PATTERNS] + [c.regex for c in load_claim_rules().cues]
     with_needles = sum(Prefilter.of(r).needles is not None for r in regexes)
     assert with_needles >= 0.8 * len(regexes)
+
+
+def test_without_the_private_parser_every_regex_runs(monkeypatch) -> None:
+    """The parse tree comes from CPython's private re._parser: without it the prefilter must
+    let every text through (slower, never wrong)."""
+    from pipeline.nlp import patterns
+
+    regex = re.compile(r"\bcontinu(?:e|es|ing)\s+to\b")
+    assert not patterns.Prefilter.of(regex).may_match(patterns.TextView("no such word"))
+    monkeypatch.setattr(patterns, "_sre_p", None)
+    assert patterns.Prefilter.of(regex).may_match(patterns.TextView("no such word"))

@@ -20,8 +20,6 @@ repetition braces such as ``{1,3}``.
 from __future__ import annotations
 
 import re
-import re._constants as _sre_c  # the parse tree of a regex (Python >= 3.11), for prefilters
-import re._parser as _sre_p
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -30,6 +28,14 @@ from typing import Any
 
 from pipeline.config import LEXICONS_DIR, PATTERNS_DIR
 from pipeline.rulefiles import read_yaml
+
+# The parse tree of a regex, for prefilters: CPython's private re._parser (3.11+). If a later
+# Python moves it, prefilters switch off (every regex always runs) instead of failing.
+try:
+    import re._constants as _sre_c
+    import re._parser as _sre_p
+except ImportError:  # pragma: no cover - depends on the interpreter
+    _sre_c = _sre_p = None
 
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -294,6 +300,8 @@ class Prefilter:
         # scoped ``(?i:...)`` inside it would otherwise be missed, and lower-casing both
         # sides keeps every real occurrence (it only costs a little selectivity)
         try:
+            if _sre_p is None:
+                raise ImportError("re._parser is not available")
             needles = _needles(_sre_p.parse(regex.pattern, regex.flags), True)
         except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
             needles = None
