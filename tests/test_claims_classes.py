@@ -186,6 +186,8 @@ def test_mutes_switch_off_the_generic_cues() -> None:
     ("mutes: *past_verbs, regex", "mutes: [no_such_cue], regex", "mutes unknown cues"),
     ("block_kinds: [table, bullet], regex", "block_kinds: [table, sidebar], regex",
      "unknown block_kinds"),
+    # a misspelt key is an error naming it, not a cue silently left unmuted
+    ("mutes: *past_verbs, regex", "mute: *past_verbs, regex", r"cues\.\d+\.mute: Extra inputs"),
 ])
 def test_rules_validation(tmp_path: Path, replace: str, by: str, message: str) -> None:
     text = (PATTERNS_DIR / "claim_types.yaml").read_text(encoding="utf-8")

@@ -155,8 +155,9 @@ def test_corpus_groups_never_overlap(corpus_docs) -> None:  # noqa: ANN001
     ("fragments: {}\npatterns:\n  - {id: a, kind: amount, regex: '(unclosed'}\n", "invalid regex"),
     ("fragments: {}\npatterns:\n  - {id: a, kind: nonsense, regex: 'x'}\n", "kind"),
     ("fragments: {}\npatterns:\n  - {id: a, kind: amount, regex: '{NOPE}'}\n", "unknown fragment"),
-    ("fragments: {}\npatterns:\n  - {id: a, kind: amount}\n", "missing required"),
-    ("patterns: []\n", "missing required"),
+    ("fragments: {}\npatterns:\n  - {id: a, kind: amount}\n", r"patterns\.0\.regex: Field required"),
+    ("patterns: []\n", "fragments: Field required"),
+    ("fragments: {}\npatterns:\n  - {id: a, kind: amount, regx: 'x'}\n", r"patterns\.0\.regx"),
 ])
 def test_rule_files_are_validated(tmp_path: Path, body: str, message: str) -> None:
     from pipeline.nlp.patterns import load_pattern_set

@@ -61,9 +61,9 @@ from pipeline.nlp.patterns import (
     expand,
     prefilter,
     read_yaml,
-    require_keys,
 )
 from pipeline.nlp.sentences import is_non_sentence
+from pipeline.rulefiles import StrictModel, validated
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "claim_types.yaml"
 FEATURES = ("percent_without_action", "figure_without_action", "percent_any", "many_figures",
@@ -72,8 +72,6 @@ FEATURES = ("percent_without_action", "figure_without_action", "percent_any", "m
 BLOCK_KINDS = ("paragraph", "bullet", "table")
 #: Dates ending more than this many years before the report period are background/history.
 HISTORIC_YEARS = 5
-_REQUIRED = ("types", "default", "min_score", "precedence", "fragments", "cues", "features",
-             "action_cues", "aim_cues", "bullet_glyphs")
 
 
 @dataclass(frozen=True)
@@ -140,13 +138,53 @@ def _block_kinds(entry: dict[str, Any], where: str) -> tuple[str, ...]:
     return kinds
 
 
+class _CueSpec(StrictModel):
+    id: str
+    type: str
+    weight: float
+    regex: str
+    case: bool = False
+    mutes: list[str] = []
+    block_kinds: list[str] = []
+
+
+class _HeadingCueSpec(StrictModel):
+    id: str
+    type: str
+    weight: float
+    regex: str
+    block_kinds: list[str] = []
+    unless: str | None = None
+
+
+class _FeatureSpec(StrictModel):
+    type: str
+    weight: float
+
+
+class ClaimRulesFile(StrictModel):
+    """The shape of ``claim_types.yaml``: an unknown or mistyped key (a cue's ``mute:`` for
+    ``mutes:``) is an error naming the file and the key. What the keys mean is checked by
+    :func:`load_claim_rules`."""
+
+    types: list[str]
+    default: str
+    min_score: float
+    precedence: list[str]
+    fragments: dict[str, str] | None
+    cues: list[_CueSpec]
+    features: dict[str, _FeatureSpec] | None
+    action_cues: list[str]
+    aim_cues: list[str]
+    bullet_glyphs: str
+    heading_cues: list[_HeadingCueSpec] = []
+
+
 @cache
 def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     """Read and validate the cue file; a typo (unknown type, bad regex, duplicate id) raises."""
     data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must be a mapping")
-    require_keys(data, _REQUIRED, str(path))
+    validated(ClaimRulesFile, data, path)
     if sorted(data["types"]) != sorted(CLAIM_TYPES):
         raise ValueError(f"{path}: types must be exactly {CLAIM_TYPES}, got {data['types']}")
     precedence = tuple(_type_of(t, f"{path} precedence") for t in data["precedence"])
@@ -154,16 +192,10 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         raise ValueError(f"{path}: precedence must list every type once, got {precedence}")
     fragments = {str(k): str(v) for k, v in (data["fragments"] or {}).items()}
     cues: list[Cue] = []
-    for i, entry in enumerate(data["cues"] or []):
-        where = f"{path} cue #{i}"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where} must be a mapping with id, type, weight, regex")
-        require_keys(entry, ("id", "type", "weight", "regex"), where)
-        where = f"{path} cue {entry['id']!r}"
+    for entry in data["cues"] or []:
+        where = f"{path} cue {entry['id']!r}"  # shape checked by ClaimRulesFile
         if any(c.id == entry["id"] for c in cues):
             raise ValueError(f"{where}: duplicate id")
-        if not isinstance(entry["weight"], int | float):
-            raise ValueError(f"{where}: weight must be a number, got {entry['weight']!r}")
         flags = 0 if entry.get("case") else re.IGNORECASE
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
         mutes = tuple(str(m) for m in entry.get("mutes") or ())
@@ -174,7 +206,6 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     heading_cues: list[Cue] = []
     for i, entry in enumerate(data.get("heading_cues") or []):
         where = f"{path} heading cue #{i}"
-        require_keys(entry, ("id", "type", "weight", "regex"), where)
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, re.IGNORECASE)
         unless = (compile_regex(expand(str(entry["unless"]), fragments, where), where,
                                 re.IGNORECASE) if entry.get("unless") else None)
@@ -189,7 +220,6 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     for name, spec in (data["features"] or {}).items():
         if name not in FEATURES:
             raise ValueError(f"{path}: unknown feature {name!r}; known: {FEATURES}")
-        require_keys(spec, ("type", "weight"), f"{path} feature {name}")
         features[name] = (_type_of(spec["type"], f"{path} feature {name}"), float(spec["weight"]))
     for key in ("action_cues", "aim_cues"):
         unknown = set(data[key]) - ids

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import LEXICONS_DIR, PATTERNS_DIR
-from pipeline.rulefiles import read_yaml
+from pipeline.rulefiles import StrictModel, read_yaml, validated
 
 # The parse tree of a regex, for prefilters: CPython's private re._parser (3.11+). If a later
 # Python moves it, prefilters switch off (every regex always runs) instead of failing.
@@ -94,6 +94,31 @@ def compile_regex(source: str, where: str, flags: int = 0) -> re.Pattern[str]:
         raise ValueError(f"{where}: invalid regex ({exc}): {source[:200]!r}") from exc
 
 
+class PatternSpec(StrictModel):
+    """One entry of a pattern file's ``patterns`` list."""
+
+    id: str
+    kind: str
+    regex: str
+    priority: int = 0
+
+
+class NamedRegexSpec(StrictModel):
+    """One entry of a pattern file's named-regex list (``exclude``)."""
+
+    id: str
+    regex: str
+
+
+class PatternFile(StrictModel):
+    """The shape of a pattern file (money, figures, dates): an unknown or mistyped key is an
+    error naming the file and the key, not a rule silently ignored."""
+
+    fragments: dict[str, str] | None
+    patterns: list[PatternSpec]
+    exclude: list[NamedRegexSpec] = []
+
+
 def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[str, str],
                      directory: Path = PATTERNS_DIR,
                      flags: int = 0) -> tuple[dict[str, re.Pattern[str]], list[Pattern]]:
@@ -105,9 +130,7 @@ def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[st
     """
     path = directory / f"{name}.yaml"
     data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ValueError(f"pattern file {path} must be a mapping")
-    require_keys(data, ("fragments", "patterns"), str(path))
+    validated(PatternFile, data, path)
     fragments: dict[str, str] = dict(extra_fragments)
     for key, value in (data["fragments"] or {}).items():
         if not _PLACEHOLDER.fullmatch("{" + str(key) + "}"):
@@ -120,12 +143,8 @@ def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[st
     }
     patterns: list[Pattern] = []
     ids: set[str] = set()
-    for i, entry in enumerate(data["patterns"] or []):
-        where = f"{path} pattern #{i}"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where} must be a mapping with id, kind, regex")
-        require_keys(entry, ("id", "kind", "regex"), where)
-        pid = str(entry["id"])
+    for entry in data["patterns"] or []:
+        pid = str(entry["id"])  # shape checked by PatternFile
         where = f"{path} pattern {pid!r}"
         if pid in ids:
             raise ValueError(f"{where}: duplicate id")
