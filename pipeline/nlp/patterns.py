@@ -172,15 +172,13 @@ def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
     """
     path = directory / f"{name}.yaml"
     data = read_yaml(path)
-    require_keys(data, ("fragments", section), str(path))
+    validated(PatternFile, data, path)  # the shape of every section, entries included
+    require_keys(data, (section,), str(path))
     fragments = dict(extra_fragments)
     fragments.update({str(k): str(v) for k, v in (data["fragments"] or {}).items()})
     out: list[Pattern] = []
-    for i, entry in enumerate(data[section] or []):
-        where = f"{path} {section} #{i}"
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where} must be a mapping with id and regex")
-        require_keys(entry, ("id", "regex"), where)
+    for entry in data[section] or []:
+        where = f"{path} {section} {entry['id']!r}"
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
         out.append(Pattern(str(entry["id"]), section, regex))
     return out
