@@ -83,3 +83,38 @@ def test_a_bad_evidence_rule_fails_extract_at_start_up(tmp_path: Path, monkeypat
     with pytest.raises(ValueError, match=r"evidence_rules\.yaml: .*metrics\.min_period"):
         extract.run_extract(src, tmp_path / "out", jobs=1)
     assert read == [] and not (tmp_path / "out" / "claims.csv").exists()
+
+
+def _numbers_lexicon() -> dict:
+    from pipeline.config import LEXICONS_DIR
+    return yaml.safe_load((LEXICONS_DIR / "numbers.yaml").read_text(encoding="utf-8"))
+
+
+def test_numbers_lexicon_schema_catches_a_yaml_boolean_in_a_word_list() -> None:
+    """A bare `on` in a YAML word list is the boolean True: it would never match the word."""
+    from pipeline.nlp.numbers import MEASURE_STOP_WORDS, NumbersLexicon
+    from pipeline.rulefiles import validated
+
+    assert "on" in MEASURE_STOP_WORDS and "true" not in MEASURE_STOP_WORDS
+    data = _numbers_lexicon()
+    data["measure_stop_words"] = [*data["measure_stop_words"], True]
+    with pytest.raises(ValueError, match=r"numbers\.yaml: measure_stop_words\.\d+: Input should "
+                                         r"be a valid string"):
+        validated(NumbersLexicon, data, Path("numbers.yaml"))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.pop("months"), r"months: Field required"),
+    (lambda d: d.update(fraction_wrods={}), r"fraction_wrods: Extra inputs are not permitted"),
+    (lambda d: d["qualifiers"][0].pop("approx"), r"qualifiers\.0\.approx: Field required"),
+    (lambda d: d["seasons"].update(spring=[3]), r"seasons\.spring"),
+])
+def test_numbers_lexicon_schema_names_the_key(change, message: str) -> None:  # noqa: ANN001
+    from pipeline.nlp.numbers import NumbersLexicon
+    from pipeline.rulefiles import validated
+
+    data = _numbers_lexicon()
+    validated(NumbersLexicon, data, Path("numbers.yaml"))  # the shipped file passes
+    change(data)
+    with pytest.raises(ValueError, match=message):
+        validated(NumbersLexicon, data, Path("numbers.yaml"))

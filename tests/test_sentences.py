@@ -77,8 +77,11 @@ def test_component_sets_sentence_starts() -> None:
 
 
 @pytest.mark.parametrize(("bad", "message"), [
-    ("never_final: [mr, 'no']\n", "missing required"),
-    ("never_final: [mr, no]\nmay_be_final: []\ncontinuation_words: []\ncloser: x\n", "missing"),
+    ("never_final: [mr, 'no']\n", "may_be_final: Field required"),
+    ("never_final: [mr, no]\nmay_be_final: []\ncontinuation_words: []\ncloser: x\n",
+     "closer: Extra inputs are not permitted"),
+    ("never_final: [mr, no]\nmay_be_final: []\ncontinuation_words: []\ncloser: x\n",
+     r"never_final\.1: Input should be a valid string"),
 ])
 def test_rules_validation(tmp_path: Path, bad: str, message: str) -> None:
     path = tmp_path / "sentences.yaml"

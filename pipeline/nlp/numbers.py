@@ -13,14 +13,57 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
-from pipeline.nlp.patterns import alternation, load_lexicon, require_keys
+from pipeline.config import LEXICONS_DIR
+from pipeline.nlp.patterns import alternation, load_lexicon
+from pipeline.rulefiles import StrictModel, validated
 
-_LEX = load_lexicon("numbers")
-require_keys(_LEX, ("number_words", "multipliers", "qualifiers", "suffix_qualifiers",
-                    "per_phrases", "units", "code_prefixes", "months", "weekdays", "seasons",
-                    "year_parts", "month_lead_words", "year_lead_words", "year_name_words",
-                    "measure_stop_words", "age_lead_words", "fraction_words", "scale_words"),
-             "numbers lexicon")
+
+class QualifierEntry(StrictModel):
+    """One hedge row of the lexicon ("over" -> at least, approximate)."""
+
+    phrase: str
+    qualifier: str
+    approx: bool
+    not_before_units: list[str] = []
+
+
+class TableScaleEntry(StrictModel):
+    """A table scale marker ("(thousands)", "£000") and the multiplier word it implies."""
+
+    regex: str
+    multiplier: str
+
+
+class NumbersLexicon(StrictModel):
+    """Schema of ``models/lexicons/numbers.yaml``. Word lists are ``list[str]`` on purpose:
+    YAML reads a bare ``on``/``no``/``yes`` as a boolean, and a boolean in a word list would
+    silently never match the word it was meant to be; the schema makes that an error naming
+    the key."""
+
+    number_words: dict[str, float]
+    scale_words: dict[str, float]
+    table_scales: list[TableScaleEntry] = []
+    multipliers: dict[str, float]
+    qualifiers: list[QualifierEntry]
+    suffix_qualifiers: list[QualifierEntry]
+    per_phrases: dict[str, str]
+    units: dict[str, str]
+    code_prefixes: list[str]
+    months: dict[str, int]
+    weekdays: list[str]
+    seasons: dict[str, tuple[int, int]]
+    year_parts: dict[str, tuple[int, int]]
+    month_lead_words: list[str]
+    year_lead_words: list[str]
+    year_name_words: list[str]
+    measure_stop_words: list[str]
+    age_lead_words: list[str]
+    fraction_words: dict[str, int]
+    ordinal_words: dict[str, int] = {}
+    frequency_words: dict[str, int] = {}
+
+
+_LEX = validated(NumbersLexicon, load_lexicon("numbers"), LEXICONS_DIR / "numbers.yaml")
 
 
 @dataclass(frozen=True)
@@ -33,49 +76,42 @@ class Qualifier:
     not_before_units: tuple[str, ...] = ()
 
 
-def _qualifiers(key: str) -> tuple[Qualifier, ...]:
-    out = []
-    for row in _LEX[key]:
-        require_keys(row, ("phrase", "qualifier", "approx"), f"numbers lexicon {key}")
-        out.append(Qualifier(str(row["phrase"]).lower(), str(row["qualifier"]), bool(row["approx"]),
-                             tuple(row.get("not_before_units", ()))))
+def _qualifiers(rows: list[QualifierEntry]) -> tuple[Qualifier, ...]:
+    out = [Qualifier(row.phrase.lower(), row.qualifier, row.approx, tuple(row.not_before_units))
+           for row in rows]
     return tuple(sorted(out, key=lambda q: len(q.phrase), reverse=True))
 
 
-NUMBER_WORDS: dict[str, float] = {str(k).lower(): float(v) for k, v in _LEX["number_words"].items()}
-MULTIPLIERS: dict[str, float] = {str(k).lower(): float(v) for k, v in _LEX["multipliers"].items()}
-QUALIFIERS = _qualifiers("qualifiers")
-SUFFIX_QUALIFIERS = _qualifiers("suffix_qualifiers")
-PER_PHRASES: dict[str, str] = {str(k).lower(): str(v) for k, v in _LEX["per_phrases"].items()}
-UNITS: dict[str, str] = {str(k).lower(): str(v) for k, v in _LEX["units"].items()}
-CODE_PREFIXES: frozenset[str] = frozenset(str(w).lower() for w in _LEX["code_prefixes"])
-MONTHS: dict[str, int] = {str(k).lower(): int(v) for k, v in _LEX["months"].items()}
-WEEKDAYS: tuple[str, ...] = tuple(str(w).lower() for w in _LEX["weekdays"])
-SEASONS: dict[str, tuple[int, int]] = {str(k).lower(): (int(v[0]), int(v[1]))
-                                       for k, v in _LEX["seasons"].items()}
-YEAR_PARTS: dict[str, tuple[int, int]] = {str(k).lower(): (int(v[0]), int(v[1]))
-                                          for k, v in _LEX["year_parts"].items()}
-MONTH_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["month_lead_words"])
-YEAR_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_lead_words"])
-MEASURE_STOP_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["measure_stop_words"])
-FRACTION_WORDS: dict[str, int] = {str(k).lower(): int(v) for k, v in _LEX["fraction_words"].items()}
-AGE_LEAD_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["age_lead_words"])
-ORDINAL_WORDS: dict[str, int] = {str(k).lower(): int(v)
-                                 for k, v in (_LEX.get("ordinal_words") or {}).items()}
-FREQUENCY_WORDS: dict[str, int] = {str(k).lower(): int(v)
-                                   for k, v in (_LEX.get("frequency_words") or {}).items()}
-YEAR_NAME_WORDS: frozenset[str] = frozenset(str(w).lower() for w in _LEX["year_name_words"])
+NUMBER_WORDS: dict[str, float] = {k.lower(): v for k, v in _LEX.number_words.items()}
+MULTIPLIERS: dict[str, float] = {k.lower(): v for k, v in _LEX.multipliers.items()}
+QUALIFIERS = _qualifiers(_LEX.qualifiers)
+SUFFIX_QUALIFIERS = _qualifiers(_LEX.suffix_qualifiers)
+PER_PHRASES: dict[str, str] = {k.lower(): v for k, v in _LEX.per_phrases.items()}
+UNITS: dict[str, str] = {k.lower(): v for k, v in _LEX.units.items()}
+CODE_PREFIXES: frozenset[str] = frozenset(w.lower() for w in _LEX.code_prefixes)
+MONTHS: dict[str, int] = {k.lower(): v for k, v in _LEX.months.items()}
+WEEKDAYS: tuple[str, ...] = tuple(w.lower() for w in _LEX.weekdays)
+SEASONS: dict[str, tuple[int, int]] = {k.lower(): v for k, v in _LEX.seasons.items()}
+YEAR_PARTS: dict[str, tuple[int, int]] = {k.lower(): v for k, v in _LEX.year_parts.items()}
+MONTH_LEAD_WORDS: frozenset[str] = frozenset(w.lower() for w in _LEX.month_lead_words)
+YEAR_LEAD_WORDS: frozenset[str] = frozenset(w.lower() for w in _LEX.year_lead_words)
+MEASURE_STOP_WORDS: frozenset[str] = frozenset(w.lower() for w in _LEX.measure_stop_words)
+FRACTION_WORDS: dict[str, int] = {k.lower(): v for k, v in _LEX.fraction_words.items()}
+AGE_LEAD_WORDS: frozenset[str] = frozenset(w.lower() for w in _LEX.age_lead_words)
+ORDINAL_WORDS: dict[str, int] = {k.lower(): v for k, v in _LEX.ordinal_words.items()}
+FREQUENCY_WORDS: dict[str, int] = {k.lower(): v for k, v in _LEX.frequency_words.items()}
+YEAR_NAME_WORDS: frozenset[str] = frozenset(w.lower() for w in _LEX.year_name_words)
 
 #: Table scale markers ("(thousands)", "£000", "(£m)") and the multiplier each one implies.
 TABLE_SCALES: tuple[tuple[re.Pattern[str], float], ...] = tuple(
-    (re.compile(str(row["regex"]), re.IGNORECASE), MULTIPLIERS[str(row["multiplier"]).lower()])
-    for row in (_LEX.get("table_scales") or ()))
+    (re.compile(row.regex, re.IGNORECASE), MULTIPLIERS[row.multiplier.lower()])
+    for row in _LEX.table_scales)
 
 _SIMPLE_WORDS = {w: v for w, v in NUMBER_WORDS.items() if " " not in w}
 _TENS = {w: v for w, v in _SIMPLE_WORDS.items() if v >= 20 and v % 10 == 0 and v < 100}
 _UNITS_1_9 = {w: v for w, v in _SIMPLE_WORDS.items() if 1 <= v <= 9}
 
-_SCALE_WORDS = {str(k).lower(): float(v) for k, v in _LEX["scale_words"].items()}
+_SCALE_WORDS = {k.lower(): v for k, v in _LEX.scale_words.items()}
 _SIMPLE = ("(?:" + alternation(_TENS) + r")[-\s](?:" + alternation(_UNITS_1_9) + ")|"
            + alternation(_SIMPLE_WORDS))
 _SCALE = alternation(_SCALE_WORDS)

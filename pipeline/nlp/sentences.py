@@ -28,18 +28,19 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
 import numpy
+from pydantic import Field
 from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.config import PATTERNS_DIR
-from pipeline.nlp.patterns import RuleFileComponent, compile_regex, read_yaml, require_keys
+from pipeline.nlp.patterns import RuleFileComponent, compile_regex, read_yaml
+from pipeline.rulefiles import StrictModel, validated
 
 DEFAULT_RULES_PATH = PATTERNS_DIR / "sentences.yaml"
-_REQUIRED = ("never_final", "may_be_final", "continuation_words", "closers", "openers",
-             "terminals", "split_before_lowercase", "initials_are_abbreviations", "list_prefix")
 #: A dotted run of single capitals ("M", "M.I", "U.K"): an initial, not a word.
 _INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
 
@@ -65,53 +66,58 @@ class SentenceRules:
     section_label_inside: re.Pattern[str] | None = None
 
 
-def _words(data: dict, key: str, path: Path) -> frozenset[str]:
-    value = data[key]
-    if not isinstance(value, list) or not all(isinstance(w, str) and w for w in value):
-        raise ValueError(f"{path}: {key!r} must be a list of non-empty strings, got {value!r}")
-    return frozenset(w.lower().rstrip(".") for w in value)
+class SentenceRulesFile(StrictModel):
+    """Schema of ``sentences.yaml``: every key the splitter reads, typed, no unknown keys."""
+
+    never_final: list[Annotated[str, Field(min_length=1)]]
+    may_be_final: list[Annotated[str, Field(min_length=1)]]
+    continuation_words: list[Annotated[str, Field(min_length=1)]]
+    closers: Annotated[str, Field(min_length=1)]
+    openers: Annotated[str, Field(min_length=1)]
+    terminals: Annotated[str, Field(min_length=1)]
+    split_before_lowercase: bool
+    initials_are_abbreviations: bool
+    list_prefix: str
+    contents_entry: str | None = None
+    contents_heading: str | None = None
+    title_word_min: int = Field(default=4, ge=1)
+    section_label_start: str | None = None
+    section_label_inside: str | None = None
+
+
+def _words(words: list[str]) -> frozenset[str]:
+    return frozenset(w.lower().rstrip(".") for w in words)
 
 
 @cache
 def load_sentence_rules(path: Path = DEFAULT_RULES_PATH) -> SentenceRules:
     """Read and validate ``sentences.yaml`` (cached: the rules are immutable once loaded)."""
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must be a mapping")
-    require_keys(data, _REQUIRED, str(path))
-    for key in ("closers", "openers", "terminals"):
-        if not isinstance(data[key], str) or not data[key]:
-            raise ValueError(f"{path}: {key!r} must be a non-empty string of characters")
-    for key in ("split_before_lowercase", "initials_are_abbreviations"):
-        if not isinstance(data[key], bool):
-            raise ValueError(f"{path}: {key!r} must be true or false, got {data[key]!r}")
-    terminals, closers = re.escape(data["terminals"]), re.escape(data["closers"])
+    data = validated(SentenceRulesFile, read_yaml(path), path)
+
+    def optional(key: str) -> re.Pattern[str] | None:
+        regex = getattr(data, key)
+        return compile_regex(regex, f"{path} {key}") if regex else None
+
+    terminals, closers = re.escape(data.terminals), re.escape(data.closers)
     candidate = compile_regex(
         rf"(?P<term>[{terminals}]+)(?P<close>[{closers}]*)(?P<ws>\s+)(?=\S)",
         f"{path} candidate")
     return SentenceRules(
-        never_final=_words(data, "never_final", path),
-        may_be_final=_words(data, "may_be_final", path),
-        continuation_words=_words(data, "continuation_words", path),
-        closers=data["closers"],
-        openers=data["openers"],
-        terminals=data["terminals"],
-        split_before_lowercase=data["split_before_lowercase"],
-        initials_are_abbreviations=data["initials_are_abbreviations"],
-        list_prefix=compile_regex(str(data["list_prefix"]), f"{path} list_prefix"),
+        never_final=_words(data.never_final),
+        may_be_final=_words(data.may_be_final),
+        continuation_words=_words(data.continuation_words),
+        closers=data.closers,
+        openers=data.openers,
+        terminals=data.terminals,
+        split_before_lowercase=data.split_before_lowercase,
+        initials_are_abbreviations=data.initials_are_abbreviations,
+        list_prefix=compile_regex(data.list_prefix, f"{path} list_prefix"),
         candidate=candidate,
-        contents_entry=(compile_regex(str(data["contents_entry"]), f"{path} contents_entry")
-                        if data.get("contents_entry") else None),
-        contents_heading=(compile_regex(str(data["contents_heading"]),
-                                        f"{path} contents_heading")
-                          if data.get("contents_heading") else None),
-        title_word_min=int(data.get("title_word_min", 4)),
-        section_label_start=(compile_regex(str(data["section_label_start"]),
-                                           f"{path} section_label_start")
-                             if data.get("section_label_start") else None),
-        section_label_inside=(compile_regex(str(data["section_label_inside"]),
-                                            f"{path} section_label_inside")
-                              if data.get("section_label_inside") else None),
+        contents_entry=optional("contents_entry"),
+        contents_heading=optional("contents_heading"),
+        title_word_min=data.title_word_min,
+        section_label_start=optional("section_label_start"),
+        section_label_inside=optional("section_label_inside"),
     )
 
 
