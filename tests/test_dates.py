@@ -210,6 +210,10 @@ QUARTER = (date(2030, 10, 1), date(2030, 12, 31))
     ("Over the quarter, 40 new foster carers were approved.", date(2030, 10, 1), date(2030, 12, 31)),
     ("Waiting times were longer in the previous quarter.", date(2030, 7, 1), date(2030, 9, 30)),
     ("We expect demand to ease in Q4.", date(2031, 1, 1), date(2031, 3, 31)),
+    # "the last quarter" alone is relative (the one before), not the fourth quarter
+    ("Complaints fell over the last quarter.", date(2030, 7, 1), date(2030, 9, 30)),
+    ("Admissions peaked in the last quarter of 2030/31.", date(2031, 1, 1), date(2031, 3, 31)),
+    ("Admissions peaked in the final quarter.", date(2031, 1, 1), date(2031, 3, 31)),
 ])
 def test_a_quarterly_report_places_its_quarters(text: str, start: date, end: date) -> None:
     """In a report whose period is one quarter, a yearless quarter is of that financial year,
@@ -219,7 +223,8 @@ def test_a_quarterly_report_places_its_quarters(text: str, start: date, end: dat
 
 
 @pytest.mark.parametrize("text", ["Recycling held steady this quarter.",
-                                  "Waiting times were longer in the previous quarter."])
+                                  "Waiting times were longer in the previous quarter.",
+                                  "Complaints fell over the last quarter."])
 def test_a_yearly_report_does_not_guess_which_quarter(text: str) -> None:
     (m,) = parse_dates(text, *FY)
     assert (m.date_start, m.resolved) == (None, False)
