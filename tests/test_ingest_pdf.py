@@ -299,3 +299,42 @@ def test_pdf_and_text_heading_sequences_agree(corpus_pdf_docs: dict[str, Documen
     ratio = difflib.SequenceMatcher(a=_headings(corpus_pdf_docs[stem]),
                                     b=_headings(corpus_text_docs[stem]), autojunk=False).ratio()
     assert ratio >= HEADING_AGREEMENT_MIN[stem], f"{stem}: {ratio:.3f}"
+
+
+def _titled_paragraphs_pdf(path: Path) -> None:
+    """An invented page: a bold one-word title set tight above its paragraph, and a bold
+    lead-in ending in a colon set the same way (a run-in lead, not a title)."""
+    from fpdf import FPDF
+
+    body = ("The service answered more calls than in any quarter before, and most callers "
+            "were helped at the first point of contact without a referral to another team. ")
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_margins(60, 60, 60)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 18)
+    pdf.multi_cell(0, 24, "Quarterly Performance Summary", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(10)
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 13, body * 2, new_x="LMARGIN", new_y="NEXT")
+    for title, lead in (("Referrals", "Quarter 3 saw 2,140 residents contact the service. "),
+                        ("Key points:", "Two sites reopened after repairs. ")):
+        pdf.ln(13)
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.multi_cell(0, 13, title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 13, lead + body, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+@pytest.mark.parametrize("engine", ["pdfplumber", "pdfium"])
+def test_a_bold_title_tight_above_its_paragraph_is_a_heading(tmp_path: Path, engine: str) -> None:
+    path = tmp_path / "titled.pdf"
+    _titled_paragraphs_pdf(path)
+    doc = read_document(path, tmp_path, engine=engine)
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    paragraphs = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert "Referrals" in headings
+    assert any(p.startswith("Quarter 3 saw 2,140 residents") for p in paragraphs), paragraphs
+    # a lead-in that ends in a colon runs into its paragraph
+    assert not any(h.startswith("Key points") for h in headings)
+    assert any(p.startswith("Key points: Two sites reopened") for p in paragraphs), paragraphs

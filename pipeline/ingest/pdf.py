@@ -467,7 +467,7 @@ class _Builder:
             self.open = _Open("bullet", [line])
             return
         if cur and cur.kind == "heading" and (
-                self._adjacent(cur.lines[-1], line, 0.5)
+                (self._adjacent(cur.lines[-1], line, 0.5) and not self._titles(cur, line))
                 or (line.text[:1].islower() and not layout.ends_sentence(cur.lines[-1].text)
                     and self._adjacent(cur.lines[-1], line, 1.6))):
             cur.kind = "paragraph"  # a bold lead-in set tight against its paragraph
@@ -504,6 +504,20 @@ class _Builder:
         if line.style == prev.style:
             return True
         return (line.x1 - line.x0) >= float(self.r.get("continuation_min_width")) * (prev.x1 - prev.x0)
+
+    @staticmethod
+    def _titles(cur: _Open, line: Line) -> bool:
+        """A one-line styled title set tight above its paragraph ("Contacts" in bold, then
+        "Quarter 3 saw ..."): it titles the paragraph, it is not a run-in lead. Told apart by
+        its shape: one line of at most three words that stops well short of the column's edge,
+        without end or lead-in punctuation, over a line that starts a sentence of its own."""
+        if len(cur.lines) != 1:
+            return False
+        head = cur.lines[0]
+        text = head.text.rstrip()
+        return (head.short and len(text.split()) <= 3 and not layout.ends_sentence(text)
+                and not text.endswith((":", ",", ";", "-", "–")) and line.size <= head.size
+                and (line.text[:1].isupper() or line.text[:1].isdigit()))
 
     @staticmethod
     def _adjacent(prev: Line, line: Line, factor: float) -> bool:
