@@ -203,3 +203,24 @@ def test_we_with_a_present_service_verb_is_progress(nlp: Language, text: str) ->
 ])
 def test_we_in_a_subordinate_clause_is_not_a_service(text: str) -> None:
     assert "we_present" not in classify(text).fired
+
+
+# --- under an aims heading, a report is not an aim ------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("In May 2030, a heritage open day explored the history of the mill.", "achievement"),
+    ("The summer festival attracted 9,000 visitors to the park.", "achievement"),
+    ("It supports around 300 learners a year.", "progress"),
+    # an aim names its subject and states the position to reach
+    ("More residents feel safe in their local area.", "target"),
+    ("Fewer young people not in education, employment or training.", "target"),
+])
+def test_aims_heading_reports_and_aims(nlp: Language, text: str, expected: str) -> None:
+    assert _type(nlp, text, "Our aims by 2034", "bullet") == expected
+
+
+def test_a_pronoun_opening_switches_the_aims_heading_off() -> None:
+    decision = classify("These include guides and event volunteers.", heading="Our aims by 2034",
+                        block_kind="bullet")
+    assert "heading:aims_by_year" not in decision.fired
+    assert decision.claim_type != "target"
