@@ -17,9 +17,10 @@ from pipeline.nlp.claims import CLAIM_TYPES, MentionFacts, classify, load_claim_
 from pipeline.nlp.pipeline import build_nlp, make_doc
 
 #: Floors a little below what was measured per part of the gold split (gold text run alone with
-#: its gold heading; 2026-12-06: tuning 0.805, held-out half 0.742, held-out document 0.763);
+#: its gold heading; 2026-12-06: tuning 0.805, held-out half 0.742, held-out document 0.763;
+#: 2026-12-07, after the issue-18 cues of tests/test_claims_measured.py: 0.838, 0.753, 0.769);
 #: raise them as typing improves.
-GOLD_ACCURACY_FLOORS = {"tuning": 0.78, "held-out half": 0.72, "held-out document": 0.74}
+GOLD_ACCURACY_FLOORS = {"tuning": 0.81, "held-out half": 0.73, "held-out document": 0.75}
 PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 

@@ -26,16 +26,20 @@ KENT = Path(__file__).parent / "data" / "kent"
 #: measured 1.000 (41 and 14 mentions) once the classes of expression behind their errors were
 #: fixed with invented tests (table scale markers, signed p.p. values, bracketed comparison
 #: values, paragraph labels, quarters a year back and quarter ends): floors allow about one
-#: miss each. Claim type 0.725 (29/40) once KPI results, plan rows and counts were typed.
+#: miss each. Claim type 0.725 (29/40) once KPI results, plan rows and counts were typed;
+#: 0.750 (30/40) once indicator names with no verb or value were typed other (2026-12-07).
 FLOORS = {"money": 0.95, "figures": 0.95, "dates": 0.93}
-TYPE_FLOOR = 0.70
+TYPE_FLOOR = 0.72
 
 
 #: kent-gold-2, measured 2026-12-06 when drawn: figures 0.938 (17 gold mentions), dates 1.000
 #: (9), claim type 0.467 (14/30; delivery-plan measures written as "will have improved ... to
 #: at least 70%" and KPI names are the main misses; see its README). Floors a little below.
+#: Claim type 0.567 (17/30) on 2026-12-07 once those two classes were typed (measured levels
+#: to reach as targets +2, indicator names as other +1): both classes were SEEN on this set,
+#: so it is no longer a fully unseen measurement of claim type (README).
 FLOORS2 = {"figures": 0.88, "dates": 0.93}
-TYPE_FLOOR2 = 0.43
+TYPE_FLOOR2 = 0.53
 
 
 #: gold folder -> (mention floors, claim-type floor)
