@@ -126,14 +126,15 @@ def test_gold_accuracy_floor(matcher, corpus):
     gold sentences linked within their documents' batch of sentences, as at runtime."""
     items = gold_inputs(DEFAULT_GOLD_DIR, corpus)
     res = score_matcher(matcher, items, context=context_claims(items, corpus))
-    # measured (link-5, near level, plan-relative gate): top1 0.787, top3 0.959, kept
-    # 0.774/0.937, abstain 0.697; the 2025 report 0.774; each sentence alone top1 0.772
-    assert res["all"]["top1"] >= 0.77
+    # measured (link-5, classifier C 0.5, combiner L2 0.1 chosen by --l2 auto): top1 0.820,
+    # top3 0.963, kept 0.807/0.946, abstain 0.658; the 2025 report 0.824 (0.774 with C 4 and
+    # L2 3); each sentence alone top1 0.793
+    assert res["all"]["top1"] >= 0.80
     assert res["all"]["top3"] >= 0.94
-    assert res["all"]["top1_kept"] >= 0.76  # an abstention counts as a miss
+    assert res["all"]["top1_kept"] >= 0.79  # an abstention counts as a miss
     assert res["all"]["top3_kept"] >= 0.92
     assert res["all"]["abstain"] >= 0.65
-    assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.76
+    assert res["lcc-annual-delivery-report-2025"]["top1"] >= 0.80
     alone = score_matcher(matcher, items)  # no context: each sentence alone
     assert alone["all"]["top1"] >= 0.75
 
