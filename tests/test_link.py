@@ -404,3 +404,47 @@ def test_default_settings_come_from_the_shipped_sidecar(tmp_path, monkeypatch):
             MatcherSettings()
     finally:
         link._shipped.cache_clear()
+
+
+def _fit_script():
+    """scripts/fit_matcher.py as a module (scripts/ is not a package)."""
+    import importlib.util
+
+    from pipeline.config import PROJECT_DIR
+
+    spec = importlib.util.spec_from_file_location("fit_matcher", PROJECT_DIR / "scripts" / "fit_matcher.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _synthetic_view(fm, informative: bool, n_docs: int = 4, per_doc: int = 40, k: int = 5):
+    """A GoldView of invented signals: when ``informative`` the ``lex`` signal marks the
+    expected element (plus noise), otherwise every signal is noise."""
+    from pipeline.link.matcher import SIGNALS
+
+    rng = np.random.default_rng(0)
+    n = n_docs * per_doc
+    expected = rng.integers(0, k, n)
+    levels = rng.random((len(SIGNALS), len(LEVELS), n, k + 1))
+    if informative:
+        levels[SIGNALS.index("lex"), :, np.arange(n), expected] += 0.6
+    view = fm.GoldView.__new__(fm.GoldView)
+    view.levels, view.k, view.expected = levels, k, expected
+    view.doc_of = np.repeat([f"doc{i}" for i in range(n_docs)], per_doc)
+    view.docs = sorted(set(view.doc_of))
+    view.null = np.zeros(n, dtype=bool)
+    return view
+
+
+def test_l2_chosen_by_leave_one_document_out_log_loss():
+    """--l2 auto: a signal that marks the right element earns a weak penalty (large weights
+    pay off on documents left out); signals of pure noise earn the strongest penalty of the
+    grid (any weight fitted on noise costs log-loss on the document left out)."""
+    fm = _fit_script()
+    l2, losses = fm.choose_l2(_synthetic_view(fm, informative=True))
+    assert l2 <= 1.0 and set(losses) == {str(v) for v in fm.L2_GRID}
+    assert losses[str(l2)] == min(losses.values())
+    l2_noise, _ = fm.choose_l2(_synthetic_view(fm, informative=False))
+    assert l2_noise == max(fm.L2_GRID)
