@@ -5,7 +5,9 @@ with KPI layouts and tables, its cover paper, a delivery plan in tables, a cabin
 annual report) were first a measurement; the classes of expression behind their errors were
 then fixed, so they now guard those fixes. tests/data/kent-gold-2 holds 30 more sentences of
 the same papers, drawn and annotated after those fixes and never used to write a rule: the
-unseen measurement. Floors sit a little below the scores measured (see each folder's
+unseen measurement for figures and dates (its claim types have since been used to fix two
+classes). tests/data/kent-gold-3 holds a third 30, drawn and annotated when those were fixed:
+the unseen measurement of claim type. Floors sit a little below the scores measured (see each folder's
 README): a change that loses ground on another council's papers fails here.
 """
 
@@ -19,6 +21,7 @@ from pipeline.evaluation import evaluate, load_gold, load_predictions
 
 GOLD = Path(__file__).parent / "data" / "kent-gold"
 GOLD2 = Path(__file__).parent / "data" / "kent-gold-2"
+GOLD3 = Path(__file__).parent / "data" / "kent-gold-3"
 KENT = Path(__file__).parent / "data" / "kent"
 
 #: Measured 2026-12-06 (money 1.000 on 3 mentions, figures 0.771 on 41, dates 0.828 on 14,
@@ -42,8 +45,16 @@ FLOORS2 = {"figures": 0.88, "dates": 0.93}
 TYPE_FLOOR2 = 0.53
 
 
+#: kent-gold-3, measured 2026-12-07 when drawn (draw 712): figures 0.800 (7 gold mentions; tp 6,
+#: fp 2, fn 1: a spaced minus "- 1.9p.p." read as +1.9, and "13 th" of a date taken as a count),
+#: dates 1.000 (8), claim type 0.633 (19/30), no money. Floors allow about one more miss of each
+#: kind. No rule has been written from this set (README).
+FLOORS3 = {"figures": 0.75, "dates": 0.93}
+TYPE_FLOOR3 = 0.59
+
+
 #: gold folder -> (mention floors, claim-type floor)
-SETS = {GOLD: (FLOORS, TYPE_FLOOR), GOLD2: (FLOORS2, TYPE_FLOOR2)}
+SETS = {GOLD: (FLOORS, TYPE_FLOOR), GOLD2: (FLOORS2, TYPE_FLOOR2), GOLD3: (FLOORS3, TYPE_FLOOR3)}
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +88,14 @@ def test_unseen_kent_sample_is_new_sentences(reports) -> None:
     gold2, report = reports[GOLD2]
     first = {" ".join(row["text"].split()) for row in load_gold([GOLD])}
     assert len(gold2) == 30 and not first & {" ".join(r["text"].split()) for r in gold2}
+    assert report.overall.n_aligned >= 29
+
+
+def test_third_kent_sample_is_new_sentences(reports) -> None:
+    gold3, report = reports[GOLD3]
+    earlier = {" ".join(row["text"].split()) for row in load_gold([GOLD, GOLD2])}
+    assert len(gold3) == 30 and len({row["doc"] for row in gold3}) == 5
+    assert not earlier & {" ".join(r["text"].split()) for r in gold3}
     assert report.overall.n_aligned >= 29
 
 
