@@ -65,7 +65,7 @@ from pipeline.link.signals import (
     load_lexicon,
     named_phrases,
     off_topic_documents,
-    phrase_hits,
+    phrase_matrix,
     topic_matrix,
     topic_profile,
     topic_scores,
@@ -308,11 +308,16 @@ class Matcher:
         return [(self.lex.topics[j], round(float(row[j]), 3)) for j in best if row[j] > 0]
 
     # ------------------------------------------------------------------ scoring
-    def signals(self, claims: list[ClaimInput]) -> dict[str, np.ndarray]:
-        """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``)."""
+    def signals(self, claims: list[ClaimInput], x: sparse.spmatrix | None = None
+                ) -> dict[str, np.ndarray]:
+        """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``).
+
+        ``x``: the vectoriser's transform of the claims' texts when the caller has it already
+        (:meth:`link` needs it for the aims too; the transform is the costliest step)."""
         n, k = len(claims), len(self.labels)
         texts = [c.text for c in claims]
-        x = self.vectoriser.transform(texts)
+        if x is None:
+            x = self.vectoriser.transform(texts)
         out: dict[str, np.ndarray] = {name: np.zeros((n, k)) for name in SIGNALS}
         out["clf"] = self._proba(x)
         sims = (_rownorm(x) @ self.profiles.T).toarray()
@@ -331,8 +336,8 @@ class Matcher:
         zeros = np.zeros(len(self.labels))
         heads = {path: (heading_prior(path, self._plan, self.labels, self.lex),
                         hclf.get(path, zeros), hlex[j]) for j, path in enumerate(paths)}
+        out["phrase"] = phrase_matrix(texts, self.phrases, self.labels)
         for i, claim in enumerate(claims):
-            out["phrase"][i] = phrase_hits(claim.text, self.phrases, self.labels)
             out["heading"][i], out["hclf"][i], out["hlex"][i] = heads[tuple(claim.heading_path)]
         return out
 
@@ -385,9 +390,10 @@ class Matcher:
         """
         if not claims:
             return []
-        score, order, gate = self.scores(claims)
-        x = _rownorm(self.vectoriser.transform([c.text for c in claims]))
-        elem_sims = (x @ self.elements.T).toarray()
+        x = self.vectoriser.transform([c.text for c in claims])
+        score, order, gate = self.scores(claims, self.signals(claims, x))
+        elem_sims = (_rownorm(x) @ self.elements.T).toarray()
+        members = self._members()
         links: list[Link] = []
         for i, claim in enumerate(claims):
             if min_score is None and gate[i] < self.settings.min_score:
@@ -399,14 +405,22 @@ class Matcher:
                     break
                 rank += 1
                 sub_id = self._subs[j]
-                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i]), sub_id,
-                                  rank, round(value, 4), "combined"))
+                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i], members),
+                                  sub_id, rank, round(value, 4), "combined"))
         return links
 
-    def _best_aim(self, sub_id: str, sims: np.ndarray) -> str:
-        idx = [k for k, a in enumerate(self.plan_aims) if a["sub_outcome_id"] == sub_id]
-        best = max(idx, key=lambda k: sims[k])
-        return self.plan_aims[best]["aim_id"]
+    def _members(self) -> dict[str, np.ndarray]:
+        """sub_outcome_id → the indices of its elements in ``plan_aims`` (in plan order)."""
+        members: dict[str, list[int]] = {}
+        for k, a in enumerate(self.plan_aims):
+            members.setdefault(a["sub_outcome_id"], []).append(k)
+        return {sub: np.asarray(idx) for sub, idx in members.items()}
+
+    def _best_aim(self, sub_id: str, sims: np.ndarray,
+                  members: dict[str, np.ndarray] | None = None) -> str:
+        """The element of ``sub_id`` most similar to the claim (the first of equals)."""
+        idx = (members if members is not None else self._members())[sub_id]
+        return self.plan_aims[int(idx[np.argmax(sims[idx])])]["aim_id"]
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path, scores: dict | None = None) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline.config import LEXICONS_DIR
 from pipeline.ingest.plan_layout import rules
@@ -170,23 +170,46 @@ def lexicon() -> Lexicon:
 MULTIWORD_WEIGHT = 2.0
 
 
-_PREPARED: dict[int, tuple[tuple[tuple[re.Pattern[str], str, float], ...], ...]] = {}
+#: one term of the lexicon, ready to test: (column of its topic, pattern, needle, weight)
+_Entry = tuple[int, re.Pattern[str], str, float]
+#: per lexicon (by id, the lexicon kept alive beside it so the id is not reused): its terms
+#: indexed by key word, and the terms that have no key word (always tested)
+_INDEX: dict[int, tuple[Lexicon, dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]] = {}
+_WORD = re.compile(r"\w+")
 
 
-def _prepare(patterns: tuple[re.Pattern[str], ...]) -> tuple[tuple[re.Pattern[str], str, float], ...]:
-    return tuple((p, _needle(p), MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0) for p in patterns)
+def _entries(column: int, patterns: tuple[re.Pattern[str], ...]) -> list[_Entry]:
+    return [(column, p, _needle(p), MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0)
+            for p in patterns]
 
 
-def _prepared(lex: Lexicon) -> tuple[tuple[tuple[re.Pattern[str], str, float], ...], ...]:
-    """Per topic (then the abstention terms last), each term's pattern, needle and weight.
+def _term_index(lex: Lexicon) -> tuple[dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]:
+    """Every term of ``lex`` (topics in order, then the abstention terms) keyed by its KEY WORD:
+    the first run of word characters of its first word, lower-cased ("children's" -> "children",
+    "e-bike" -> "e").
 
-    The needle (the term's first word) must occur in the lower-cased text for the pattern to
-    match, so a plain substring test skips most of the regex searches.
+    Why: a text can only match a term whose key word is one of the text's own word runs (the
+    pattern starts at a non-word boundary, and its first word's first run of word characters
+    ends at a non-word character or at the end of the word, which is followed by a space or a
+    non-word character). So a text's words, looked up in this index, give every term that
+    can match it, and the other ~1,500 terms are never looked at. A term whose first word does
+    not start with a word character has no key and is tested on every text.
     """
     key = id(lex)
-    if key not in _PREPARED:
-        _PREPARED[key] = tuple(_prepare(lex.terms[t]) for t in lex.topics) + (_prepare(lex.none_terms),)
-    return _PREPARED[key]
+    cached = _INDEX.get(key)
+    if cached is None or cached[0] is not lex:
+        entries = [e for col, t in enumerate(lex.topics) for e in _entries(col, lex.terms[t])]
+        entries += _entries(len(lex.topics), lex.none_terms)
+        by_word: dict[str, list[_Entry]] = {}
+        always: list[_Entry] = []
+        for entry in entries:
+            m = _WORD.match(entry[2])
+            if m:
+                by_word.setdefault(m.group(0), []).append(entry)
+            else:
+                always.append(entry)
+        cached = _INDEX[key] = (lex, {w: tuple(e) for w, e in by_word.items()}, tuple(always))
+    return cached[1], cached[2]
 
 
 def _needle(pattern: re.Pattern[str]) -> str:
@@ -197,14 +220,20 @@ def _needle(pattern: re.Pattern[str]) -> str:
 
 def topic_hits(text: str, lex: Lexicon | None = None) -> np.ndarray:
     """Per topic, then ``none`` last: 1 - 0.5**hits (one single-word term gives 0.5, two, or
-    one multi-word term, 0.75; saturating, not counting)."""
+    one multi-word term, 0.75; saturating, not counting).
+
+    Each matching term counts once, whatever its number of occurrences; only the terms whose
+    key word occurs in the text are tried (:func:`_term_index`), and of those only the ones
+    whose first word occurs in the lower-cased text are searched."""
     lex = lex or lexicon()
+    by_word, always = _term_index(lex)
     lowered = text.lower()
-    out = np.zeros(len(lex.topics) + 1)
-    for i, prepared in enumerate(_prepared(lex)):
-        hits = sum(weight for p, needle, weight in prepared if needle in lowered and p.search(text))
-        out[i] = 1.0 - 0.5 ** hits
-    return out
+    hits = np.zeros(len(lex.topics) + 1)
+    candidates = [e for w in set(_WORD.findall(lowered)) for e in by_word.get(w, ())]
+    for column, pattern, needle, weight in (*candidates, *always):
+        if needle in lowered and pattern.search(text):
+            hits[column] += weight
+    return 1.0 - 0.5 ** hits
 
 
 def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
@@ -357,13 +386,24 @@ def named_phrases(plan: Plan) -> dict[str, list[str]]:
 def phrase_hits(text: str, phrases: dict[str, list[str]], labels: list[str],
                 min_score: float = 90.0) -> np.ndarray:
     """Per label, the best fuzzy containment score (0..1) of its named phrases in the text."""
-    out = np.zeros(len(labels))
-    lowered = text.lower()
-    for i, label in enumerate(labels):
-        best = 0.0
-        for phrase in phrases.get(label, ()):
-            score = fuzz.partial_ratio(phrase.lower(), lowered)
-            if score >= min_score:
-                best = max(best, score / 100.0)
-        out[i] = best
+    return phrase_matrix([text], phrases, labels, min_score)[0]
+
+
+def phrase_matrix(texts: list[str], phrases: dict[str, list[str]], labels: list[str],
+                  min_score: float = 90.0) -> np.ndarray:
+    """:func:`phrase_hits` of each text, (n_texts, n_labels): every named phrase against every
+    text in one ``rapidfuzz.process.cdist`` call (``fuzz.partial_ratio(phrase, text)``, lower
+    case), then the best score of each label's phrases. Scores under ``min_score`` count 0;
+    passing it as cdist's cutoff lets rapidfuzz skip alignments that cannot reach it (a score
+    that reaches it is the same)."""
+    out = np.zeros((len(texts), len(labels)))
+    named = [(j, phrase.lower()) for j, label in enumerate(labels) for phrase in phrases.get(label, ())]
+    if not texts or not named:
+        return out
+    scores = process.cdist([phrase for _, phrase in named], [t.lower() for t in texts],
+                           scorer=fuzz.partial_ratio, score_cutoff=min_score, dtype=np.float64,
+                           workers=1)
+    for row, (j, _) in enumerate(named):
+        np.maximum(out[:, j], np.where(scores[row] >= min_score, scores[row] / 100.0, 0.0),
+                   out=out[:, j])
     return out
