@@ -75,6 +75,12 @@ def cdist_by_length(queries: list[str], choices: list[str], scorer, cutoff: floa
     return out
 
 
+def _sorted_words(text: str) -> str:
+    """The words of ``text`` in sorted order, one space apart: what ``fuzz.token_sort_ratio``
+    compares with ``fuzz.ratio``."""
+    return " ".join(sorted(text.split()))
+
+
 def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
                  rules: AllRules | None = None) -> pd.Series:
     """claim_id → claim_id of the same claim in an EARLIER period's report ('' if none).
@@ -126,7 +132,10 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     # the cutoffs let rapidfuzz skip pairs of unlike length; the pairs that hit are rescored
     # exactly below, so the ranking among an element's hits is the full scores'
     ratio = cdist_by_length(texts, elems, fuzz.ratio, r.min_ratio)
-    tsort = cdist_by_length(texts, elems, fuzz.token_sort_ratio, r.min_token_sort_ratio)
+    # token_sort_ratio is ratio of the texts with their words sorted: sorting each text once,
+    # not once per pair inside cdist, gives the same scores three times faster
+    tsort = cdist_by_length([_sorted_words(t) for t in texts], [_sorted_words(e) for e in elems],
+                            fuzz.ratio, r.min_token_sort_ratio)
     # a table row "<outcome title> <aim>" (or "<title> <aim> <aim>") holds elements whole:
     # contained, if the elements it holds are most of the row (substring test: a fuzzy
     # partial match is 20x slower)
