@@ -71,6 +71,7 @@ from pipeline.link.signals import (
     topic_scores,
 )
 from pipeline.link.training import Example, training_examples
+from pipeline.link.vectorise import FastUnion
 from pipeline.model import Document
 from pipeline.plan.model import Aim, Plan
 
@@ -226,6 +227,14 @@ class Matcher:
         #: (n_subs, n_topics): each taxonomy topic's share per sub-outcome
         self.profile = profile if profile is not None else np.zeros((len(self._subs), len(self.lex.topics)))
         self._plan = _plan_stub(plan_aims)
+        self._fast: FastUnion | None = None
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """``self.vectoriser.transform(texts)``, the same matrix computed faster
+        (:class:`pipeline.link.vectorise.FastUnion`, which caches per-word n-gram counts)."""
+        if self._fast is None or self._fast.vectoriser is not self.vectoriser:
+            self._fast = FastUnion(self.vectoriser)
+        return self._fast.transform(texts)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -317,7 +326,7 @@ class Matcher:
         n, k = len(claims), len(self.labels)
         texts = [c.text for c in claims]
         if x is None:
-            x = self.vectoriser.transform(texts)
+            x = self.transform(texts)
         out: dict[str, np.ndarray] = {name: np.zeros((n, k)) for name in SIGNALS}
         out["clf"] = self._proba(x)
         sims = (_rownorm(x) @ self.profiles.T).toarray()
@@ -330,7 +339,7 @@ class Matcher:
         paths = list(dict.fromkeys(tuple(c.heading_path) for c in claims))
         head_texts = [" ".join(p[-2:]) for p in paths]
         named = [p for p in paths if p]
-        hclf = dict(zip(named, self._proba(self.vectoriser.transform([" ".join(p[-2:]) for p in named]))
+        hclf = dict(zip(named, self._proba(self.transform([" ".join(p[-2:]) for p in named]))
                         if named else [], strict=True))
         hlex = topic_scores(topic_matrix(head_texts, self.lex), self.profile)
         zeros = np.zeros(len(self.labels))
@@ -390,7 +399,7 @@ class Matcher:
         """
         if not claims:
             return []
-        x = self.vectoriser.transform([c.text for c in claims])
+        x = self.transform([c.text for c in claims])
         score, order, gate = self.scores(claims, self.signals(claims, x))
         elem_sims = (_rownorm(x) @ self.elements.T).toarray()
         members = self._members()
