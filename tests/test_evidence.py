@@ -273,3 +273,15 @@ def test_sorted_words_ratio_is_token_sort_ratio(a: str, b: str) -> None:
     from pipeline.evidence.elements import _sorted_words
 
     assert fuzz.ratio(_sorted_words(a), _sorted_words(b)) == fuzz.token_sort_ratio(a, b)
+
+
+@pytest.mark.parametrize(("texts", "needles"), [
+    (["more household waste recycled", "recycled waste", "", "waste waste waste"],
+     ["waste", "recycled waste", "household", "absent", "", "e r"]),
+    ([], ["waste"]),
+    (["a\0b", "ab"], ["a", "b"]),  # a NUL in the texts: the plain test
+])
+def test_containing_is_the_substring_test(texts: list[str], needles: list[str]) -> None:
+    from pipeline.evidence.elements import containing
+
+    assert containing(texts, needles) == [[i for i, t in enumerate(texts) if n in t] for n in needles]
