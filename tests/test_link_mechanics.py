@@ -22,6 +22,7 @@ from pipeline.link.signals import (
     phrase_matrix,
     topic_hits,
     topic_matrix,
+    topic_scores,
 )
 
 TOPICS = {
@@ -143,3 +144,31 @@ def test_best_aim_is_the_first_most_similar_element_of_the_sub_outcome() -> None
     assert [list(v) for v in members.values()] == [[0, 2, 3], [1, 4]]
     assert m._best_aim("s1", sims, members) == "e2"  # e2 and e3 tie: the first wins
     assert m._best_aim("s2", sims) == "e1"
+
+
+def _reference_topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    t = hits[:, :-1]
+    log_miss = np.log1p(-np.clip(t[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
+    return np.column_stack([1.0 - np.exp(log_miss), hits[:, -1]])
+
+
+def test_topic_scores_of_distinct_rows_are_those_of_every_row() -> None:
+    rng = np.random.default_rng(7)
+    levels = np.array([0.0, 0.5, 0.75, 0.875])
+    hits = levels[rng.integers(0, 4, size=(300, 9))] * (rng.random((300, 9)) < 0.3)
+    hits[::7] = 0.0  # many rows alike, as claims without any topic are
+    profile = rng.random((5, 8))
+    profile /= profile.sum(axis=0, keepdims=True)
+    got = topic_scores(hits, profile)
+    assert got.shape == (300, 6)
+    assert np.array_equal(got, _reference_topic_scores(hits, profile))
+    assert topic_scores(hits[:0], profile).shape == (0, 6)
+
+
+def test_repeated_texts_get_the_same_rows() -> None:
+    lex = build_lexicon(TOPICS, NONE_TERMS, [])
+    texts = [TEXTS[0], TEXTS[2], TEXTS[0], TEXTS[2], TEXTS[3]]
+    m = topic_matrix(texts, lex)
+    assert np.array_equal(m[0], m[2]) and np.array_equal(m[1], m[3])
+    p = phrase_matrix(["Family Hubs", "family hubs", "Nothing"], PHRASES, LABELS)
+    assert np.array_equal(p[0], p[1]) and p[2].sum() == 0.0

@@ -237,11 +237,20 @@ def topic_hits(text: str, lex: Lexicon | None = None) -> np.ndarray:
 
 
 def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
-    """:func:`topic_hits` of each text: (n_texts, n_topics + 1)."""
+    """:func:`topic_hits` of each text: (n_texts, n_topics + 1), each distinct text once."""
     lex = lex or lexicon()
     if not texts:
         return np.zeros((0, len(lex.topics) + 1))
-    return np.vstack([topic_hits(t, lex) for t in texts])
+    distinct, where = _distinct(texts)
+    return np.vstack([topic_hits(t, lex) for t in distinct])[where]
+
+
+def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts (first-seen order) and, per text, its index among them."""
+    index: dict[str, int] = {}
+    where = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.intp,
+                        count=len(texts))
+    return list(index), where
 
 
 #: how much each kind of training text counts towards a sub-outcome's topic profile: mostly
@@ -276,10 +285,12 @@ def topic_profile(hits: np.ndarray, labels: list[str], sources: list[str],
 def topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """Per claim and sub-outcome (then ``none``): how well the claim's topics agree with the
     sub-outcome's (noisy-OR of hit x share over topics), in 0..1. (n, n_subs + 1)."""
-    t = hits[:, :-1]
+    # each distinct row of hits once (most claims share a row with others, no topic at all
+    # being the commonest); a row's value does not depend on the other rows
+    rows, where = np.unique(hits[:, :-1], axis=0, return_inverse=True)
     # 1 - prod_t (1 - h_t p_st), computed in log space
-    log_miss = np.log1p(-np.clip(t[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
-    return np.column_stack([1.0 - np.exp(log_miss), hits[:, -1]])
+    log_miss = np.log1p(-np.clip(rows[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
+    return np.column_stack([(1.0 - np.exp(log_miss))[where.reshape(-1)], hits[:, -1]])
 
 
 def off_topic_documents(doc_ids: list[str], any_topic: np.ndarray,
@@ -396,14 +407,15 @@ def phrase_matrix(texts: list[str], phrases: dict[str, list[str]], labels: list[
     case), then the best score of each label's phrases. Scores under ``min_score`` count 0;
     passing it as cdist's cutoff lets rapidfuzz skip alignments that cannot reach it (a score
     that reaches it is the same)."""
-    out = np.zeros((len(texts), len(labels)))
     named = [(j, phrase.lower()) for j, label in enumerate(labels) for phrase in phrases.get(label, ())]
     if not texts or not named:
-        return out
-    scores = process.cdist([phrase for _, phrase in named], [t.lower() for t in texts],
+        return np.zeros((len(texts), len(labels)))
+    distinct, where = _distinct([t.lower() for t in texts])
+    out = np.zeros((len(distinct), len(labels)))
+    scores = process.cdist([phrase for _, phrase in named], distinct,
                            scorer=fuzz.partial_ratio, score_cutoff=min_score, dtype=np.float64,
                            workers=1)
     for row, (j, _) in enumerate(named):
         np.maximum(out[:, j], np.where(scores[row] >= min_score, scores[row] / 100.0, 0.0),
                    out=out[:, j])
-    return out
+    return out[where]
