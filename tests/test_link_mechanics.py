@@ -172,3 +172,37 @@ def test_repeated_texts_get_the_same_rows() -> None:
     assert np.array_equal(m[0], m[2]) and np.array_equal(m[1], m[3])
     p = phrase_matrix(["Family Hubs", "family hubs", "Nothing"], PHRASES, LABELS)
     assert np.array_equal(p[0], p[1]) and p[2].sum() == 0.0
+
+
+def _reference_window_mean(x: np.ndarray, groups: np.ndarray, radius: int) -> np.ndarray:
+    """The loop over groups the padded version replaced."""
+    out = np.empty_like(x, dtype=float)
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x[idx], axis=0)])
+        pos = np.arange(len(idx))
+        lo, hi = np.maximum(pos - radius, 0), np.minimum(pos + radius + 1, len(idx))
+        out[idx] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("radius", [0, 1, 2, 7])
+def test_window_mean_is_the_per_group_loop(seed: int, radius: int) -> None:
+    from pipeline.link.matcher import _window_mean
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    x = rng.random((n, int(rng.integers(1, 8)))) * 10 - 3
+    groups = rng.integers(0, int(rng.integers(1, 60)), size=n)
+    groups[: n // 3] = 0  # one long group beside many short ones (several padding widths)
+    assert np.array_equal(_window_mean(x, groups, radius), _reference_window_mean(x, groups, radius))
+
+
+def test_window_mean_of_nothing_and_of_lone_rows() -> None:
+    from pipeline.link.matcher import _window_mean
+
+    assert _window_mean(np.zeros((0, 3)), np.zeros(0, dtype=int), 2).shape == (0, 3)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert np.array_equal(_window_mean(x, np.array([0, 1]), 2), x)  # no neighbours: itself
+    assert np.array_equal(_window_mean(x, np.array([5, 5]), 1), np.array([[2.0, 3.0], [2.0, 3.0]]))

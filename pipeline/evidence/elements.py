@@ -356,7 +356,7 @@ def build_evidence(
     link_of = {str(r.claim_id): (str(r.sub_outcome_id), float(r.score))
                for r in top.itertuples(index=False)}
     n_q = pd.concat([conform_input(money, "money")["claim_id"],
-                     conform_input(figures, "figures")["claim_id"]]).astype(str).value_counts()
+                     conform_input(figures, "figures")["claim_id"]]).astype(str).value_counts().to_dict()
     mv = conform_input(measure_values, "measure_values")
     mv_by_claim = {c: g for c, g in mv.groupby(mv["claim_id"].astype(str))}
     scorer = aim_scorer(claims, in_force, documents, rules)
@@ -373,7 +373,7 @@ def build_evidence(
     elem_col = {t: i for i, t in enumerate(elem_texts)}
     group_cols = {key: np.array([elem_col[t] for t in texts], dtype=int)
                   for key, (_, texts) in groups.items()}
-    claim_texts = list(dict.fromkeys(claims["text"].astype(str)))
+    claim_texts = list(dict.fromkeys(claims["text"].astype(str).tolist()))
     claim_row = {t: i for i, t in enumerate(claim_texts)}
     cos = scorer.cosines(claim_texts, elem_texts) if elem_texts and claim_texts else None
     has_restates = "restates_aim_id" in claims.columns

@@ -508,20 +508,35 @@ def _group_mean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def _window_mean(x: np.ndarray, groups: np.ndarray, radius: int) -> np.ndarray:
     """Per row, the mean of the rows of its group within ``radius`` places of it (the group's
-    rows taken in their order in ``x``); a row with no neighbours keeps its own value."""
+    rows taken in their order in ``x``); a row with no neighbours keeps its own value.
+
+    Each group's running sum is its own (a cumulative sum that starts at the group's first
+    row), so every mean is the same number a loop over the groups gives; the groups are
+    handled together, padded with zeros to a common length within buckets of lengths up to
+    a power of two (so padding never doubles the work)."""
     out = np.empty_like(x, dtype=float)
     if not len(groups):
         return out
     order = np.argsort(groups, kind="stable")
     ordered = groups[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], len(order)]
-    for start, end in zip(starts, ends, strict=True):
-        idx = order[start:end]
-        csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x[idx], axis=0)])
-        pos = np.arange(len(idx))
-        lo, hi = np.maximum(pos - radius, 0), np.minimum(pos + radius + 1, len(idx))
-        out[idx] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    sizes = np.r_[starts[1:], len(order)] - starts
+    widths = 1 << np.ceil(np.log2(sizes)).astype(int)
+    k = x.shape[1]
+    for width in np.unique(widths):
+        sel = np.flatnonzero(widths == width)
+        pos = np.arange(width)
+        size = sizes[sel][:, None]
+        valid = pos[None, :] < size  # (groups, width): real rows, not padding
+        rows = order[(starts[sel][:, None] + pos[None, :])[valid]]
+        padded = np.zeros((len(sel), width, k))
+        padded[valid] = x[rows]
+        csum = np.concatenate([np.zeros((len(sel), 1, k)), np.cumsum(padded, axis=1)], axis=1)
+        lo = np.broadcast_to(np.maximum(pos - radius, 0), valid.shape)
+        hi = np.minimum(pos[None, :] + radius + 1, size)
+        g = np.broadcast_to(np.arange(len(sel))[:, None], valid.shape)
+        gv, lov, hiv = g[valid], lo[valid], hi[valid]
+        out[rows] = (csum[gv, hiv] - csum[gv, lov]) / (hiv - lov)[:, None]
     return out
 
 
