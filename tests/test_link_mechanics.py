@@ -58,7 +58,11 @@ def _reference_topic_hits(text: str, lex: Lexicon) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("text", TEXTS)
+#: the same texts with a non-ASCII tail: topic_hits takes its other path (no run lookup)
+NON_ASCII = [f"{t} \u2013 \u00a35m for the council\u2019s budget" for t in TEXTS]
+
+
+@pytest.mark.parametrize("text", TEXTS + NON_ASCII)
 def test_topic_hits_match_the_term_by_term_search(text: str) -> None:
     lex = build_lexicon(TOPICS, NONE_TERMS, ["finance"])
     assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex))
@@ -78,7 +82,7 @@ def test_topic_hits_count_each_term_once_and_respect_word_edges() -> None:
 
 def test_topic_hits_on_the_shipped_taxonomy_match_the_reference() -> None:
     lex = lexicon()
-    for text in TEXTS:
+    for text in TEXTS + NON_ASCII + ["Road safety near schools", "road maintenance; EV charge points"]:
         assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex))
 
 

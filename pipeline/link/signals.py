@@ -175,10 +175,31 @@ MULTIWORD_WEIGHT = 2.0
 
 #: one term of the lexicon, ready to test: (column of its topic, pattern, needle, weight)
 _Entry = tuple[int, re.Pattern[str], str, float]
-#: per lexicon (by id, the lexicon kept alive beside it so the id is not reused): its terms
-#: indexed by key word, and the terms that have no key word (always tested)
-_INDEX: dict[int, tuple[Lexicon, dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]] = {}
 _WORD = re.compile(r"\w+")
+_RUN = re.compile(r"[\w-]+")
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class _TermIndex:
+    """The terms of a lexicon arranged for :func:`topic_hits` (see :func:`_term_index`)."""
+
+    #: every term by key word, and the terms without one: for any text
+    by_word: dict[str, tuple[_Entry, ...]]
+    always: tuple[_Entry, ...]
+    #: for an ASCII text: the one-word ASCII terms by their word, lower-cased for the
+    #: case-blind ones and as written for the case-sensitive ones (acronyms) ...
+    runs_ci: dict[str, tuple[_Entry, ...]]
+    runs_cs: dict[str, tuple[_Entry, ...]]
+    #: ... and the other terms, by key word and without one, searched as for any text but
+    #: only when every word of the term is in the lower-cased text (when the term is ASCII)
+    rest_by_word: dict[str, tuple[_Entry, ...]]
+    rest_always: tuple[_Entry, ...]
+    words: dict[int, tuple[str, ...]]
+
+
+#: per lexicon (by id, the lexicon kept alive beside it so the id is not reused)
+_INDEX: dict[int, tuple[Lexicon, _TermIndex]] = {}
 
 
 def _entries(column: int, patterns: tuple[re.Pattern[str], ...]) -> list[_Entry]:
@@ -186,8 +207,29 @@ def _entries(column: int, patterns: tuple[re.Pattern[str], ...]) -> list[_Entry]
             for p in patterns]
 
 
-def _term_index(lex: Lexicon) -> tuple[dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]:
-    """Every term of ``lex`` (topics in order, then the abstention terms) keyed by its KEY WORD:
+def _keyed(entries: list[_Entry]) -> tuple[dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]:
+    by_word: dict[str, list[_Entry]] = {}
+    always: list[_Entry] = []
+    for entry in entries:
+        m = _WORD.match(entry[2])
+        if m:
+            by_word.setdefault(m.group(0), []).append(entry)
+        else:
+            always.append(entry)
+    return {w: tuple(e) for w, e in by_word.items()}, tuple(always)
+
+
+def _plain_word(pattern: re.Pattern[str]) -> str | None:
+    """The word of a one-word term made of ASCII letters, digits, ``_`` and ``-`` (else None)."""
+    if r"\s+" in pattern.pattern:
+        return None
+    body = pattern.pattern.split(")", 1)[1].rsplit("(?!", 1)[0]
+    word = re.sub(r"\\(.)", r"\1", body)
+    return word if _PLAIN_WORD.fullmatch(word) else None
+
+
+def _term_index(lex: Lexicon) -> _TermIndex:
+    r"""Every term of ``lex`` (topics in order, then the abstention terms) keyed by its KEY WORD:
     the first run of word characters of its first word, lower-cased ("children's" -> "children",
     "e-bike" -> "e").
 
@@ -197,22 +239,35 @@ def _term_index(lex: Lexicon) -> tuple[dict[str, tuple[_Entry, ...]], tuple[_Ent
     non-word character). So a text's words, looked up in this index, give every term that
     can match it, and the other ~1,500 terms are never looked at. A term whose first word does
     not start with a word character has no key and is tested on every text.
+
+    In an ASCII text a one-word ASCII term (``(?<![\w-])word(?![\w-])``) matches exactly when
+    the text has a maximal run of word characters and hyphens equal to the word (in lower
+    case unless the term is case-sensitive), so those terms need no regex search there.
     """
     key = id(lex)
     cached = _INDEX.get(key)
     if cached is None or cached[0] is not lex:
         entries = [e for col, t in enumerate(lex.topics) for e in _entries(col, lex.terms[t])]
         entries += _entries(len(lex.topics), lex.none_terms)
-        by_word: dict[str, list[_Entry]] = {}
-        always: list[_Entry] = []
+        runs_ci: dict[str, list[_Entry]] = {}
+        runs_cs: dict[str, list[_Entry]] = {}
+        rest: list[_Entry] = []
         for entry in entries:
-            m = _WORD.match(entry[2])
-            if m:
-                by_word.setdefault(m.group(0), []).append(entry)
+            word = _plain_word(entry[1])
+            if word is None:
+                rest.append(entry)
+            elif entry[1].flags & re.IGNORECASE:
+                runs_ci.setdefault(word.lower(), []).append(entry)
             else:
-                always.append(entry)
-        cached = _INDEX[key] = (lex, {w: tuple(e) for w, e in by_word.items()}, tuple(always))
-    return cached[1], cached[2]
+                runs_cs.setdefault(word, []).append(entry)
+        words = {id(e[1]): tuple(re.sub(r"\\(.)", r"\1", w).lower()
+                                 for w in e[1].pattern.split(")", 1)[1].rsplit("(?!", 1)[0]
+                                 .split(r"\s+")) for e in rest}
+        words = {k: v if all(w.isascii() for w in v) else () for k, v in words.items()}
+        index = _TermIndex(*_keyed(entries), {w: tuple(e) for w, e in runs_ci.items()},
+                           {w: tuple(e) for w, e in runs_cs.items()}, *_keyed(rest), words)
+        cached = _INDEX[key] = (lex, index)
+    return cached[1]
 
 
 def _needle(pattern: re.Pattern[str]) -> str:
@@ -229,14 +284,35 @@ def topic_hits(text: str, lex: Lexicon | None = None) -> np.ndarray:
     key word occurs in the text are tried (:func:`_term_index`), and of those only the ones
     whose first word occurs in the lower-cased text are searched."""
     lex = lex or lexicon()
-    by_word, always = _term_index(lex)
+    return 1.0 - 0.5 ** np.array(_hit_counts(text, _term_index(lex), len(lex.topics) + 1))
+
+
+def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
+    """Per topic (then ``none``), the summed weights of the terms that occur in ``text``."""
     lowered = text.lower()
-    hits = np.zeros(len(lex.topics) + 1)
-    candidates = [e for w in set(_WORD.findall(lowered)) for e in by_word.get(w, ())]
-    for column, pattern, needle, weight in (*candidates, *always):
+    hits = [0.0] * width
+    if text.isascii():
+        for run in set(_RUN.findall(lowered)):
+            for entry in index.runs_ci.get(run, ()):
+                hits[entry[0]] += entry[3]
+        if index.runs_cs:
+            for run in set(_RUN.findall(text)):
+                for entry in index.runs_cs.get(run, ()):
+                    hits[entry[0]] += entry[3]
+        words = index.words
+        for w in set(_WORD.findall(lowered)):
+            for column, pattern, needle, weight in index.rest_by_word.get(w, ()):
+                if needle in lowered and all(x in lowered for x in words[id(pattern)]) \
+                        and pattern.search(text):
+                    hits[column] += weight
+        candidates: tuple[_Entry, ...] = index.rest_always
+    else:
+        candidates = tuple(e for w in set(_WORD.findall(lowered)) for e in index.by_word.get(w, ()))
+        candidates += index.always
+    for column, pattern, needle, weight in candidates:
         if needle in lowered and pattern.search(text):
             hits[column] += weight
-    return 1.0 - 0.5 ** hits
+    return hits
 
 
 def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
@@ -245,7 +321,8 @@ def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
     if not texts:
         return np.zeros((0, len(lex.topics) + 1))
     distinct, where = _distinct(texts)
-    return np.vstack([topic_hits(t, lex) for t in distinct])[where]
+    index, width = _term_index(lex), len(lex.topics) + 1
+    return (1.0 - 0.5 ** np.array([_hit_counts(t, index, width) for t in distinct]))[where]
 
 
 def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
