@@ -15,7 +15,7 @@ is simply transformed by scikit-learn as before.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from scipy import sparse
@@ -78,10 +78,14 @@ class _CharWords:
         cached as written), give the document's n-grams."""
         rows: list[int] = []
         cols: list[int] = []
+        known = self.word_id.get
         for i, text in enumerate(texts):
-            for word in text.split():
-                rows.append(i)
-                cols.append(self._word(word))
+            words = text.split()
+            found = [known(w) for w in words]
+            ids = [self._word(w) if wid is None else wid for w, wid in zip(words, found, strict=True)] \
+                if None in found else cast(list[int], found)
+            cols.extend(ids)
+            rows.extend([i] * len(ids))
         occurrences = sparse.csr_matrix(
             (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
             shape=(len(texts), len(self._rows)))
