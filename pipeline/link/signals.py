@@ -266,6 +266,8 @@ def _term_index(lex: Lexicon) -> _TermIndex:
         words = {k: v if all(w.isascii() for w in v) else () for k, v in words.items()}
         index = _TermIndex(*_keyed(entries), {w: tuple(e) for w, e in runs_ci.items()},
                            {w: tuple(e) for w, e in runs_cs.items()}, *_keyed(rest), words)
+        if len(_INDEX) >= 8:  # each loaded matcher brings its own lexicon: keep the last few
+            _INDEX.pop(next(iter(_INDEX)))
         cached = _INDEX[key] = (lex, index)
     return cached[1]
 
