@@ -248,3 +248,40 @@ def test_table_row_holding_two_aims_restates_the_plan() -> None:
     row = "Greener county\tMore household waste recycled and less sent to landfill Fewer fly-tipping incidents on rural roads"
     claims = _claims([("r2:c1", "r2", row, "other")])
     assert find_restatements(claims, AIMS)["r2:c1"] in {"P:1.1:a1", "P:1.1:a2"}
+
+
+def test_restatement_with_the_plan_words_reordered_is_found() -> None:
+    """The token-sort path (words sorted once per text, then ``fuzz.ratio``) finds a claim that
+    restates an element with its words in another order, and only that element."""
+    claims = _claims([
+        ("r2:c1", "r2", "Less sent to landfill and more household waste recycled.", "achievement"),
+        ("r2:c2", "r2", "Landfill taxes rose while household budgets shrank.", "achievement")])
+    restates = find_restatements(claims, AIMS)
+    assert restates["r2:c1"] == "P:1.1:a1" and restates["r2:c2"] == ""
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("less sent to landfill and more household waste recycled",
+     "more household waste recycled and less sent to landfill"),
+    ("fewer fly tipping incidents on rural roads", "rural roads fly tipping incidents fewer"),
+    ("the 10 new bus lanes", "bus lanes the 10 new"),
+    ("", "a b"),
+])
+def test_sorted_words_ratio_is_token_sort_ratio(a: str, b: str) -> None:
+    from rapidfuzz import fuzz
+
+    from pipeline.evidence.elements import _sorted_words
+
+    assert fuzz.ratio(_sorted_words(a), _sorted_words(b)) == fuzz.token_sort_ratio(a, b)
+
+
+@pytest.mark.parametrize(("texts", "needles"), [
+    (["more household waste recycled", "recycled waste", "", "waste waste waste"],
+     ["waste", "recycled waste", "household", "absent", "", "e r"]),
+    ([], ["waste"]),
+    (["a\0b", "ab"], ["a", "b"]),  # a NUL in the texts: the plain test
+])
+def test_containing_is_the_substring_test(texts: list[str], needles: list[str]) -> None:
+    from pipeline.evidence.elements import containing
+
+    assert containing(texts, needles) == [[i for i, t in enumerate(texts) if n in t] for n in needles]

@@ -18,8 +18,10 @@ The shipped choices, and why:
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -121,13 +123,20 @@ def read_rules_section(section: str, path: Path | None = None) -> dict[str, Any]
     path = RULES_PATH if path is None else path
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _parsed_rules(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of sections, got {type(data).__name__}")
     value = data.get(section) or {}
     if not isinstance(value, dict):
         raise ValueError(f"{path}: section {section!r} must be a mapping")
-    return value
+    return copy.deepcopy(value)  # the parse is shared: a caller may change its copy
+
+
+@lru_cache(maxsize=8)
+def _parsed_rules(text: str) -> Any:
+    """The YAML of a rules file, parsed once per distinct content: the evidence stage reads
+    eight sections of one file, and parsing it was most of the time they took."""
+    return yaml.safe_load(text)
 
 
 def load_evidence_rules(path: Path | None = None) -> EvidenceRules:

@@ -204,34 +204,50 @@ def _support(context: frozenset[str], others: list[frozenset[str]]) -> int:
     return max((len(context & o) for o in others), default=0)
 
 
-def _series_rows(seed: str, group: pd.DataFrame, rules: MetricRules) -> list[dict]:
+@dataclass(frozen=True)
+class _Cand:
+    """One candidate figure of a series (a row of :func:`_candidates`, as plain values: the
+    series search looks at each many times, and pandas row access cost most of the stage)."""
+
+    key: str
+    period_label: str
+    value: float
+    claim_id: object
+    mention_id: object
+    context: frozenset[str]
+    measure: object
+
+
+def _series_rows(seed: str, group: list[_Cand], rules: MetricRules) -> list[dict]:
     """One value per period for the star around ``seed``, or [] if it is not a series.
 
     Within a period: best measure match, then most context shared with other periods'
     candidates, then first mention; a tie that disagrees in value drops the period. Each kept
     value must share ``min_shared_context_words`` with another kept value's sentence.
     """
-    group = group.assign(score=[100.0 if k == seed else fuzz.token_sort_ratio(seed, k)
-                                for k in group["key"]])
-    by_period = {p: g for p, g in group.groupby("period_label", sort=True)}
-    picks: dict[str, pd.Series] = {}
+    score = {k: 100.0 if k == seed else fuzz.token_sort_ratio(seed, k)
+             for k in dict.fromkeys(c.key for c in group)}
+    by_period: dict[str, list[_Cand]] = {}
+    for c in group:
+        by_period.setdefault(c.period_label, []).append(c)
+    by_period = {p: by_period[p] for p in sorted(by_period)}
+    picks: dict[str, _Cand] = {}
     for period, cands in by_period.items():
-        others = [c for p, g in by_period.items() if p != period for c in g["context"]]
-        cands = cands.assign(support=[_support(c, others) for c in cands["context"]])
-        cands = cands.sort_values(["score", "support", "mention_id"],
-                                  ascending=[False, False, True])
-        top = cands.iloc[0]
-        tied = cands[(cands["score"] == top["score"]) & (cands["support"] == top["support"])]
-        if tied["value"].nunique() > 1 and rules.drop_ambiguous_periods:
+        others = [c.context for p, g in by_period.items() if p != period for c in g]
+        ranked = sorted(((score[c.key], _support(c.context, others), c) for c in cands),
+                        key=lambda t: (-t[0], -t[1], t[2].mention_id))
+        top_score, top_support, top = ranked[0]
+        tied = {c.value for s, n, c in ranked if s == top_score and n == top_support}
+        if len(tied) > 1 and rules.drop_ambiguous_periods:
             continue
         picks[period] = top
     need = rules.min_shared_context_words
     if need:
         picks = {p: r for p, r in picks.items()
-                 if _support(r["context"], [o["context"] for q, o in picks.items() if q != p]) >= need}
-    rows = [{"period_label": p, "value": float(r["value"]), "claim_id": str(r["claim_id"])}
+                 if _support(r.context, [o.context for q, o in picks.items() if q != p]) >= need}
+    rows = [{"period_label": p, "value": float(r.value), "claim_id": str(r.claim_id)}
             for p, r in picks.items()]
-    if len(rows) < rules.min_periods or not _values_consistent([float(r["value"]) for r in picks.values()],
+    if len(rows) < rules.min_periods or not _values_consistent([float(r.value) for r in picks.values()],
                                                                 rules):
         return []
     return rows
@@ -251,22 +267,30 @@ def build_metrics(
     """
     rules = load_metric_rules() if rules is None else rules
     cand = _candidates(figures, claims, documents, rules)
+    by_unit: dict[str, list[_Cand]] = {}
+    for unit, *fields in zip(cand["unit"], cand["key"], cand["period_label"], cand["value"],
+                             cand["claim_id"], cand["mention_id"], cand["context"],
+                             cand["measure"], strict=True):
+        by_unit.setdefault(unit, []).append(_Cand(*fields))
     out: list[dict] = []
-    for unit in sorted(cand["unit"].unique()):
-        cu = cand[cand["unit"] == unit]
-        stats = cu.groupby("key").agg(n_periods=("period_label", "nunique"), n=("key", "size"))
-        order = sorted(stats.index, key=lambda k: (-stats.at[k, "n_periods"], -stats.at[k, "n"], k))
+    for unit in sorted(by_unit):
+        cu = by_unit[unit]
+        periods: dict[str, set[str]] = {}
+        counts: Counter[str] = Counter()
+        for c in cu:
+            periods.setdefault(c.key, set()).add(c.period_label)
+            counts[c.key] += 1
+        order = sorted(periods, key=lambda k: (-len(periods[k]), -counts[k], k))
         assigned: set[str] = set()
         for seed in order:
             if seed in assigned:
                 continue
-            members = [k for k in order if k not in assigned and measures_match(seed, k, rules)]
-            group = cu[cu["key"].isin(members)]
-            rows = _series_rows(seed, group, rules)
+            members = {k for k in order if k not in assigned and measures_match(seed, k, rules)}
+            rows = _series_rows(seed, [c for c in cu if c.key in members], rules)
             if not rows:
                 continue
             assigned.update(members)
-            wording = Counter(str(m).strip().lower() for m in cu.loc[cu["key"] == seed, "measure"])
+            wording = Counter(str(c.measure).strip().lower() for c in cu if c.key == seed)
             measure = sorted(wording.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
             series_id = f"{slug(seed)}--{slug(unit)}"
             out.extend({"series_id": series_id, "measure": measure, "unit": unit, **r} for r in rows)

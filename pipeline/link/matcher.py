@@ -65,12 +65,13 @@ from pipeline.link.signals import (
     load_lexicon,
     named_phrases,
     off_topic_documents,
-    phrase_hits,
+    phrase_matrix,
     topic_matrix,
     topic_profile,
     topic_scores,
 )
 from pipeline.link.training import Example, training_examples
+from pipeline.link.vectorise import FastUnion
 from pipeline.model import Document
 from pipeline.plan.model import Aim, Plan
 
@@ -231,6 +232,14 @@ class Matcher:
         #: (n_subs, n_topics): each taxonomy topic's share per sub-outcome
         self.profile = profile if profile is not None else np.zeros((len(self._subs), len(self.lex.topics)))
         self._plan = _plan_stub(plan_aims)
+        self._fast: FastUnion | None = None
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """``self.vectoriser.transform(texts)``, the same matrix computed faster
+        (:class:`pipeline.link.vectorise.FastUnion`, which caches per-word n-gram counts)."""
+        if self._fast is None or self._fast.vectoriser is not self.vectoriser:
+            self._fast = FastUnion(self.vectoriser)
+        return self._fast.transform(texts)
 
     # ------------------------------------------------------------------ fitting
     @classmethod
@@ -313,11 +322,16 @@ class Matcher:
         return [(self.lex.topics[j], round(float(row[j]), 3)) for j in best if row[j] > 0]
 
     # ------------------------------------------------------------------ scoring
-    def signals(self, claims: list[ClaimInput]) -> dict[str, np.ndarray]:
-        """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``)."""
+    def signals(self, claims: list[ClaimInput], x: sparse.spmatrix | None = None
+                ) -> dict[str, np.ndarray]:
+        """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``).
+
+        ``x``: the vectoriser's transform of the claims' texts when the caller has it already
+        (:meth:`link` needs it for the aims too; the transform is the costliest step)."""
         n, k = len(claims), len(self.labels)
         texts = [c.text for c in claims]
-        x = self.vectoriser.transform(texts)
+        if x is None:
+            x = self.transform(texts)
         out: dict[str, np.ndarray] = {name: np.zeros((n, k)) for name in SIGNALS}
         out["clf"] = self._proba(x)
         sims = (_rownorm(x) @ self.profiles.T).toarray()
@@ -330,14 +344,14 @@ class Matcher:
         paths = list(dict.fromkeys(tuple(c.heading_path) for c in claims))
         head_texts = [" ".join(p[-2:]) for p in paths]
         named = [p for p in paths if p]
-        hclf = dict(zip(named, self._proba(self.vectoriser.transform([" ".join(p[-2:]) for p in named]))
+        hclf = dict(zip(named, self._proba(self.transform([" ".join(p[-2:]) for p in named]))
                         if named else [], strict=True))
         hlex = topic_scores(topic_matrix(head_texts, self.lex), self.profile)
         zeros = np.zeros(len(self.labels))
         heads = {path: (heading_prior(path, self._plan, self.labels, self.lex),
                         hclf.get(path, zeros), hlex[j]) for j, path in enumerate(paths)}
+        out["phrase"] = phrase_matrix(texts, self.phrases, self.labels)
         for i, claim in enumerate(claims):
-            out["phrase"][i] = phrase_hits(claim.text, self.phrases, self.labels)
             out["heading"][i], out["hclf"][i], out["hlex"][i] = heads[tuple(claim.heading_path)]
         return out
 
@@ -390,9 +404,10 @@ class Matcher:
         """
         if not claims:
             return []
-        score, order, gate = self.scores(claims)
-        x = _rownorm(self.vectoriser.transform([c.text for c in claims]))
-        elem_sims = (x @ self.elements.T).toarray()
+        x = self.transform([c.text for c in claims])
+        score, order, gate = self.scores(claims, self.signals(claims, x))
+        elem_sims = (_rownorm(x) @ self.elements.T).toarray()
+        members = self._members()
         links: list[Link] = []
         for i, claim in enumerate(claims):
             if min_score is None and gate[i] < self.settings.min_score:
@@ -404,14 +419,22 @@ class Matcher:
                     break
                 rank += 1
                 sub_id = self._subs[j]
-                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i]), sub_id,
-                                  rank, round(value, 4), "combined"))
+                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i], members),
+                                  sub_id, rank, round(value, 4), "combined"))
         return links
 
-    def _best_aim(self, sub_id: str, sims: np.ndarray) -> str:
-        idx = [k for k, a in enumerate(self.plan_aims) if a["sub_outcome_id"] == sub_id]
-        best = max(idx, key=lambda k: sims[k])
-        return self.plan_aims[best]["aim_id"]
+    def _members(self) -> dict[str, np.ndarray]:
+        """sub_outcome_id → the indices of its elements in ``plan_aims`` (in plan order)."""
+        members: dict[str, list[int]] = {}
+        for k, a in enumerate(self.plan_aims):
+            members.setdefault(a["sub_outcome_id"], []).append(k)
+        return {sub: np.asarray(idx) for sub, idx in members.items()}
+
+    def _best_aim(self, sub_id: str, sims: np.ndarray,
+                  members: dict[str, np.ndarray] | None = None) -> str:
+        """The element of ``sub_id`` most similar to the claim (the first of equals)."""
+        idx = (members if members is not None else self._members())[sub_id]
+        return self.plan_aims[int(idx[np.argmax(sims[idx])])]["aim_id"]
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path, scores: dict | None = None) -> Path:
@@ -490,20 +513,35 @@ def _group_mean(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
 
 def _window_mean(x: np.ndarray, groups: np.ndarray, radius: int) -> np.ndarray:
     """Per row, the mean of the rows of its group within ``radius`` places of it (the group's
-    rows taken in their order in ``x``); a row with no neighbours keeps its own value."""
+    rows taken in their order in ``x``); a row with no neighbours keeps its own value.
+
+    Each group's running sum is its own (a cumulative sum that starts at the group's first
+    row), so every mean is the same number a loop over the groups gives; the groups are
+    handled together, padded with zeros to a common length within buckets of lengths up to
+    a power of two (so padding never doubles the work)."""
     out = np.empty_like(x, dtype=float)
     if not len(groups):
         return out
     order = np.argsort(groups, kind="stable")
     ordered = groups[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], len(order)]
-    for start, end in zip(starts, ends, strict=True):
-        idx = order[start:end]
-        csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x[idx], axis=0)])
-        pos = np.arange(len(idx))
-        lo, hi = np.maximum(pos - radius, 0), np.minimum(pos + radius + 1, len(idx))
-        out[idx] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    sizes = np.r_[starts[1:], len(order)] - starts
+    widths = 1 << np.ceil(np.log2(sizes)).astype(int)
+    k = x.shape[1]
+    for width in np.unique(widths):
+        sel = np.flatnonzero(widths == width)
+        pos = np.arange(width)
+        size = sizes[sel][:, None]
+        valid = pos[None, :] < size  # (groups, width): real rows, not padding
+        rows = order[(starts[sel][:, None] + pos[None, :])[valid]]
+        padded = np.zeros((len(sel), width, k))
+        padded[valid] = x[rows]
+        csum = np.concatenate([np.zeros((len(sel), 1, k)), np.cumsum(padded, axis=1)], axis=1)
+        lo = np.broadcast_to(np.maximum(pos - radius, 0), valid.shape)
+        hi = np.minimum(pos[None, :] + radius + 1, size)
+        g = np.broadcast_to(np.arange(len(sel))[:, None], valid.shape)
+        gv, lov, hiv = g[valid], lo[valid], hi[valid]
+        out[rows] = (csum[gv, hiv] - csum[gv, lov]) / (hiv - lov)[:, None]
     return out
 
 

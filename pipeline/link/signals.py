@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline.config import LEXICONS_DIR
 from pipeline.ingest.plan_layout import rules
@@ -114,7 +114,10 @@ class Lexicon:
     source: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+@cache
 def _term_pattern(term: str) -> re.Pattern[str]:
+    """A term's pattern, compiled once per process: the shipped taxonomy and every loaded
+    matcher's own copy of it hold the same ~1,500 terms, more than ``re``'s own cache keeps."""
     body = r"\s+".join(re.escape(w) for w in term.split())
     flags = 0 if (term.isupper() and len(term) > 1) else re.IGNORECASE
     return re.compile(rf"(?<![\w-]){body}(?![\w-])", flags)
@@ -170,23 +173,103 @@ def lexicon() -> Lexicon:
 MULTIWORD_WEIGHT = 2.0
 
 
-_PREPARED: dict[int, tuple[tuple[tuple[re.Pattern[str], str, float], ...], ...]] = {}
+#: one term of the lexicon, ready to test: (column of its topic, pattern, needle, weight)
+_Entry = tuple[int, re.Pattern[str], str, float]
+_WORD = re.compile(r"\w+")
+_RUN = re.compile(r"[\w-]+")
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_-]+")
 
 
-def _prepare(patterns: tuple[re.Pattern[str], ...]) -> tuple[tuple[re.Pattern[str], str, float], ...]:
-    return tuple((p, _needle(p), MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0) for p in patterns)
+@dataclass(frozen=True)
+class _TermIndex:
+    """The terms of a lexicon arranged for :func:`topic_hits` (see :func:`_term_index`)."""
+
+    #: every term by key word, and the terms without one: for any text
+    by_word: dict[str, tuple[_Entry, ...]]
+    always: tuple[_Entry, ...]
+    #: for an ASCII text: the one-word ASCII terms by their word, lower-cased for the
+    #: case-blind ones and as written for the case-sensitive ones (acronyms) ...
+    runs_ci: dict[str, tuple[_Entry, ...]]
+    runs_cs: dict[str, tuple[_Entry, ...]]
+    #: ... and the other terms, by key word and without one, searched as for any text but
+    #: only when every word of the term is in the lower-cased text (when the term is ASCII)
+    rest_by_word: dict[str, tuple[_Entry, ...]]
+    rest_always: tuple[_Entry, ...]
+    words: dict[int, tuple[str, ...]]
 
 
-def _prepared(lex: Lexicon) -> tuple[tuple[tuple[re.Pattern[str], str, float], ...], ...]:
-    """Per topic (then the abstention terms last), each term's pattern, needle and weight.
+#: per lexicon (by id, the lexicon kept alive beside it so the id is not reused)
+_INDEX: dict[int, tuple[Lexicon, _TermIndex]] = {}
 
-    The needle (the term's first word) must occur in the lower-cased text for the pattern to
-    match, so a plain substring test skips most of the regex searches.
+
+def _entries(column: int, patterns: tuple[re.Pattern[str], ...]) -> list[_Entry]:
+    return [(column, p, _needle(p), MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0)
+            for p in patterns]
+
+
+def _keyed(entries: list[_Entry]) -> tuple[dict[str, tuple[_Entry, ...]], tuple[_Entry, ...]]:
+    by_word: dict[str, list[_Entry]] = {}
+    always: list[_Entry] = []
+    for entry in entries:
+        m = _WORD.match(entry[2])
+        if m:
+            by_word.setdefault(m.group(0), []).append(entry)
+        else:
+            always.append(entry)
+    return {w: tuple(e) for w, e in by_word.items()}, tuple(always)
+
+
+def _plain_word(pattern: re.Pattern[str]) -> str | None:
+    """The word of a one-word term made of ASCII letters, digits, ``_`` and ``-`` (else None)."""
+    if r"\s+" in pattern.pattern:
+        return None
+    body = pattern.pattern.split(")", 1)[1].rsplit("(?!", 1)[0]
+    word = re.sub(r"\\(.)", r"\1", body)
+    return word if _PLAIN_WORD.fullmatch(word) else None
+
+
+def _term_index(lex: Lexicon) -> _TermIndex:
+    r"""Every term of ``lex`` (topics in order, then the abstention terms) keyed by its KEY WORD:
+    the first run of word characters of its first word, lower-cased ("children's" -> "children",
+    "e-bike" -> "e").
+
+    Why: a text can only match a term whose key word is one of the text's own word runs (the
+    pattern starts at a non-word boundary, and its first word's first run of word characters
+    ends at a non-word character or at the end of the word, which is followed by a space or a
+    non-word character). So a text's words, looked up in this index, give every term that
+    can match it, and the other ~1,500 terms are never looked at. A term whose first word does
+    not start with a word character has no key and is tested on every text.
+
+    In an ASCII text a one-word ASCII term (``(?<![\w-])word(?![\w-])``) matches exactly when
+    the text has a maximal run of word characters and hyphens equal to the word (in lower
+    case unless the term is case-sensitive), so those terms need no regex search there.
     """
     key = id(lex)
-    if key not in _PREPARED:
-        _PREPARED[key] = tuple(_prepare(lex.terms[t]) for t in lex.topics) + (_prepare(lex.none_terms),)
-    return _PREPARED[key]
+    cached = _INDEX.get(key)
+    if cached is None or cached[0] is not lex:
+        entries = [e for col, t in enumerate(lex.topics) for e in _entries(col, lex.terms[t])]
+        entries += _entries(len(lex.topics), lex.none_terms)
+        runs_ci: dict[str, list[_Entry]] = {}
+        runs_cs: dict[str, list[_Entry]] = {}
+        rest: list[_Entry] = []
+        for entry in entries:
+            word = _plain_word(entry[1])
+            if word is None:
+                rest.append(entry)
+            elif entry[1].flags & re.IGNORECASE:
+                runs_ci.setdefault(word.lower(), []).append(entry)
+            else:
+                runs_cs.setdefault(word, []).append(entry)
+        words = {id(e[1]): tuple(re.sub(r"\\(.)", r"\1", w).lower()
+                                 for w in e[1].pattern.split(")", 1)[1].rsplit("(?!", 1)[0]
+                                 .split(r"\s+")) for e in rest}
+        words = {k: v if all(w.isascii() for w in v) else () for k, v in words.items()}
+        index = _TermIndex(*_keyed(entries), {w: tuple(e) for w, e in runs_ci.items()},
+                           {w: tuple(e) for w, e in runs_cs.items()}, *_keyed(rest), words)
+        if len(_INDEX) >= 8:  # each loaded matcher brings its own lexicon: keep the last few
+            _INDEX.pop(next(iter(_INDEX)))
+        cached = _INDEX[key] = (lex, index)
+    return cached[1]
 
 
 def _needle(pattern: re.Pattern[str]) -> str:
@@ -197,22 +280,59 @@ def _needle(pattern: re.Pattern[str]) -> str:
 
 def topic_hits(text: str, lex: Lexicon | None = None) -> np.ndarray:
     """Per topic, then ``none`` last: 1 - 0.5**hits (one single-word term gives 0.5, two, or
-    one multi-word term, 0.75; saturating, not counting)."""
+    one multi-word term, 0.75; saturating, not counting).
+
+    Each matching term counts once, whatever its number of occurrences; only the terms whose
+    key word occurs in the text are tried (:func:`_term_index`), and of those only the ones
+    whose first word occurs in the lower-cased text are searched."""
     lex = lex or lexicon()
+    return 1.0 - 0.5 ** np.array(_hit_counts(text, _term_index(lex), len(lex.topics) + 1))
+
+
+def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
+    """Per topic (then ``none``), the summed weights of the terms that occur in ``text``."""
     lowered = text.lower()
-    out = np.zeros(len(lex.topics) + 1)
-    for i, prepared in enumerate(_prepared(lex)):
-        hits = sum(weight for p, needle, weight in prepared if needle in lowered and p.search(text))
-        out[i] = 1.0 - 0.5 ** hits
-    return out
+    hits = [0.0] * width
+    if text.isascii():
+        for run in set(_RUN.findall(lowered)):
+            for entry in index.runs_ci.get(run, ()):
+                hits[entry[0]] += entry[3]
+        if index.runs_cs:
+            for run in set(_RUN.findall(text)):
+                for entry in index.runs_cs.get(run, ()):
+                    hits[entry[0]] += entry[3]
+        words = index.words
+        for w in set(_WORD.findall(lowered)):
+            for column, pattern, needle, weight in index.rest_by_word.get(w, ()):
+                if needle in lowered and all(x in lowered for x in words[id(pattern)]) \
+                        and pattern.search(text):
+                    hits[column] += weight
+        candidates: tuple[_Entry, ...] = index.rest_always
+    else:
+        candidates = tuple(e for w in set(_WORD.findall(lowered)) for e in index.by_word.get(w, ()))
+        candidates += index.always
+    for column, pattern, needle, weight in candidates:
+        if needle in lowered and pattern.search(text):
+            hits[column] += weight
+    return hits
 
 
 def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
-    """:func:`topic_hits` of each text: (n_texts, n_topics + 1)."""
+    """:func:`topic_hits` of each text: (n_texts, n_topics + 1), each distinct text once."""
     lex = lex or lexicon()
     if not texts:
         return np.zeros((0, len(lex.topics) + 1))
-    return np.vstack([topic_hits(t, lex) for t in texts])
+    distinct, where = _distinct(texts)
+    index, width = _term_index(lex), len(lex.topics) + 1
+    return (1.0 - 0.5 ** np.array([_hit_counts(t, index, width) for t in distinct]))[where]
+
+
+def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct texts (first-seen order) and, per text, its index among them."""
+    index: dict[str, int] = {}
+    where = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.intp,
+                        count=len(texts))
+    return list(index), where
 
 
 #: how much each kind of training text counts towards a sub-outcome's topic profile: mostly
@@ -247,10 +367,12 @@ def topic_profile(hits: np.ndarray, labels: list[str], sources: list[str],
 def topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """Per claim and sub-outcome (then ``none``): how well the claim's topics agree with the
     sub-outcome's (noisy-OR of hit x share over topics), in 0..1. (n, n_subs + 1)."""
-    t = hits[:, :-1]
+    # each distinct row of hits once (most claims share a row with others, no topic at all
+    # being the commonest); a row's value does not depend on the other rows
+    rows, where = np.unique(hits[:, :-1], axis=0, return_inverse=True)
     # 1 - prod_t (1 - h_t p_st), computed in log space
-    log_miss = np.log1p(-np.clip(t[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
-    return np.column_stack([1.0 - np.exp(log_miss), hits[:, -1]])
+    log_miss = np.log1p(-np.clip(rows[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
+    return np.column_stack([(1.0 - np.exp(log_miss))[where.reshape(-1)], hits[:, -1]])
 
 
 def off_topic_documents(doc_ids: list[str], any_topic: np.ndarray,
@@ -357,13 +479,25 @@ def named_phrases(plan: Plan) -> dict[str, list[str]]:
 def phrase_hits(text: str, phrases: dict[str, list[str]], labels: list[str],
                 min_score: float = 90.0) -> np.ndarray:
     """Per label, the best fuzzy containment score (0..1) of its named phrases in the text."""
-    out = np.zeros(len(labels))
-    lowered = text.lower()
-    for i, label in enumerate(labels):
-        best = 0.0
-        for phrase in phrases.get(label, ()):
-            score = fuzz.partial_ratio(phrase.lower(), lowered)
-            if score >= min_score:
-                best = max(best, score / 100.0)
-        out[i] = best
-    return out
+    return phrase_matrix([text], phrases, labels, min_score)[0]
+
+
+def phrase_matrix(texts: list[str], phrases: dict[str, list[str]], labels: list[str],
+                  min_score: float = 90.0) -> np.ndarray:
+    """:func:`phrase_hits` of each text, (n_texts, n_labels): every named phrase against every
+    text in one ``rapidfuzz.process.cdist`` call (``fuzz.partial_ratio(phrase, text)``, lower
+    case), then the best score of each label's phrases. Scores under ``min_score`` count 0;
+    passing it as cdist's cutoff lets rapidfuzz skip alignments that cannot reach it (a score
+    that reaches it is the same)."""
+    named = [(j, phrase.lower()) for j, label in enumerate(labels) for phrase in phrases.get(label, ())]
+    if not texts or not named:
+        return np.zeros((len(texts), len(labels)))
+    distinct, where = _distinct([t.lower() for t in texts])
+    out = np.zeros((len(distinct), len(labels)))
+    scores = process.cdist([phrase for _, phrase in named], distinct,
+                           scorer=fuzz.partial_ratio, score_cutoff=min_score, dtype=np.float64,
+                           workers=1)
+    for row, (j, _) in enumerate(named):
+        np.maximum(out[:, j], np.where(scores[row] >= min_score, scores[row] / 100.0, 0.0),
+                   out=out[:, j])
+    return out[where]

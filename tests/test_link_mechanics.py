@@ -1,0 +1,212 @@
+"""The matcher's batched signal mechanics give the answers of the plain per-item loops.
+
+The corpus stage scores thousands of claims, so the topic hits look terms up by key word,
+the named-phrase hits run one ``rapidfuzz.process.cdist`` and the best aim is an ``argmax``
+over precomputed indices. Each is checked here, on invented inputs, against the
+straightforward loop it replaced (written out below as the reference).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz
+
+from pipeline.link.matcher import Matcher
+from pipeline.link.signals import (
+    MULTIWORD_WEIGHT,
+    Lexicon,
+    build_lexicon,
+    lexicon,
+    phrase_hits,
+    phrase_matrix,
+    topic_hits,
+    topic_matrix,
+    topic_scores,
+)
+
+TOPICS = {
+    "transport": ["bus", "buses", "road safety", "e-bike", "EV", "park and ride"],
+    "children": ["children's centre", "children", "SEND", "2-year-olds", "looked-after"],
+    "equality": ["LGBTQ+", "co-production", "(draft) equality plan"],
+}
+NONE_TERMS = ["budget", "council tax", "scrutiny"]
+
+TEXTS = [
+    "Bus passengers rose on the park and ride; ROAD SAFETY checks were done.",
+    "Road   safety\nschemes and e-bikes: the e-bike hire started.",
+    "Children's centres opened; children with SEND were supported.",
+    "We will send letters about the budget and council tax to scrutiny.",
+    "The rebus puzzle and omnibuses were not about transport.",
+    "Funding for 2-year-olds and looked-after children; LGBTQ+ co-production.",
+    "The (draft) equality plan went to consultation.",
+    "An EV charger, an ev charger and EVs.",
+    "Nothing here at all.",
+    "",
+    "bus-lane works and pre-school places",
+]
+
+
+def _reference_topic_hits(text: str, lex: Lexicon) -> np.ndarray:
+    """The loop the index replaced: every term of every topic, searched in the text."""
+    out = np.zeros(len(lex.topics) + 1)
+    groups = [lex.terms[t] for t in lex.topics] + [lex.none_terms]
+    for i, patterns in enumerate(groups):
+        hits = sum(MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0
+                   for p in patterns if p.search(text))
+        out[i] = 1.0 - 0.5 ** hits
+    return out
+
+
+#: the same texts with a non-ASCII tail: topic_hits takes its other path (no run lookup)
+NON_ASCII = [f"{t} \u2013 \u00a35m for the council\u2019s budget" for t in TEXTS]
+
+
+@pytest.mark.parametrize("text", TEXTS + NON_ASCII)
+def test_topic_hits_match_the_term_by_term_search(text: str) -> None:
+    lex = build_lexicon(TOPICS, NONE_TERMS, ["finance"])
+    assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex))
+
+
+def test_topic_hits_count_each_term_once_and_respect_word_edges() -> None:
+    lex = build_lexicon(TOPICS, NONE_TERMS, [])
+    t = lex.topics.index("transport")
+    assert topic_hits("bus bus bus", lex)[t] == 0.5  # one term, however often
+    assert topic_hits("omnibus rebus", lex)[t] == 0.0  # inside a longer word
+    assert topic_hits("bus-lane", lex)[t] == 0.0  # hyphen joins words
+    assert topic_hits("ev charging", lex)[t] == 0.0  # an acronym term is case-sensitive
+    assert topic_hits("road safety", lex)[t] == 0.75  # a multi-word term counts twice
+    e = lex.topics.index("equality")
+    assert topic_hits("see the (draft) equality plan", lex)[e] == 0.75  # no key word: always tried
+
+
+def test_topic_hits_on_the_shipped_taxonomy_match_the_reference() -> None:
+    lex = lexicon()
+    for text in TEXTS + NON_ASCII + ["Road safety near schools", "road maintenance; EV charge points"]:
+        assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex))
+
+
+def test_topic_matrix_stacks_topic_hits() -> None:
+    lex = build_lexicon(TOPICS, NONE_TERMS, [])
+    m = topic_matrix(TEXTS, lex)
+    assert m.shape == (len(TEXTS), len(lex.topics) + 1)
+    for row, text in zip(m, TEXTS, strict=True):
+        assert np.array_equal(row, topic_hits(text, lex))
+    assert topic_matrix([], lex).shape == (0, len(lex.topics) + 1)
+
+
+PHRASES = {"a": ["Bus Service Improvement Plan", "Park and Ride"],
+           "b": ["Family Hubs"], "c": [], "none": []}
+LABELS = ["a", "b", "c", "none"]
+
+
+def _reference_phrase_hits(text: str, min_score: float = 90.0) -> np.ndarray:
+    out = np.zeros(len(LABELS))
+    for i, label in enumerate(LABELS):
+        best = 0.0
+        for phrase in PHRASES.get(label, ()):
+            score = fuzz.partial_ratio(phrase.lower(), text.lower())
+            if score >= min_score:
+                best = max(best, score / 100.0)
+        out[i] = best
+    return out
+
+
+PHRASE_TEXTS = [
+    "The Bus Service Improvement Plan was agreed.",
+    "The bus service improvment plan was agreed.",  # a typo still scores high
+    "Two new family hubs opened and the park & ride ran.",
+    "Nothing named here.",
+    "Hubs",
+    "",
+]
+
+
+def test_phrase_matrix_matches_the_per_phrase_loop() -> None:
+    m = phrase_matrix(PHRASE_TEXTS, PHRASES, LABELS)
+    assert m.shape == (len(PHRASE_TEXTS), len(LABELS))
+    for row, text in zip(m, PHRASE_TEXTS, strict=True):
+        assert np.array_equal(row, _reference_phrase_hits(text))
+        assert np.array_equal(phrase_hits(text, PHRASES, LABELS), row)
+    assert m[0, 0] == 1.0 and m[3].sum() == 0.0
+    for cut in (50.0, 99.0):
+        assert np.array_equal(phrase_matrix(PHRASE_TEXTS, PHRASES, LABELS, cut)[1],
+                              _reference_phrase_hits(PHRASE_TEXTS[1], cut))
+
+
+def test_phrase_matrix_without_texts_or_phrases() -> None:
+    assert phrase_matrix([], PHRASES, LABELS).shape == (0, len(LABELS))
+    assert not phrase_matrix(["Family Hubs"], {}, LABELS).any()
+
+
+def test_best_aim_is_the_first_most_similar_element_of_the_sub_outcome() -> None:
+    m = Matcher.__new__(Matcher)
+    m.plan_aims = [{"aim_id": f"e{k}", "sub_outcome_id": sub}
+                   for k, sub in enumerate(["s1", "s2", "s1", "s1", "s2"])]
+    sims = np.array([0.2, 0.9, 0.5, 0.5, 0.1])
+    members = m._members()
+    assert [list(v) for v in members.values()] == [[0, 2, 3], [1, 4]]
+    assert m._best_aim("s1", sims, members) == "e2"  # e2 and e3 tie: the first wins
+    assert m._best_aim("s2", sims) == "e1"
+
+
+def _reference_topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    t = hits[:, :-1]
+    log_miss = np.log1p(-np.clip(t[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
+    return np.column_stack([1.0 - np.exp(log_miss), hits[:, -1]])
+
+
+def test_topic_scores_of_distinct_rows_are_those_of_every_row() -> None:
+    rng = np.random.default_rng(7)
+    levels = np.array([0.0, 0.5, 0.75, 0.875])
+    hits = levels[rng.integers(0, 4, size=(300, 9))] * (rng.random((300, 9)) < 0.3)
+    hits[::7] = 0.0  # many rows alike, as claims without any topic are
+    profile = rng.random((5, 8))
+    profile /= profile.sum(axis=0, keepdims=True)
+    got = topic_scores(hits, profile)
+    assert got.shape == (300, 6)
+    assert np.array_equal(got, _reference_topic_scores(hits, profile))
+    assert topic_scores(hits[:0], profile).shape == (0, 6)
+
+
+def test_repeated_texts_get_the_same_rows() -> None:
+    lex = build_lexicon(TOPICS, NONE_TERMS, [])
+    texts = [TEXTS[0], TEXTS[2], TEXTS[0], TEXTS[2], TEXTS[3]]
+    m = topic_matrix(texts, lex)
+    assert np.array_equal(m[0], m[2]) and np.array_equal(m[1], m[3])
+    p = phrase_matrix(["Family Hubs", "family hubs", "Nothing"], PHRASES, LABELS)
+    assert np.array_equal(p[0], p[1]) and p[2].sum() == 0.0
+
+
+def _reference_window_mean(x: np.ndarray, groups: np.ndarray, radius: int) -> np.ndarray:
+    """The loop over groups the padded version replaced."""
+    out = np.empty_like(x, dtype=float)
+    for g in np.unique(groups):
+        idx = np.flatnonzero(groups == g)
+        csum = np.vstack([np.zeros((1, x.shape[1])), np.cumsum(x[idx], axis=0)])
+        pos = np.arange(len(idx))
+        lo, hi = np.maximum(pos - radius, 0), np.minimum(pos + radius + 1, len(idx))
+        out[idx] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("radius", [0, 1, 2, 7])
+def test_window_mean_is_the_per_group_loop(seed: int, radius: int) -> None:
+    from pipeline.link.matcher import _window_mean
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    x = rng.random((n, int(rng.integers(1, 8)))) * 10 - 3
+    groups = rng.integers(0, int(rng.integers(1, 60)), size=n)
+    groups[: n // 3] = 0  # one long group beside many short ones (several padding widths)
+    assert np.array_equal(_window_mean(x, groups, radius), _reference_window_mean(x, groups, radius))
+
+
+def test_window_mean_of_nothing_and_of_lone_rows() -> None:
+    from pipeline.link.matcher import _window_mean
+
+    assert _window_mean(np.zeros((0, 3)), np.zeros(0, dtype=int), 2).shape == (0, 3)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert np.array_equal(_window_mean(x, np.array([0, 1]), 2), x)  # no neighbours: itself
+    assert np.array_equal(_window_mean(x, np.array([5, 5]), 1), np.array([[2.0, 3.0], [2.0, 3.0]]))
