@@ -65,6 +65,28 @@ def test_restatement_of_plan_wording_is_found_and_not_evidence() -> None:
     assert restates["r2:c1"] == "P:1.1:a2" and restates["r2:c2"] == ""
 
 
+def test_an_action_printed_under_two_sub_outcomes_is_restated_where_its_heading_says() -> None:
+    """The same action under two sub-outcomes: the words tie, the claim's headings decide."""
+    action = "Deliver the county's depot investment plan to secure new vehicle sites"
+    aims = pd.concat([AIMS, pd.DataFrame([
+        ("P:1.1:c9", "P", "1", "Green", "1.1", "Waste", "action", action),
+        ("P:2.3:c4", "P", "2", "Roads", "2.3", "Safe and well maintained roads", "action", action),
+    ], columns=AIMS.columns)], ignore_index=True)
+    sections = pd.DataFrame({
+        "section_id": ["s1", "s2", "s3", "s4"], "doc_id": "plan",
+        "parent_id": ["", "s1", "", "s3"], "level": [1, 2, 1, 2],
+        "number": ["1.1", "", "", ""],
+        "title": ["1.1 Waste", "Our actions", "Safe and well maintained roads", "Our actions"],
+        "page_start": 1, "page_end": 1})
+    claims = _claims([("plan:c1", "plan", action, "plan"), ("plan:c2", "plan", action, "plan"),
+                      ("plan:c3", "plan", action, "plan")])
+    claims["section_id"] = ["s2", "s4", ""]
+    restates = find_restatements(claims, aims, sections=sections)
+    # by number, by title, and with no heading the first copy (as without sections)
+    assert restates.tolist() == ["P:1.1:c9", "P:2.3:c4", "P:1.1:c9"]
+    assert find_restatements(claims, aims).tolist() == ["P:1.1:c9"] * 3
+
+
 @pytest.mark.parametrize(("ctype", "text", "n", "role"), [
     ("achievement", "We opened the new recycling centre in May.", 0, "result"),
     ("statistic", "Recycling reached 48.9% of household waste.", 1, "result"),

@@ -141,9 +141,40 @@ def containing(texts: list[str], needles: list[str]) -> list[list[int]]:
     return out
 
 
+def _section_marks(sections: pd.DataFrame | None) -> dict[str, set[str]]:
+    """section_id → the numbers and normalised titles of the section and its ancestors."""
+    if sections is None or sections.empty:
+        return {}
+    rows = {str(r.section_id): (str(r.parent_id or ""), str(r.number or ""),
+                                normalise(str(r.title or "")))
+            for r in sections.fillna("").itertuples(index=False)}
+    marks: dict[str, set[str]] = {}
+    for sid in rows:
+        seen: set[str] = set()
+        cur, depth = sid, 0
+        while cur in rows and depth < 50:  # a parent cycle in bad input must not hang
+            parent, number, title = rows[cur]
+            seen.update(x for x in (number, title) if x)
+            cur, depth = parent, depth + 1
+        marks[sid] = seen
+    return marks
+
+
+def _names_element(marks: set[str], sub_id: str, sub_title: str) -> bool:
+    """Whether a claim's headings name the element's sub-outcome, by number or by title."""
+    if sub_id and sub_id in marks:
+        return True
+    return bool(sub_title) and any(sub_title in m for m in marks)
+
+
 def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
-                      rules: AllRules | None = None) -> pd.Series:
-    """claim_id → aim_id of the plan element whose own words the claim repeats ('' if none)."""
+                      rules: AllRules | None = None,
+                      sections: pd.DataFrame | None = None) -> pd.Series:
+    """claim_id → aim_id of the plan element whose own words the claim repeats ('' if none).
+
+    A plan may print the same action under two sub-outcomes; the words alone then tie, and
+    the copy under the sub-outcome the claim's own headings name (by number or title, from
+    ``sections``) is the one restated."""
     rules = rules or default_rules()
     r = rules.restates
     claims = conform_input(claims, "claims")
@@ -179,9 +210,20 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
         ratio[ci, ei] = fuzz.ratio(texts[ci], elems[ei])
         tsort[ci, ei] = fuzz.token_sort_ratio(texts[ci], elems[ei])
     aim_ids = aims["aim_id"].astype(str).tolist()
+    marks = _section_marks(sections)
+    section_ids = claims["section_id"].astype(str).tolist() if "section_id" in claims else []
+    subs = list(zip(aims["sub_outcome_id"].fillna("").astype(str),
+                    aims["sub_outcome"].fillna("").astype(str).map(normalise), strict=True))
     for ci in np.nonzero(hit.any(axis=1))[0]:
         score = np.where(hit[ci], ratio[ci] + tsort[ci], -1)
-        out.iloc[ci] = aim_ids[int(np.argmax(score))]
+        best = int(np.argmax(score))
+        tied = np.nonzero(score == score[best])[0]
+        if len(tied) > 1 and marks and section_ids:
+            heads = marks.get(section_ids[ci], set())
+            named = [int(ei) for ei in tied if _names_element(heads, *subs[int(ei)])]
+            if len(named) == 1:
+                best = named[0]
+        out.iloc[ci] = aim_ids[best]
     return out
 
 

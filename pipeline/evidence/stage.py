@@ -35,7 +35,7 @@ def evidence_tables(tables: dict[str, pd.DataFrame], rules: AllRules | None = No
         return {}
     docs = tables["documents"]
     claims = conform_input(tables.get("claims"), "claims").copy()
-    restates = find_restatements(claims, aims, rules)
+    restates = find_restatements(claims, aims, rules, tables.get("sections"))
     if "restates_aim_id" in claims.columns and claims["restates_aim_id"].map(_filled).any():
         pass  # the claims stage already filled it: keep its answer
     else:
