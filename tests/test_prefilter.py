@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.nlp import dates, figures, money
 from pipeline.nlp.claims import load_claim_rules
-from pipeline.nlp.patterns import DIGIT, Prefilter, TextView
+from pipeline.nlp.patterns import DIGIT, Prefilter, PrefilterSet, TextView
 
 
 def needles(source: str, flags: int = 0) -> frozenset[str] | None:
@@ -89,3 +89,34 @@ def test_without_the_private_parser_every_regex_runs(monkeypatch) -> None:
     assert not patterns.Prefilter.of(regex).may_match(patterns.TextView("no such word"))
     monkeypatch.setattr(patterns, "_sre_p", None)
     assert patterns.Prefilter.of(regex).may_match(patterns.TextView("no such word"))
+
+
+def test_every_required_set_must_be_met() -> None:
+    """A regex needing two things is skipped on text holding only one of them."""
+    pre = Prefilter.of(re.compile(r"(?:the\s+)?year\s+(?:to|ending)\s+\d{4}", re.IGNORECASE))
+    assert pre.may_match(TextView("In the year to 2024 we did more"))
+    assert pre.may_match(TextView("the year ending 1999"))
+    assert not pre.may_match(TextView("This year we went to the park"))  # no digit
+    assert not pre.may_match(TextView("In 2024 the numbers rose"))  # no "year"
+    assert not pre.may_match(TextView("A year on, 2024 looks better"))  # no "to"/"ending"
+
+
+def _all_regexes() -> list[re.Pattern[str]]:
+    return ([p.regex for p in dates.PATTERNS] + [p.regex for p in figures.PATTERNS]
+            + [p.regex for p in figures.EXCLUDES] + [p.regex for p in money.PATTERNS]
+            + [c.regex for c in load_claim_rules().cues])
+
+
+@pytest.mark.parametrize("text", [*SENTENCES, "", "\u212a of 5", "In 1999 the year to end"])
+def test_prefilter_set_answers_as_each_prefilter(text: str) -> None:
+    """The one-pass set gives, regex by regex, the answer of the regex's own prefilter."""
+    regexes = _all_regexes()
+    view = TextView(text)
+    assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
+                                                   for r in regexes]
+
+
+def test_prefilter_set_of_regexes_without_needles() -> None:
+    assert PrefilterSet([re.compile(r"\w+"), re.compile(r"x?")]).passing(TextView("abc")) == [
+        True, True]
+    assert PrefilterSet([]).passing(TextView("abc")) == []
