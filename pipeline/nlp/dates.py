@@ -689,7 +689,8 @@ class DatesComponent(MentionComponent):
 
 
 def _set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
-    span._.date_start = m.date_start
-    span._.date_end = m.date_end
-    span._.granularity = m.granularity
-    span._.resolved = m.resolved
+    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+    x.date_start = m.date_start
+    x.date_end = m.date_end
+    x.granularity = m.granularity
+    x.resolved = m.resolved

@@ -319,10 +319,11 @@ class FiguresComponent(MentionComponent):
 
 
 def _set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span
-    span._.value = m.value
-    span._.low = m.low
-    span._.high = m.high
-    span._.unit = m.unit
-    span._.approx = m.approx
-    span._.qualifier = m.qualifier
-    span._.measure = m.measure
+    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+    x.value = m.value
+    x.low = m.low
+    x.high = m.high
+    x.unit = m.unit
+    x.approx = m.approx
+    x.qualifier = m.qualifier
+    x.measure = m.measure

@@ -181,10 +181,11 @@ class MoneyComponent(MentionComponent):
 
 
 def _set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
-    span._.value = m.value
-    span._.low = m.low
-    span._.high = m.high
-    span._.currency = m.currency
-    span._.approx = m.approx
-    span._.qualifier = m.qualifier
-    span._.per = m.per
+    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+    x.value = m.value
+    x.low = m.low
+    x.high = m.high
+    x.currency = m.currency
+    x.approx = m.approx
+    x.qualifier = m.qualifier
+    x.per = m.per

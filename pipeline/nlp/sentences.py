@@ -267,8 +267,12 @@ class SentenceSplitter(RuleFileComponent):
         # one array write, not a per-token ``is_sent_start`` assignment: spaCy's setter scans
         # the whole Doc each time, which made a long unbroken line quadratic; the tokens'
         # offsets are read as one array too, not through a Token object each
-        idx = doc.to_array(IDX).astype("int64")
-        flags = numpy.where(numpy.isin(idx, numpy.array(starts, dtype="int64")), 1, -1)
+        idx = doc.to_array(IDX).astype("int64")  # ascending, as the starts are
+        flags = numpy.full(len(idx), -1, dtype="int64")
+        if starts:
+            want = numpy.array(starts, dtype="int64")
+            at = numpy.minimum(numpy.searchsorted(idx, want), len(idx) - 1)
+            flags[at[idx[at] == want]] = 1  # the starts that fall on a token's first character
         flags[0] = 1
         doc.from_array([SENT_START], flags.astype("uint64"))  # spaCy's own array type
         return doc
