@@ -146,3 +146,103 @@ def test_memory_stays_bounded_page_by_page(tmp_path: Path) -> None:
     # measured 5 MB peak (lines of every page are kept for the running-header pass, words and
     # pdfium pages are not); word dicts of all 150 pages held at once would be several times that
     assert peak < 20 * 1024 * 1024, peak
+
+
+def _reference_words(textpage, height: float) -> list[dict]:  # noqa: ANN001 - PdfTextPage
+    """page_words read the slow, obvious way: every character's object, box and font asked of
+    pdfium one call at a time (the batched reads must give exactly this)."""
+    import ctypes
+
+    import pypdfium2.raw as raw_api
+
+    raw = textpage.raw
+    n = textpage.count_chars()
+    text = textpage.get_text_range(0, n) if n > 0 else ""
+    words: list[dict] = []
+    cur: dict | None = None
+    rect = raw_api.FS_RECTF()
+    buf = (ctypes.c_char * 256)()
+    fonts: dict[int, tuple[str, float]] = {}
+    suspect: dict[int, bool] = {}
+    for i in range(max(n, 0)):
+        obj = raw_api.FPDFText_GetTextObject(raw, i)
+        key = ctypes.cast(obj, ctypes.c_void_p).value if obj else 0
+        ch = None
+        if key:
+            if suspect.setdefault(key, bool(raw_api.FPDFText_HasUnicodeMapError(raw, i))) and \
+                    raw_api.FPDFText_HasUnicodeMapError(raw, i):
+                continue
+            ch = text[i] if len(text) == n else chr(raw_api.FPDFText_GetUnicode(raw, i))
+        if ch is None or ch.isspace() or (ord(ch) < 32 and ch != "\x02"):
+            if cur is not None:
+                words.append(cur)
+                cur = None
+            continue
+        if key not in fonts:
+            fonts[key] = engine._font_of(obj, raw, i, buf)
+        style = fonts[key]
+        raw_api.FPDFText_GetLooseCharBox(raw, i, rect)
+        bottom = height - rect.bottom
+        top = bottom - style[1] if style[1] > 0 else height - rect.top
+        if cur is not None and ((cur["fontname"], cur["size"]) != style
+                                or abs(top - cur["top"]) > engine.Y_TOLERANCE
+                                or rect.left - cur["x1"] > engine.X_TOLERANCE
+                                or rect.left < cur["x0"] - 1):
+            words.append(cur)
+            cur = None
+        if cur is None:
+            cur = {"x0": rect.left, "x1": rect.right, "top": top, "bottom": bottom,
+                   "fontname": style[0], "size": style[1], "text": ch}
+            continue
+        cur["text"] += ch
+        cur["x1"] = max(cur["x1"], rect.right)
+        cur["top"] = min(cur["top"], top)
+        cur["bottom"] = max(cur["bottom"], bottom)
+    if cur is not None:
+        words.append(cur)
+    return words
+
+
+def _invented_pdf(path: Path) -> Path:
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", style="B", size=16)
+    pdf.cell(text="Annual Report 2024/25")
+    pdf.ln(12)
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(w=0, text="We opened 12 new libraries in 2024, a rise of 20% on the year "
+                             "before.   Spacing  varies - and so do words.")
+    pdf.set_font("helvetica", size=6)
+    pdf.cell(text="1")
+    pdf.set_font("times", style="I", size=11)
+    pdf.cell(text="A note in italics.")
+    pdf.output(str(path))
+    return path
+
+
+def test_page_words_batched_reads_equal_per_character_reads(tmp_path: Path) -> None:
+    """The words page_words builds from whole-page arrays of objects and boxes are exactly
+    those read character by character: an invented page and the first pages of a Kent paper."""
+    import pypdfium2 as pdfium
+
+    from pipeline.config import PROJECT_DIR
+
+    kent = sorted((PROJECT_DIR / "tests" / "data" / "kent").glob("*.pdf"))[:1]
+    for path in [_invented_pdf(tmp_path / "invented.pdf"), *kent]:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(min(3, len(pdf))):
+                page = pdf[index]
+                height = page.get_size()[1]
+                textpage = page.get_textpage()
+                got = engine.page_words(textpage, height)
+                assert got == _reference_words(textpage, height)
+                if path.name == "invented.pdf":
+                    texts = [w["text"] for w in got]
+                    assert texts[:3] == ["Annual", "Report", "2024/25"]
+                    assert "libraries" in texts and "italics." in texts
+                textpage.close()
+                page.close()
+        finally:
+            pdf.close()

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.nlp import dates, figures, money
 from pipeline.nlp.claims import load_claim_rules
-from pipeline.nlp.patterns import DIGIT, Prefilter, TextView
+from pipeline.nlp.patterns import DIGIT, Prefilter, PrefilterSet, TextView, first_char_guarded
 
 
 def needles(source: str, flags: int = 0) -> frozenset[str] | None:
@@ -89,3 +89,68 @@ def test_without_the_private_parser_every_regex_runs(monkeypatch) -> None:
     assert not patterns.Prefilter.of(regex).may_match(patterns.TextView("no such word"))
     monkeypatch.setattr(patterns, "_sre_p", None)
     assert patterns.Prefilter.of(regex).may_match(patterns.TextView("no such word"))
+
+
+def test_every_required_set_must_be_met() -> None:
+    """A regex needing two things is skipped on text holding only one of them."""
+    pre = Prefilter.of(re.compile(r"(?:the\s+)?year\s+(?:to|ending)\s+\d{4}", re.IGNORECASE))
+    assert pre.may_match(TextView("In the year to 2024 we did more"))
+    assert pre.may_match(TextView("the year ending 1999"))
+    assert not pre.may_match(TextView("This year we went to the park"))  # no digit
+    assert not pre.may_match(TextView("In 2024 the numbers rose"))  # no "year"
+    assert not pre.may_match(TextView("A year on, 2024 looks better"))  # no "to"/"ending"
+
+
+def _all_regexes() -> list[re.Pattern[str]]:
+    return ([p.regex for p in dates.PATTERNS] + [p.regex for p in figures.PATTERNS]
+            + [p.regex for p in figures.EXCLUDES] + [p.regex for p in money.PATTERNS]
+            + [c.regex for c in load_claim_rules().cues])
+
+
+@pytest.mark.parametrize("text", [*SENTENCES, "", "\u212a of 5", "In 1999 the year to end"])
+def test_prefilter_set_answers_as_each_prefilter(text: str) -> None:
+    """The one-pass set gives, regex by regex, the answer of the regex's own prefilter."""
+    regexes = _all_regexes()
+    view = TextView(text)
+    assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
+                                                   for r in regexes]
+
+
+def test_prefilter_set_of_regexes_without_needles() -> None:
+    assert PrefilterSet([re.compile(r"\w+"), re.compile(r"x?")]).passing(TextView("abc")) == [
+        True, True]
+    assert PrefilterSet([]).passing(TextView("abc")) == []
+
+
+GUARD_TEXTS = [*SENTENCES, "between April and June 2024 (the year to March 2025): 3 in 10",
+               "Twenty-five thousand\tvisits; Q4 of 2023-24, up 5pp, £3-5m, 1st of 150."]
+
+
+def test_first_char_guard_changes_no_match() -> None:
+    """Every shipped pattern finds the same matches, spans and groups with and without its
+    guard (the guard only skips positions where no match can start)."""
+    def raw(regex: re.Pattern[str]) -> re.Pattern[str]:
+        head = "(?=(?i:["
+        if not regex.pattern.startswith(head):
+            return regex
+        body = regex.pattern[regex.pattern.index("]))(?:") + len("]))(?:"):-1]
+        return re.compile(body, regex.flags)
+
+    guarded = [r for r in _all_regexes() if r is not raw(r)]
+    assert len(guarded) >= 0.5 * len(_all_regexes())  # most patterns have a guard
+    for regex in guarded:
+        plain = raw(regex)
+        for text in GUARD_TEXTS:
+            assert ([(m.span(), m.groups()) for m in regex.finditer(text)]
+                    == [(m.span(), m.groups()) for m in plain.finditer(text)]), regex.pattern[:80]
+
+
+def test_first_char_guard_of_simple_shapes() -> None:
+    g = first_char_guarded(re.compile(r"(?:\bbetween\s+)?(?P<n>\d+|one|two)\s+people"))
+    assert g.groupindex == {"n": 1}
+    assert [m.group("n") for m in g.finditer("Between 4 people and two people")] == ["4", "two"]
+    assert g.pattern.startswith("(?=(?i:[")
+    # nothing to guard on: a regex that can start anywhere or match nothing is kept as it is
+    for source in (r"\w+ed", r"x?", r".a", r"[^a]b", r"(?i)abc"):
+        regex = re.compile(source)
+        assert first_char_guarded(regex) is regex

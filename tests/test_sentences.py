@@ -247,3 +247,32 @@ def test_pdf_sentences_run_across_page_breaks(corpus_pdf_docs) -> None:
 ])
 def test_glued_numbered_heading_is_split_off(text: str, expected: list[str]) -> None:
     assert split_sentences(text) == expected
+
+
+def test_doc_text_is_the_docs_text_read_once() -> None:
+    """The components read a Doc's text through ``doc_text``: the same string as ``doc.text``,
+    built once and kept on the Doc."""
+    import spacy
+
+    from pipeline.nlp.extensions import TEXT_KEY, doc_text
+
+    doc = spacy.blank("en").make_doc("Two  sentences here.\tAnd a second one ")
+    assert doc_text(doc) == doc.text
+    assert doc.user_data[TEXT_KEY] is doc_text(doc)
+    empty = spacy.blank("en").make_doc("")
+    assert doc_text(empty) == ""
+
+
+def test_component_sentence_starts_match_the_pure_splitter() -> None:
+    """The component's token flags start a sentence exactly at the offsets the pure splitter
+    gives (whitespace runs and a leading space included)."""
+    from pipeline.nlp.pipeline import build_nlp
+
+    nlp = build_nlp()
+    for text in ("  We opened it. Then we closed it!  Mr. Smith came.", "one", "   ",
+                 "Costs rose. (See table.) Next year will differ."):
+        doc = nlp(text)
+        got = [t.idx for t in doc if t.is_sent_start]
+        want = sentence_starts(text) or [0]
+        if len(doc):
+            assert got == sorted({0, *[s for s in want if s in {t.idx for t in doc}]})

@@ -227,6 +227,19 @@ def strip_emphasis(text: str, r: LayoutRules | None = None) -> tuple[str, bool]:
 
 # --- bullets ---------------------------------------------------------------------------------
 
+_BULLET_STARTS: dict[int, tuple[LayoutRules, frozenset[str]]] = {}
+
+
+def _bullet_starts(r: LayoutRules) -> frozenset[str]:
+    """The first characters of ``r``'s bullet glyphs, once per rules object (kept with it, so
+    its id is not reused while cached). Why: :func:`split_bullet` runs on every word of every
+    PDF line, and nearly all of them start with no glyph's character."""
+    entry = _BULLET_STARTS.get(id(r))
+    if entry is None or entry[0] is not r:
+        entry = _BULLET_STARTS[id(r)] = (r, frozenset(g[0] for g in r.bullet_glyphs if g))
+    return entry[1]
+
+
 def split_bullet(text: str, r: LayoutRules | None = None) -> tuple[bool, str]:
     """``(True, item text)`` if the line starts with a bullet glyph, else ``(False, text)``.
 
@@ -235,6 +248,8 @@ def split_bullet(text: str, r: LayoutRules | None = None) -> tuple[bool, str]:
     """
     r = r or rules()
     s = text.lstrip()
+    if s[:1] not in _bullet_starts(r):
+        return False, text  # no glyph starts with its first character: the common case
     for glyph in r.bullet_glyphs:
         if not glyph or not s.startswith(glyph):
             continue

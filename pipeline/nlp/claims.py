@@ -53,13 +53,14 @@ from spacy.tokens import Doc, Span
 from pipeline.config import PATTERNS_DIR
 from pipeline.model import CLAIM_TYPES
 from pipeline.nlp import extensions
+from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.patterns import (
-    Prefilter,
+    PrefilterSet,
     RuleFileComponent,
     TextView,
     compile_regex,
     expand,
-    prefilter,
+    first_char_guarded,
     read_yaml,
 )
 from pipeline.nlp.sentences import is_non_sentence
@@ -197,7 +198,8 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
         if any(c.id == entry["id"] for c in cues):
             raise ValueError(f"{where}: duplicate id")
         flags = 0 if entry.get("case") else re.IGNORECASE
-        regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
+        regex = first_char_guarded(
+            compile_regex(expand(str(entry["regex"]), fragments, where), where, flags))
         mutes = tuple(str(m) for m in entry.get("mutes") or ())
         cues.append(Cue(str(entry["id"]), _type_of(entry["type"], where), float(entry["weight"]),
                         regex, _block_kinds(entry, where), mutes=mutes))
@@ -238,15 +240,15 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     )
 
 
-_CUE_PREFILTERS: dict[int, tuple[ClaimRules, list[tuple[Cue, Prefilter]]]] = {}
+_CUE_PREFILTERS: dict[int, tuple[ClaimRules, PrefilterSet]] = {}
 
 
-def _cue_prefilters(rules: ClaimRules) -> list[tuple[Cue, Prefilter]]:
-    """Each cue with its :class:`Prefilter`, derived once per rule set (the rules object is
-    kept with them, so its id is not reused while cached)."""
+def _cue_prefilters(rules: ClaimRules) -> PrefilterSet:
+    """The cues' :class:`PrefilterSet` (in the order of ``rules.cues``), built once per rule
+    set (the rules object is kept with it, so its id is not reused while cached)."""
     entry = _CUE_PREFILTERS.get(id(rules))
     if entry is None or entry[0] is not rules:
-        entry = _CUE_PREFILTERS[id(rules)] = (rules, [(c, prefilter(c.regex)) for c in rules.cues])
+        entry = _CUE_PREFILTERS[id(rules)] = (rules, PrefilterSet(c.regex for c in rules.cues))
     return entry[1]
 
 
@@ -264,9 +266,10 @@ def classify(text: str, facts: MentionFacts | None = None,
     scores = dict.fromkeys(CLAIM_TYPES, 0.0)
     fired: list[str] = []
     view = TextView(text)  # cues whose needed words are absent are not searched
-    matched = [cue for cue, pre in _cue_prefilters(rules)
+    passing = _cue_prefilters(rules).passing(view)
+    matched = [cue for cue, may in zip(rules.cues, passing, strict=True)
                if not (cue.block_kinds and block_kind not in cue.block_kinds)
-               and pre.may_match(view) and cue.regex.search(text)]
+               and may and cue.regex.search(text)]
     # a cue that reads the same words more exactly switches the generic ones off: in "981
     # adults attended" the count as subject says statistic, and "attended" as a past action
     # must not also count for achievement
@@ -349,9 +352,12 @@ def mention_facts(doc: Doc, start_char: int, end_char: int) -> MentionFacts:
     )
 
 
-def _trimmed(doc: Doc, sent: Span, glyphs: str) -> Span | None:
-    """The sentence without surrounding whitespace or leading bullet glyphs, or None."""
-    text = sent.text
+def _trimmed(doc: Doc, sent: Span, glyphs: str, doc_str: str | None = None) -> Span | None:
+    """The sentence without surrounding whitespace or leading bullet glyphs, or None.
+
+    ``doc_str`` is the Doc's text when the caller has it: slicing it is what ``sent.text``
+    gives, without joining the sentence's tokens."""
+    text = sent.text if doc_str is None else doc_str[sent.start_char:sent.end_char]
     lead = len(text) - len(text.lstrip(glyphs + " \t\r\n\u00a0"))
     body = text.rstrip()
     start, end = sent.start_char + lead, sent.start_char + len(body)
@@ -395,13 +401,18 @@ class ClaimsComponent(RuleFileComponent):
         # without a sentence splitter upstream the whole Doc is one sentence
         sents = _sentences(doc) if doc.has_annotation("SENT_START") else [doc[:]]
         if len(doc):
+            text = doc_text(doc)
+            heading, block_kind = doc._.heading or "", doc._.block_kind or ""
             for sent in sents:
-                span = _trimmed(doc, sent, self.rules.bullet_glyphs)
-                if span is None or is_non_sentence(span.text, doc._.heading or ""):
+                span = _trimmed(doc, sent, self.rules.bullet_glyphs, text)
+                if span is None:
+                    continue
+                span_text = text[span.start_char:span.end_char]  # span.text, not re-joined
+                if is_non_sentence(span_text, heading):
                     continue  # a contents entry or a fragment with no word says nothing
                 facts = mention_facts(doc, span.start_char, span.end_char)
-                span._.claim_type = classify(span.text, facts, self.rules, doc._.heading or "",
-                                             doc._.block_kind or "").claim_type
+                span._.claim_type = classify(span_text, facts, self.rules, heading,
+                                             block_kind).claim_type
                 spans.append(span)
         doc.spans[self.span_key] = spans
         return doc

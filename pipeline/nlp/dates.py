@@ -30,6 +30,7 @@ from dateutil.easter import easter
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.numbers import (
     FRAGMENTS,
     MONTH_LEAD_WORDS,
@@ -44,7 +45,7 @@ from pipeline.nlp.numbers import (
     sentence_bounds,
     taken_offsets,
 )
-from pipeline.nlp.patterns import TextView, load_pattern_set, may_match
+from pipeline.nlp.patterns import PrefilterSet, TextView, load_pattern_set
 from pipeline.periods import fy_bounds, fy_month, fy_of, fy_span_bounds
 
 KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
@@ -54,6 +55,7 @@ KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair",
          "relative_academic_year", "year_to")
 _FRAGMENTS, PATTERNS = load_pattern_set("dates", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 _SINGLE = [p for p in PATTERNS if p.kind != "range"]
+_PREFILTERS = PrefilterSet(p.regex for p in PATTERNS)
 
 #: Earliest plausible year for a bare four-digit number without a lead word ("1816" after "in").
 MIN_BARE_YEAR = 1600
@@ -528,9 +530,10 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
     """Every date mention in ``text``, in order, non-overlapping and clear of ``taken``."""
     candidates = []
     n = len(PATTERNS)
-    view = TextView(text)  # a pattern whose needed words/digits are absent is not run
+    # a pattern whose needed words/digits are absent is not run
+    passing = _PREFILTERS.passing(TextView(text))
     for i, pat in enumerate(PATTERNS):
-        if not may_match(pat.regex, view):
+        if not passing[i]:
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
@@ -678,7 +681,7 @@ class DatesComponent(MentionComponent):
         start, end = doc._.period_start, doc._.period_end
         if doc._.window_start and doc._.window_end:
             start, end = doc._.window_start, doc._.window_end  # the window the text states
-        return parse_dates(doc.text, start, end, taken)
+        return parse_dates(doc_text(doc), start, end, taken)
 
     @staticmethod
     def set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
@@ -686,7 +689,8 @@ class DatesComponent(MentionComponent):
 
 
 def _set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
-    span._.date_start = m.date_start
-    span._.date_end = m.date_end
-    span._.granularity = m.granularity
-    span._.resolved = m.resolved
+    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+    x.date_start = m.date_start
+    x.date_end = m.date_end
+    x.granularity = m.granularity
+    x.resolved = m.resolved

@@ -47,6 +47,23 @@ DOC_ATTRS: dict[str, object] = {
 }
 
 
+#: Key of :func:`doc_text`'s copy of the text in ``doc.user_data``.
+TEXT_KEY = "planmine_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc and kept in ``doc.user_data``.
+
+    Why: spaCy's ``Doc.text`` joins every token's text each time it is read, and four
+    components read it per Doc. A Doc's text never changes (retokenising merges or splits
+    tokens over the same characters), so the copy stays right.
+    """
+    text = doc.user_data.get(TEXT_KEY)
+    if text is None:
+        text = doc.user_data[TEXT_KEY] = doc.text
+    return text
+
+
 def register() -> None:
     """Create the extension attributes once (idempotent)."""
     for name, default in SPAN_ATTRS.items():

@@ -21,6 +21,7 @@ from datetime import date
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.numbers import (
     AGE_LEAD_WORDS,
     CODE_PREFIXES,
@@ -43,11 +44,13 @@ from pipeline.nlp.numbers import (
     unit_of,
     word_before,
 )
-from pipeline.nlp.patterns import TextView, load_named_regexes, load_pattern_set, may_match
+from pipeline.nlp.patterns import PrefilterSet, TextView, load_named_regexes, load_pattern_set
 
 KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rate", "frequency")
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
+#: The exclusion rules' and then the patterns' prefilters, read in one pass per text.
+_PREFILTERS = PrefilterSet(p.regex for p in (*EXCLUDES, *PATTERNS))
 
 #: Most words in a measure phrase.
 MAX_MEASURE_WORDS = 5
@@ -125,8 +128,10 @@ class _Parser:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.view = TextView(text)  # a pattern whose needed words/digits are absent is not run
-        self.zones = [m.span() for pat in EXCLUDES if may_match(pat.regex, self.view)
+        # a pattern whose needed words/digits are absent is not run
+        passing = _PREFILTERS.passing(TextView(text))
+        self.passing = passing[len(EXCLUDES):]  # the patterns', in order
+        self.zones = [m.span() for pat, may in zip(EXCLUDES, passing, strict=False) if may
                       for m in pat.regex.finditer(text)]
 
     def excluded(self, start: int, end: int) -> bool:
@@ -258,7 +263,7 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
     candidates = []
     n = len(PATTERNS)
     for i, pat in enumerate(PATTERNS):
-        if not may_match(pat.regex, parser.view):
+        if not parser.passing[i]:
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
@@ -305,7 +310,7 @@ class FiguresComponent(MentionComponent):
         super().__init__(span_key)
 
     def mentions(self, doc: Doc) -> list[FigureMention]:
-        return parse_figures(doc.text, taken_offsets(doc, ("money", "dates")),
+        return parse_figures(doc_text(doc), taken_offsets(doc, ("money", "dates")),
                              heading=doc._.heading or "")
 
     @staticmethod
@@ -314,10 +319,11 @@ class FiguresComponent(MentionComponent):
 
 
 def _set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span
-    span._.value = m.value
-    span._.low = m.low
-    span._.high = m.high
-    span._.unit = m.unit
-    span._.approx = m.approx
-    span._.qualifier = m.qualifier
-    span._.measure = m.measure
+    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+    x.value = m.value
+    x.low = m.low
+    x.high = m.high
+    x.unit = m.unit
+    x.approx = m.approx
+    x.qualifier = m.qualifier
+    x.measure = m.measure

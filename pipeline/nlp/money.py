@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.numbers import (
     FRAGMENTS,
     MentionComponent,
@@ -24,10 +25,12 @@ from pipeline.nlp.numbers import (
     scaled_by_table,
     select_longest,
 )
-from pipeline.nlp.patterns import TextView, load_pattern_set, may_match
+from pipeline.nlp.patterns import PrefilterSet, TextView, load_pattern_set
 
 KINDS = ("amount", "range", "pence", "nil")
 _FRAGMENTS, PATTERNS = load_pattern_set("money", KINDS, FRAGMENTS)
+#: The patterns' prefilters, in the order :func:`parse_money` tries them.
+_PREFILTERS = PrefilterSet(p.regex for p in reversed(PATTERNS))
 
 #: Currency symbols and words to ISO codes.
 CURRENCIES = {"£": "GBP", "$": "USD", "us$": "USD", "€": "EUR", "pound": "GBP",
@@ -141,9 +144,10 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
     without its own scale word is in thousands or millions.
     """
     candidates = []
-    view = TextView(text)  # a pattern whose needed words/digits are absent is not run
+    # a pattern whose needed words/digits are absent is not run
+    passing = _PREFILTERS.passing(TextView(text))
     for prio, pat in enumerate(reversed(PATTERNS)):
-        if not may_match(pat.regex, view):
+        if not passing[prio]:
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
@@ -169,7 +173,7 @@ class MoneyComponent(MentionComponent):
         super().__init__(span_key)
 
     def mentions(self, doc: Doc) -> list[MoneyMention]:
-        return parse_money(doc.text, heading=doc._.heading or "")
+        return parse_money(doc_text(doc), heading=doc._.heading or "")
 
     @staticmethod
     def set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
@@ -177,10 +181,11 @@ class MoneyComponent(MentionComponent):
 
 
 def _set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
-    span._.value = m.value
-    span._.low = m.low
-    span._.high = m.high
-    span._.currency = m.currency
-    span._.approx = m.approx
-    span._.qualifier = m.qualifier
-    span._.per = m.per
+    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+    x.value = m.value
+    x.low = m.low
+    x.high = m.high
+    x.currency = m.currency
+    x.approx = m.approx
+    x.qualifier = m.qualifier
+    x.per = m.per

@@ -152,7 +152,8 @@ def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[st
         if entry["kind"] not in kinds:
             raise ValueError(f"{where}: kind {entry['kind']!r} is not one of {kinds}")
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        patterns.append(Pattern(pid, str(entry["kind"]), regex, int(entry.get("priority", 0))))
+        patterns.append(Pattern(pid, str(entry["kind"]), first_char_guarded(regex),
+                                int(entry.get("priority", 0))))
     if not patterns:
         raise ValueError(f"{path} defines no patterns")
     return compiled_fragments, patterns
@@ -180,7 +181,7 @@ def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
     for entry in data[section] or []:
         where = f"{path} {section} {entry['id']!r}"
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        out.append(Pattern(str(entry["id"]), section, regex))
+        out.append(Pattern(str(entry["id"]), section, first_char_guarded(regex)))
     return out
 
 
@@ -259,14 +260,20 @@ def _best(sets: list[frozenset[str]]) -> frozenset[str] | None:
     """The most selective needle set: longest shortest needle, then fewest needles."""
     if not sets:
         return None
-    return max(sets, key=lambda s: (min(1 if n == DIGIT else len(n) for n in s), -len(s)))
+    return max(sets, key=_selectivity)
 
 
-def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
-    """Strings one of which every match of the parsed sequence ``seq`` contains, or None when
-    no such set is known. Sound, not complete: only literals, alternations, groups and
-    repeats of at least one are read; everything else (classes, anchors, look-arounds)
-    is skipped over, which can only make the set less selective, never wrong."""
+def _selectivity(needles: frozenset[str]) -> tuple[int, int]:
+    """How rarely a needle set is met, as a sort key (higher: rarer)."""
+    return min(1 if n == DIGIT else len(n) for n in needles), -len(needles)
+
+
+def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
+    """Needle sets that every match of the parsed sequence ``seq`` meets, ALL of them: a
+    match holds a needle of each set. Sound, not complete: only literals, alternations,
+    groups and repeats of at least one are read; everything else (classes, anchors,
+    look-arounds) is skipped over, which can only make the sets less selective, never wrong.
+    An alternation contributes one set, the union of its branches' most selective sets."""
     found: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -281,35 +288,42 @@ def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
             run.append(ch.lower() if fold else ch)
             continue
         close_run()
-        sub: frozenset[str] | None = None
         if op is _sre_c.SUBPATTERN:
-            sub = _needles(av[-1], fold)
+            found.extend(_required(av[-1], fold))
         elif op is _sre_c.BRANCH:
-            parts = [_needles(branch, fold) for branch in av[1]]
+            parts = [_best(_required(branch, fold)) for branch in av[1]]
             if all(p is not None for p in parts):
-                sub = frozenset().union(*parts)  # type: ignore[arg-type]
+                found.append(frozenset().union(*parts))  # type: ignore[arg-type]
         elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            sub = _needles(av[2], fold)
+            found.extend(_required(av[2], fold))
         elif op is _sre_c.IN and _is_digit_set(av):
-            sub = frozenset([DIGIT])
+            found.append(frozenset([DIGIT]))
         elif op is _sre_c.ATOMIC_GROUP:
-            sub = _needles(av, fold)
-        if sub:
-            found.append(sub)
+            found.extend(_required(av, fold))
     close_run()
-    return _best(found)
+    return [s for s in found if s]
+
+
+def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
+    """The most selective of :func:`_required`'s sets, or None when none is known."""
+    return _best(_required(seq, fold))
 
 
 class Prefilter:
-    """The needles a regex needs: it is searched only on text holding one of them."""
+    """The needles a regex needs: it is searched only on text holding one needle of each of
+    its required sets (``groups``); ``needles`` is the most selective set alone."""
 
-    __slots__ = ("needles", "words", "digit")
+    __slots__ = ("needles", "groups")
 
-    def __init__(self, needles: frozenset[str] | None) -> None:
+    def __init__(self, needles: frozenset[str] | None,
+                 groups: list[frozenset[str]] | None = None) -> None:
         self.needles = needles
-        # sorted: the same order in every process, so a run is repeatable to the call
-        self.words = tuple(sorted(n for n in needles or () if n != DIGIT))
-        self.digit = bool(needles) and DIGIT in needles  # type: ignore[operator]
+        sets = set(groups or ([needles] if needles else []))
+        #: each required set as (its words, sorted; whether a digit meets it), the rarest set
+        #: first (most texts fail on it), in the same order in every process
+        self.groups: tuple[tuple[tuple[str, ...], bool], ...] = tuple(
+            (tuple(sorted(n for n in g if n != DIGIT)), DIGIT in g)
+            for g in sorted(sets, key=lambda g: (_selectivity(g), sorted(g)), reverse=True))
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Prefilter:
@@ -319,22 +333,69 @@ class Prefilter:
         try:
             if _sre_p is None:
                 raise ImportError("re._parser is not available")
-            needles = _needles(_sre_p.parse(regex.pattern, regex.flags), True)
+            groups = _required(_sre_p.parse(regex.pattern, regex.flags), True)
         except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
-            needles = None
-        return cls(needles)
+            groups = []
+        return cls(_best(groups), groups)
 
     def may_match(self, view: TextView) -> bool:
         """False only when the regex cannot match ``view``'s text."""
-        if self.needles is None or not view.foldable:
-            return True
-        if self.digit and view.has_digit:
+        if not self.groups or not view.foldable:
             return True
         hay = view.lower
-        for word in self.words:
-            if word in hay:
-                return True
-        return False
+        for words, digit in self.groups:
+            if not ((digit and view.has_digit) or any(w in hay for w in words)):
+                return False
+        return True
+
+
+class PrefilterSet:
+    """The prefilters of an ordered list of regexes, read together: one pass of an
+    Aho-Corasick automaton finds every needle of every regex present in a text, and each
+    regex is then judged by one bit test instead of a substring search per needle.
+
+    Why: the claim cues are a hundred regexes per sentence and the mention patterns thirty
+    per text; testing each one's needles one by one cost more than many of the searches it
+    saved. The answers are exactly :meth:`Prefilter.may_match`'s: every required set of
+    every regex has a bit; a needle found sets the bits of the sets it is in (a digit those
+    of the sets a digit meets), and a regex may match when all its sets' bits are set."""
+
+    def __init__(self, regexes: Iterable[re.Pattern[str]]) -> None:
+        import ahocorasick
+
+        self.filters = [prefilter(r) for r in regexes]
+        word_bits: dict[str, int] = {}
+        self._digit_bits = 0
+        #: per regex, the bits of its required sets (0: no prefilter, it always runs)
+        self._needs: list[int] = []
+        bit = 1
+        for f in self.filters:
+            need = 0
+            for words, digit in f.groups:
+                for w in words:
+                    word_bits[w] = word_bits.get(w, 0) | bit
+                if digit:
+                    self._digit_bits |= bit
+                need |= bit
+                bit <<= 1
+            self._needs.append(need)
+        self._automaton: Any = None
+        if word_bits:
+            automaton = ahocorasick.Automaton()
+            for w in sorted(word_bits):
+                automaton.add_word(w, word_bits[w])
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def passing(self, view: TextView) -> list[bool]:
+        """For each regex, in order: whether it may match ``view``'s text."""
+        if not view.foldable:
+            return [True] * len(self._needs)
+        met = self._digit_bits if view.has_digit else 0
+        if self._automaton is not None:
+            for bits in {v for _, v in self._automaton.iter(view.lower)}:
+                met |= bits
+        return [need & met == need for need in self._needs]
 
 
 class TextView:
@@ -366,6 +427,88 @@ class TextView:
         if self._foldable is None:
             self._foldable = self.text.isascii() or not _FOLDS_TO_ASCII.search(self.text)
         return self._foldable
+
+
+# --- first-character guards: skip the positions where a regex cannot start -----------------
+
+class _NoGuard(Exception):
+    """The regex starts with something a first-character class cannot describe."""
+
+
+_CATEGORY_CLASS = {} if _sre_c is None else {
+    _sre_c.CATEGORY_DIGIT: r"\d", _sre_c.CATEGORY_SPACE: r"\s"}
+
+
+def _first_chars(seq: Any) -> tuple[list[str], bool]:
+    """The character-class items one of which every match of ``seq`` starts with, and whether
+    ``seq`` can match the empty string (then the caller adds what may follow)."""
+    items: list[str] = []
+    for op, av in seq:
+        first, nullable = _first_chars_of(op, av)
+        items += first
+        if not nullable:
+            return items, False
+    return items, True
+
+
+def _first_chars_of(op: Any, av: Any) -> tuple[list[str], bool]:
+    if op is _sre_c.LITERAL:
+        return [re.escape(chr(av))], False
+    if op is _sre_c.IN:
+        items = []
+        for o, a in av:
+            if o is _sre_c.LITERAL:
+                items.append(re.escape(chr(a)))
+            elif o is _sre_c.RANGE and a[1] - a[0] <= 10:
+                items.append(f"{re.escape(chr(a[0]))}-{re.escape(chr(a[1]))}")
+            elif o is _sre_c.CATEGORY and a in _CATEGORY_CLASS:
+                items.append(_CATEGORY_CLASS[a])
+            else:  # a negated set, a wide range or \w: it filters out too little to pay
+                raise _NoGuard
+        return items, False
+    if op is _sre_c.SUBPATTERN:
+        return _first_chars(av[-1])
+    if op is _sre_c.ATOMIC_GROUP:
+        return _first_chars(av)
+    if op is _sre_c.BRANCH:
+        items, nullable = [], False
+        for branch in av[1]:
+            first, empty = _first_chars(branch)
+            items += first
+            nullable = nullable or empty
+        return items, nullable
+    if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT):
+        first, empty = _first_chars(av[2])
+        return first, empty or av[0] == 0
+    if op in (_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT):
+        return [], True  # zero width: the match starts with what follows
+    raise _NoGuard  # any character, a back-reference...
+
+
+def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
+    """``regex`` behind a look-ahead for the characters a match can start with, or ``regex``
+    itself when they cannot be told (or are too many to help).
+
+    Why: ``re`` tries a pattern that opens with optional groups, look-behinds or long word
+    alternations (number words, month names) in full at every position of the text. The
+    look-ahead ``(?=(?i:[...]))`` turns most positions away in one step. It changes no match:
+    every match starts with a character of the class (case-insensitive, so a superset), and
+    it adds no group. Measured over a third of the corpus's body texts, the shipped patterns
+    and cues took 10 s guarded against 17 s unguarded, with the same matches.
+    """
+    if _sre_p is None:
+        return regex
+    try:
+        items, nullable = _first_chars(_sre_p.parse(regex.pattern, regex.flags))
+    except Exception:  # _NoGuard, or a parse tree of another shape: no guard
+        return regex
+    if nullable or not items:
+        return regex
+    source = "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))(?:" + regex.pattern + ")"
+    try:
+        return re.compile(source, regex.flags)
+    except re.error:  # e.g. global inline flags, which must open the pattern
+        return regex
 
 
 @cache

@@ -48,6 +48,8 @@ def make_doc(nlp: Language, text: str, period_start: date | None = None,
     and relative dates resolve inside them when both are given, else inside the period.
     """
     doc = nlp.make_doc(text)
+    # the tokenizer keeps every character: the components' doc_text need not join the tokens
+    doc.user_data[extensions.TEXT_KEY] = text
     doc._.window_start = window_start
     doc._.window_end = window_end
     doc._.block_kind = block_kind

@@ -32,11 +32,12 @@ from typing import Annotated
 
 import numpy
 from pydantic import Field
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.config import PATTERNS_DIR
+from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.patterns import RuleFileComponent, compile_regex, read_yaml
 from pipeline.rulefiles import StrictModel, validated
 
@@ -268,11 +269,16 @@ class SentenceSplitter(RuleFileComponent):
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        starts = set(sentence_starts(doc.text, self.rules))
+        starts = sentence_starts(doc_text(doc), self.rules)
         # one array write, not a per-token ``is_sent_start`` assignment: spaCy's setter scans
-        # the whole Doc each time, which made a long unbroken line quadratic
-        flags = numpy.fromiter((1 if t.idx in starts else -1 for t in doc), dtype="int64",
-                               count=len(doc))
+        # the whole Doc each time, which made a long unbroken line quadratic; the tokens'
+        # offsets are read as one array too, not through a Token object each
+        idx = doc.to_array(IDX).astype("int64")  # ascending, as the starts are
+        flags = numpy.full(len(idx), -1, dtype="int64")
+        if starts:
+            want = numpy.array(starts, dtype="int64")
+            at = numpy.minimum(numpy.searchsorted(idx, want), len(idx) - 1)
+            flags[at[idx[at] == want]] = 1  # the starts that fall on a token's first character
         flags[0] = 1
         doc.from_array([SENT_START], flags.astype("uint64"))  # spaCy's own array type
         return doc
