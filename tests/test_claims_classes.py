@@ -9,17 +9,15 @@ invented; the gold is for measuring only (tests/test_claims.py, tests/test_kent_
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
+from claim_typing import claim_type
 from spacy.language import Language
 
 from pipeline.config import PATTERNS_DIR
 from pipeline.nlp.claims import classify, load_claim_rules
-from pipeline.nlp.pipeline import build_nlp, make_doc
-
-PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
+from pipeline.nlp.pipeline import build_nlp
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +25,7 @@ def nlp() -> Language:
     return build_nlp()
 
 
-def _type(nlp: Language, text: str, heading: str = "", kind: str = "paragraph") -> str:
-    doc = nlp(make_doc(nlp, text, *PERIOD, heading, kind))
-    spans = list(doc.spans["claims"])
-    assert len(spans) == 1, [s.text for s in spans]
-    return str(spans[0]._.claim_type)
+_type = claim_type
 
 
 # --- KPI results are statistics, not targets ------------------------------------------------

@@ -12,16 +12,15 @@ achievements, "we provide ..." is ongoing work. The gold is for measuring only.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
+from claim_typing import claim_type
 from spacy.language import Language
 
 from pipeline.nlp.claims import classify
-from pipeline.nlp.pipeline import build_nlp, make_doc
+from pipeline.nlp.pipeline import build_nlp
 
-PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 COUNCIL2 = Path(__file__).parent / "data" / "council2"
 #: claim type on the invented second council's 137 gold sentences (tests/data/council2/gold),
 #: measured 2026-12-07 with `planmine extract tests/data/council2 --plan .../plan.yaml` and
@@ -34,11 +33,7 @@ def nlp() -> Language:
     return build_nlp()
 
 
-def _type(nlp: Language, text: str, heading: str = "", kind: str = "paragraph") -> str:
-    doc = nlp(make_doc(nlp, text, *PERIOD, heading, kind))
-    spans = list(doc.spans["claims"])
-    assert len(spans) == 1, [s.text for s in spans]
-    return str(spans[0]._.claim_type)
+_type = claim_type
 
 
 # --- a level to reach is a target; "will" without one is a plan ------------------------------
