@@ -347,7 +347,11 @@ def main(argv: list[str] | None = None) -> int:
                 log.info("LOPO %-50s %s", key, value["all"])
     matcher.meta["scores"] = scores
     matcher.meta["source"] = args.source
-    matcher.meta["fit"] = {"l2": args.l2, "l2_lodo_log_loss": l2_losses,
+    # a list of records, not a mapping keyed by the penalty: keys such as "0.1" read like a
+    # plan's element ids to anyone (or any check) scanning the sidecar for plan-keyed data
+    grid = [{"l2": float(k), "lodo_log_loss": v}
+            for k, v in sorted(l2_losses.items(), key=lambda kv: float(kv[0]))]
+    matcher.meta["fit"] = {"l2": args.l2, "l2_grid": grid,
                            "target_abstention": args.target_abstention,
                            "gold_part": args.part,
                            "lodo_structure": args.lodo_structure}
