@@ -190,3 +190,19 @@ def test_rules_validation(tmp_path: Path, replace: str, by: str, message: str) -
     path.write_text(text.replace(replace, by, 1), encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_claim_rules(path)
+
+
+# --- a period that "saw" a count is a statistic ----------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Quarter 3 saw 18,240 residents contact the adult social care front door.", "statistic"),
+    ("2031 saw over 400 new homes completed across the district.", "statistic"),
+    ("The summer saw 2,300 children join the reading scheme.", "statistic"),
+    ("Q2 saw just over 900 referrals to the service.", "statistic"),
+    # negatives: an agent that saw, and a period that saw no count
+    ("We saw 40 new foster carers approved after the campaign we launched.", "achievement"),
+    ("The year saw the opening of the new library in the market square.", "achievement"),
+])
+def test_a_period_that_saw_a_count_is_a_statistic(nlp: Language, text: str,
+                                                  expected: str) -> None:
+    assert _type(nlp, text) == expected
