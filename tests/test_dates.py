@@ -18,6 +18,8 @@ D = date
 @pytest.mark.parametrize("text, start, end, granularity", [
     ("The plan was agreed on 10 May 2022.", D(2022, 5, 10), D(2022, 5, 10), "day"),
     ("The plan was agreed on 10th May 2022.", D(2022, 5, 10), D(2022, 5, 10), "day"),
+    # a suffix printed apart from its day (a raised run in a PDF)
+    ("The forum meets on 14 th June 2022 in the hall.", D(2022, 6, 14), D(2022, 6, 14), "day"),
     ("Held on THURSDAY, 9 JUNE 2022 at noon.", D(2022, 6, 9), D(2022, 6, 9), "day"),
     ("It aired on 13/2/22 nationally.", D(2022, 2, 13), D(2022, 2, 13), "day"),
     ("It opened in October 2023.", D(2023, 10, 1), D(2023, 10, 31), "month"),

@@ -114,8 +114,13 @@ def test_number_soup_never_raises(words: list[str]) -> None:
     ("Attendance was down 4 percentage points.", [(4, "p.p.")]),
     ("Recycling rose 2 ppts to 47%.", [(2, "p.p."), (47, "percent")]),
     ("The gap narrowed by −0.5% this term.", [(-0.5, "percent")]),
-    # a dash between two numbers is still a range, not a sign
+    # a sign parted from its number by a space, right after an opening bracket
+    ("Turnover was 8.4% (- 0.6p.p.) in the quarter.", [(8.4, "percent"), (-0.6, "p.p.")]),
+    ("Usage was 71% (+ 2.5p.p.) on the year.", [(71, "percent"), (2.5, "p.p.")]),
+    # a dash between two numbers is still a range, not a sign; a spaced dash after a word
+    # is punctuation
     ("Groups of 10-15 pupils met.", [(10, "count")]),
+    ("Visits were down - 40 fewer than planned.", [(40, "count")]),
 ])
 def test_signed_values_and_percentage_points(text: str, expected: list) -> None:
     assert [(m.value, m.unit) for m in parse_figures(text)] == [

@@ -214,7 +214,7 @@ class _Parser:
             v = _value(gd["n1"], gd.get("mult1"))
             if v is None:
                 return None
-            value = -v if gd.get("sign") in ("-", "\u2212") else v
+            value = -v if (gd.get("sign") or "").strip() in ("-", "\u2212") else v
             if gd.get("circa"):
                 approx = True
                 num_start = start
