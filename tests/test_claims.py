@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import spacy
+from claim_typing import PERIOD, claim_type
 from spacy.language import Language
 
 from pipeline.config import DEFAULT_GOLD_DIR, PATTERNS_DIR
@@ -21,7 +22,6 @@ from pipeline.nlp.pipeline import build_nlp, make_doc
 #: 2026-12-07, after the issue-18 cues of tests/test_claims_measured.py: 0.838, 0.753, 0.769);
 #: raise them as typing improves.
 GOLD_ACCURACY_FLOORS = {"tuning": 0.81, "held-out half": 0.73, "held-out document": 0.75}
-PERIOD = (date(2030, 4, 1), date(2031, 3, 31))
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +61,7 @@ def bare_nlp() -> Language:
     ("The group consists of partners from health and the police.", "other"),
 ])
 def test_claim_type(full_nlp: Language, text: str, expected: str) -> None:
-    doc = full_nlp(make_doc(full_nlp, text, *PERIOD))
-    assert [s._.claim_type for s in doc.spans["claims"]] == [expected]
+    assert claim_type(full_nlp, text) == expected
 
 
 @pytest.mark.parametrize(("text", "not_expected"), [
@@ -225,8 +224,7 @@ def test_successful_cue(text: str, expected: str | None) -> None:
 ])
 def test_claim_type_classes_under_heading(full_nlp: Language, heading: str, text: str,
                                        expected: str) -> None:
-    doc = full_nlp(make_doc(full_nlp, text, *PERIOD, heading, "bullet"))
-    assert doc.spans["claims"][0]._.claim_type == expected
+    assert claim_type(full_nlp, text, heading, "bullet") == expected
 
 
 # --- classes of expression added against tuning-half errors (invented sentences) ------------
@@ -256,8 +254,7 @@ def test_claim_type_classes_under_heading(full_nlp: Language, heading: str, text
     ("The district has a total of 14 market towns and 90 villages.", "statistic"),
 ])
 def test_claim_type_classes(full_nlp: Language, text: str, expected: str) -> None:
-    doc = full_nlp(make_doc(full_nlp, text, *PERIOD))
-    assert [s._.claim_type for s in doc.spans["claims"]] == [expected]
+    assert claim_type(full_nlp, text) == expected
 
 
 @pytest.mark.parametrize(("text", "not_expected"), [
