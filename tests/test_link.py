@@ -11,6 +11,7 @@ import pytest
 from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, MATCHER_DIR
 from pipeline.evaluation.matcher import context_claims, gold_inputs, read_corpus, score_matcher
 from pipeline.link.matcher import (
+    ARTEFACT,
     LEVELS,
     ClaimInput,
     Matcher,
@@ -110,13 +111,27 @@ def test_save_load_round_trip(matcher, tmp_path):
     assert again.link(claims, min_score=0.0) == before
     sidecar = json.loads((tmp_path / "matcher.json").read_text())
     assert {"settings", "scores", "inputs", "code_version", "artefact_sha256"} <= set(sidecar)
-    (tmp_path / "matcher.joblib").write_bytes(b"corrupt")
+    matcher.save(tmp_path / "again")  # no time stamp in the gzip header: same fit, same bytes
+    assert (tmp_path / "again" / ARTEFACT).read_bytes() == (tmp_path / ARTEFACT).read_bytes()
+    (tmp_path / ARTEFACT).write_bytes(b"corrupt")
     with pytest.raises(ValueError, match="hash differs"):
         Matcher.load(tmp_path)
 
 
+def test_load_refuses_an_older_artefact_format(matcher, tmp_path):
+    """A cache written before the artefact became a gzipped pickle names matcher.joblib: it is
+    refused with a reason (the caller refits), never unpickled with the wrong reader."""
+    matcher.save(tmp_path)
+    sidecar = json.loads((tmp_path / "matcher.json").read_text())
+    (tmp_path / ARTEFACT).rename(tmp_path / "matcher.joblib")
+    sidecar["artefact"] = "matcher.joblib"
+    (tmp_path / "matcher.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ValueError, match="older artefact format"):
+        Matcher.load(tmp_path)
+
+
 def test_saved_artefact_small_and_documented():
-    assert (MATCHER_DIR / "matcher.joblib").stat().st_size < 5_000_000
+    assert (MATCHER_DIR / ARTEFACT).stat().st_size < 5_000_000
     sidecar = json.loads((MATCHER_DIR / "matcher.json").read_text())
     assert sidecar["scores"]["all"]["top1"] > 0.5
 
