@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from rapidfuzz import fuzz, process
 
 from pipeline.evidence.coverage import build_element_coverage
 from pipeline.evidence.elements import (
@@ -14,6 +17,7 @@ from pipeline.evidence.elements import (
     elements_in_force,
     find_repeats,
     find_restatements,
+    ratio_cdist,
 )
 from pipeline.evidence.measures import build_measure_values, measure_unit, money_role
 from pipeline.evidence.rules import LevelRules, default_rules, load_all_rules
@@ -307,3 +311,33 @@ def test_containing_is_the_substring_test(texts: list[str], needles: list[str]) 
     from pipeline.evidence.elements import containing
 
     assert containing(texts, needles) == [[i for i, t in enumerate(texts) if n in t] for n in needles]
+
+
+def _edited(rng, text: str) -> str:
+    """``text`` with up to six random single-character substitutions, deletions, insertions."""
+    chars = list(text)
+    for _ in range(rng.randint(0, 6)):
+        k = rng.randrange(len(chars)) if chars else 0
+        op = rng.random()
+        if op < 0.4 and chars:
+            chars[k] = rng.choice("abxz é1 ")
+        elif op < 0.7 and chars:
+            del chars[k]
+        else:
+            chars.insert(k, rng.choice("ab é9%"))
+    return "".join(chars)
+
+
+@pytest.mark.parametrize("cutoff", [0, 60, 90, 92, 99, 100])
+def test_ratio_cdist_is_rapidfuzz_cdist(cutoff):
+    """The bounds only skip pairs that cannot reach the cutoff: every score, and every zero,
+    is rapidfuzz's own, for near-duplicates, unlike lengths, accents, digits and empty text."""
+    rng = random.Random(7)
+    words = "the council opened new school places homes £ 45% 2024 café naïve bus 12 rural".split()
+    base = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) for _ in range(120)]
+    queries = base + [_edited(rng, rng.choice(base)) for _ in range(120)] + [""]
+    choices = [_edited(rng, rng.choice(base)) for _ in range(150)] + base[:20] + [""]
+    want = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
+    got = ratio_cdist(queries, choices, cutoff, block=17)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert (want > 0).sum() > 40  # near-duplicates above every cutoff: the test can fail

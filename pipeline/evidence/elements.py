@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
@@ -47,14 +47,37 @@ def content_words(text: str, extra_stop: frozenset[str] = frozenset()) -> list[s
 
 # --- repeats and restatements ----------------------------------------------------------------
 
-def cdist_by_length(queries: list[str], choices: list[str], scorer, cutoff: float,
-                    block: int = 256) -> np.ndarray:
-    """``rapidfuzz.process.cdist(queries, choices, scorer, score_cutoff=cutoff)``, faster.
+#: Character classes of the histogram bound in :func:`ratio_cdist`: a-z, 0-9, space, and one
+#: class for every other character (any partition of the alphabet gives a sound bound).
+_CLASS_OF = np.full(128, 37, dtype=np.intp)
+_CLASS_OF[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789 ", dtype=np.uint8)] = np.arange(37)
+_N_CLASSES = 38
 
-    For the Indel scorers (ratio, and token_sort_ratio on whitespace-normalised text) a pair
-    of lengths a <= b scores at most 200a/(a+b), so strings of unlike length cannot reach the
-    cutoff: queries are taken in blocks of similar length and compared only with the choices
-    whose length can reach it. Pairs left out score 0, as cdist gives below the cutoff.
+
+def _class_histograms(texts: list[str]) -> np.ndarray:
+    """Per text, how many of its characters fall in each class of ``_CLASS_OF``."""
+    out = np.zeros((len(texts), _N_CLASSES), dtype=np.int32)
+    for i, text in enumerate(texts):
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        classes = _CLASS_OF[np.minimum(codes, 127)]  # 127 (DEL) is in the "other" class too
+        out[i] = np.bincount(classes, minlength=_N_CLASSES)
+    # half the memory traffic in the pairwise minimum when every count fits
+    return out.astype(np.int16) if out.size and out.max() < 2 ** 15 else out
+
+
+def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
+                block: int = 256) -> np.ndarray:
+    """``rapidfuzz.process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=cutoff)``,
+    the same matrix (float32, 0 below the cutoff), without scoring pairs that cannot reach it.
+
+    ``fuzz.ratio`` is 100 * (1 - indel / (a + b)) for lengths a and b, and the indel distance
+    is a + b - 2 * LCS. Two bounds on the LCS rule pairs out before any alignment:
+    - length: LCS <= min(a, b), so ratio <= 200 min / (a + b): queries are taken in blocks of
+      similar length and set against the choices whose length can reach the cutoff;
+    - characters: LCS <= sum over character classes of the smaller count of that class in
+      the two strings (a common subsequence uses each character once), so ratio <= 200 *
+      that sum / (a + b). For sentences of ordinary prose this rules out all but a handful
+      of pairs, which alone are scored, each with ``fuzz.ratio`` itself.
     """
     out = np.zeros((len(queries), len(choices)), dtype=np.float32)
     if not queries or not choices:
@@ -62,6 +85,7 @@ def cdist_by_length(queries: list[str], choices: list[str], scorer, cutoff: floa
     q = cutoff / (200 - cutoff) if cutoff < 200 else 1.0  # shortest/longest that can reach it
     qlen = np.array([len(t) for t in queries])
     clen = np.array([len(t) for t in choices])
+    qhist, chist = _class_histograms(queries), _class_histograms(choices)
     order = np.argsort(qlen, kind="stable")
     for start in range(0, len(order), block):
         rows = order[start:start + block]
@@ -69,9 +93,14 @@ def cdist_by_length(queries: list[str], choices: list[str], scorer, cutoff: floa
         cols = np.nonzero((clen >= lo * q - 1) & (clen * q <= hi + 1))[0]
         if len(cols) == 0:
             continue
-        part = process.cdist([queries[i] for i in rows], [choices[j] for j in cols],
-                             scorer=scorer, score_cutoff=cutoff, workers=1)
-        out[np.ix_(rows, cols)] = part
+        shared = np.minimum(qhist[rows][:, None, :], chist[cols][None, :, :]).sum(axis=2, dtype=np.int64)
+        total = qlen[rows][:, None] + clen[cols][None, :]
+        # the bound, kept a hair generous so float rounding can never drop a reachable pair;
+        # two empty strings are equal (ratio 100)
+        reach = (200.0 * shared >= (cutoff - 1e-6) * total) | (total == 0)
+        for ri, ci in zip(*np.nonzero(reach), strict=True):
+            i, j = int(rows[ri]), int(cols[ci])
+            out[i, j] = fuzz.ratio(queries[i], choices[j], score_cutoff=cutoff)
     return out
 
 
@@ -86,7 +115,7 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
     """claim_id → claim_id of the same claim in an EARLIER period's report ('' if none).
 
     Blocked by document pairs (each report against every report of an earlier period) and
-    scored with ``rapidfuzz.process.cdist``; the best match wins, ties to the earliest period.
+    scored with :func:`ratio_cdist`; the best match wins, ties to the earliest period.
     """
     rules = rules or default_rules()
     r = rules.repeats
@@ -103,7 +132,7 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
             if period_key(periods[earlier]) >= period_key(periods[later]):
                 continue
             a, b = by_doc[later], by_doc[earlier]
-            scores = cdist_by_length(a["norm"].tolist(), b["norm"].tolist(), fuzz.ratio, r.min_ratio)
+            scores = ratio_cdist(a["norm"].tolist(), b["norm"].tolist(), r.min_ratio)
             rows, cols = np.nonzero(scores)
             for ri, ci in zip(rows, cols, strict=True):
                 cid, score = str(a["claim_id"].iloc[ri]), float(scores[ri, ci])
@@ -188,11 +217,11 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     ok_e = np.array([len(t.split()) >= r.min_words for t in elems])
     # the cutoffs let rapidfuzz skip pairs of unlike length; the pairs that hit are rescored
     # exactly below, so the ranking among an element's hits is the full scores'
-    ratio = cdist_by_length(texts, elems, fuzz.ratio, r.min_ratio)
+    ratio = ratio_cdist(texts, elems, r.min_ratio)
     # token_sort_ratio is ratio of the texts with their words sorted: sorting each text once,
     # not once per pair inside cdist, gives the same scores three times faster
-    tsort = cdist_by_length([_sorted_words(t) for t in texts], [_sorted_words(e) for e in elems],
-                            fuzz.ratio, r.min_token_sort_ratio)
+    tsort = ratio_cdist([_sorted_words(t) for t in texts], [_sorted_words(e) for e in elems],
+                        r.min_token_sort_ratio)
     # a table row "<outcome title> <aim>" (or "<title> <aim> <aim>") holds elements whole:
     # contained, if the elements it holds are most of the row (substring test: a fuzzy
     # partial match is 20x slower)
