@@ -246,3 +246,52 @@ def test_page_words_batched_reads_equal_per_character_reads(tmp_path: Path) -> N
                 page.close()
         finally:
             pdf.close()
+
+
+def _uneven_pdf(path: Path) -> Path:
+    """Words set in pieces of one font: a piece a little lower (still the same word), a piece
+    raised by more than the line tolerance with no gap (a new word, though pdfium puts no space
+    there), a piece on the next line and one overprinted to the left."""
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    x, y = 20.0, 40.0
+    pdf.text(x, y, "Step")
+    pdf.text(x + pdf.get_string_width("Step"), y + 1.0, "ped")  # 2.8 pt lower
+    pdf.text(x + 60, y, "Up")
+    pdf.text(x + 60 + pdf.get_string_width("Up"), y - 1.3, "lifted")  # 3.7 pt higher
+    pdf.text(x + 40, y + 6.0, "down")
+    pdf.text(x, y + 20, "back")
+    pdf.text(x + 2, y + 20, "ward")
+    pdf.output(str(path))
+    return path
+
+
+def test_array_words_equal_the_character_loop(tmp_path: Path) -> None:
+    """The numpy grouping gives exactly the character loop's words, also where a run of one
+    style has to be walked (uneven tops, a word broken without a space between)."""
+    import pypdfium2 as pdfium
+
+    from pipeline.config import PROJECT_DIR
+
+    kent = sorted((PROJECT_DIR / "tests" / "data" / "kent").glob("*.pdf"))[:2]
+    for path in [_uneven_pdf(tmp_path / "uneven.pdf"), _invented_pdf(tmp_path / "invented.pdf"), *kent]:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(min(3, len(pdf))):
+                page = pdf[index]
+                height = page.get_size()[1]
+                textpage = page.get_textpage()
+                n = textpage.count_chars()
+                text = textpage.get_text_range(0, n)
+                objs = [engine._GET_TEXT_OBJECT(textpage.raw, i) for i in range(n)]
+                fast = engine._array_words(textpage.raw, text, objs, height)
+                assert fast is not None
+                assert fast == engine._loop_words(textpage.raw, text, objs, height)
+                if path.name == "uneven.pdf":
+                    assert [w["text"] for w in fast] == ["Stepped", "Up", "lifted", "down", "back", "ward"]
+                textpage.close()
+                page.close()
+        finally:
+            pdf.close()
