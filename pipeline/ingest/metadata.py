@@ -104,8 +104,14 @@ def organisation_of(text: str) -> str:
     areas = Counter(m.group("area") for m in re.finditer(r.get("area_mention"), text))
     generic = Counter(m.group("type") for m in re.finditer(r.get("generic_council"), text))
 
+    found: dict[str, int] = {}
+
     def mentions(place: str) -> int:
-        return len(re.findall(rf"\b{re.escape(place)}\b", text))
+        """Whole-word occurrences of ``place``, counted once per place (the ranking below asks
+        for the same first word of many names; each count scans the whole text)."""
+        if place not in found:
+            found[place] = len(re.findall(rf"\b{re.escape(place)}\b", text)) if place in text else 0
+        return found[place]
 
     best = max(sorted(counts), key=lambda n: (mentions(n.split()[0]), counts[n]), default="")
     if generic and areas:
