@@ -179,7 +179,14 @@ def _reference_words(textpage, height: float) -> list[dict]:  # noqa: ANN001 - P
                 cur = None
             continue
         if key not in fonts:
-            fonts[key] = engine._font_of(obj, raw, i, buf)
+            size = float(raw_api.FPDFText_GetFontSize(raw, i))
+            font = raw_api.FPDFTextObj_GetFont(obj)
+            name = ""
+            if font:
+                length = raw_api.FPDFFont_GetBaseFontName(font, buf, len(buf))
+                if length > 0:
+                    name = bytes(buf[:length - 1]).decode("utf-8", errors="replace")
+            fonts[key] = (name, size)
         style = fonts[key]
         raw_api.FPDFText_GetLooseCharBox(raw, i, rect)
         bottom = height - rect.bottom
@@ -295,3 +302,4 @@ def test_array_words_equal_the_character_loop(tmp_path: Path) -> None:
                 page.close()
         finally:
             pdf.close()
+

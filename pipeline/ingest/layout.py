@@ -203,47 +203,37 @@ def clean_glyphs(text: str, r: LayoutRules | None = None) -> str:
     r = r or rules()
     if "(cid:" in text:
         text = _CID.sub(lambda m: r.cid_map.get(int(m.group(1)), ""), text)
-    ascii_glyphs, table = _glyph_plan(r)
     if text.isascii():
         # the common word: only the few ASCII glyphs (control characters) can be in it
-        for glyph in ascii_glyphs:
+        for glyph in _ascii_glyphs(r):
             if glyph in text:
                 break
         else:
             return text
-    if table is not None:
-        return text.translate(table)
     for glyph, repl in r.glyph_map.items():
         if glyph in text:
             text = text.replace(glyph, repl)
     return text
 
 
-_GLYPH_PLANS: dict[int, tuple[LayoutRules, tuple[str, ...], dict[int, str] | None]] = {}
+_ASCII_GLYPHS: dict[int, tuple[LayoutRules, tuple[str, ...]]] = {}
 
 
-def _glyph_plan(r: LayoutRules) -> tuple[tuple[str, ...], dict[int, str] | None]:
-    """``r``'s glyph map prepared once per rules object (kept with it, so its id is not reused
-    while cached): the glyphs that could be in ASCII text, and a ``str.translate`` table that
-    does all replacements in one pass, or None when that would not equal replacing glyph by
-    glyph in file order (a glyph longer than one character, or a replacement holding a glyph).
-    Why: :func:`clean_glyphs` runs on every word of every PDF page."""
-    entry = _GLYPH_PLANS.get(id(r))
+def _ascii_glyphs(r: LayoutRules) -> tuple[str, ...]:
+    """The glyphs of ``r``'s map that ASCII text can hold, once per rules object (kept with
+    it, so its id is not reused while cached). Why: :func:`clean_glyphs` runs on every word of
+    every PDF page, nearly all of them ASCII without any glyph of the map."""
+    entry = _ASCII_GLYPHS.get(id(r))
     if entry is None or entry[0] is not r:
-        glyphs = r.glyph_map
-        ascii_glyphs = tuple(g for g in glyphs if g.isascii())
-        single = all(len(g) == 1 for g in glyphs) and not any(
-            g in repl for g in glyphs for repl in glyphs.values())
-        table = {ord(g): repl for g, repl in glyphs.items()} if single else None
-        entry = _GLYPH_PLANS[id(r)] = (r, ascii_glyphs, table)
-    return entry[1], entry[2]
+        entry = _ASCII_GLYPHS[id(r)] = (r, tuple(g for g in r.glyph_map if g.isascii()))
+    return entry[1]
 
 
 def clean_glyphs_all(texts: Sequence[str], r: LayoutRules | None = None) -> list[str]:
     """:func:`clean_glyphs` of each text (a page's words), with a quick pass for the common
     word that holds neither a cid code nor a glyph of the map (ASCII without its ASCII glyphs)."""
     r = r or rules()
-    ascii_glyphs, _ = _glyph_plan(r)
+    ascii_glyphs = _ascii_glyphs(r)
     out: list[str] = []
     for text in texts:
         if text.isascii() and "(cid:" not in text:

@@ -59,20 +59,33 @@ def _bare_prototype(func: Any, restype: Any) -> Callable[..., Any]:
 _GET_TEXT_OBJECT = _bare_prototype(pdfium_c.FPDFText_GetTextObject, ctypes.c_size_t)
 
 
-#: Whether pdfium could not map a character's glyph to Unicode (a font without ToUnicode).
-_MAP_ERROR = pdfium_c.FPDFText_HasUnicodeMapError
+#: FPDFText_HasUnicodeMapError(text page, index): whether pdfium could not map a character's
+#: glyph to Unicode (a font without ToUnicode).
+_MAP_ERROR = _bare_prototype(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int)
+#: FPDFText_GetFontSize(text page, index), FPDFTextObj_GetFont(object) and
+#: FPDFFont_GetBaseFontName(font, buffer, size_t length), called per text object.
+_FONT_SIZE = _bare_prototype(pdfium_c.FPDFText_GetFontSize, ctypes.c_double)
+_OBJECT_FONT = _bare_prototype(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p)
+_FONT_NAME = _bare_prototype(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong)
+_NAME_BUFFER = 256
 
 
-def _font_of(textobj: object, textpage: object, index: int,
-             buf: ctypes.Array) -> tuple[str, float]:
-    """(font name, size in points) of the text object a character belongs to."""
-    size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
-    font = pdfium_c.FPDFTextObj_GetFont(textobj)
+def _font_of(textobj: int, textpage: Any, index: int, buf: ctypes.Array,
+             names: dict[int, str]) -> tuple[str, float]:
+    """(font name, size in points) of text object ``textobj`` (its address), read at
+    character ``index``; ``names`` keeps each font's name once read (a page's objects share a
+    few fonts), by the font's address."""
+    size = float(_FONT_SIZE(textpage, index))
+    font = _OBJECT_FONT(ctypes.c_void_p(textobj))
     name = ""
     if font:
-        n = pdfium_c.FPDFFont_GetBaseFontName(font, buf, len(buf))
+        known = names.get(font)
+        if known is not None:
+            return known, size
+        n = _FONT_NAME(ctypes.c_void_p(font), buf, ctypes.c_size_t(len(buf)))
         if n > 0:
             name = bytes(buf[:max(0, n - 1)]).decode("utf-8", errors="replace")
+        names[font] = name
     return name, size
 
 
@@ -172,12 +185,13 @@ def _array_words(raw: Any, text: str, objs: list[int],
         return None
     # the style of each object is read at its first printed character, as the loop reads it
     objects, first, of_object = numpy.unique(obj[printed], return_index=True, return_inverse=True)
-    buf = (ctypes.c_char * 256)()
+    buf = (ctypes.c_char * _NAME_BUFFER)()
+    names: dict[int, str] = {}
     object_styles: list[tuple[str, float]] = []
     style_ids: dict[tuple[str, float], int] = {}
     ids: list[int] = []
     for o, j in zip(objects.tolist(), first.tolist(), strict=True):
-        style = _font_of(ctypes.cast(o, pdfium_c.FPDF_PAGEOBJECT), raw, index[j], buf)
+        style = _font_of(o, raw, index[j], buf, names)
         object_styles.append(style)
         ids.append(style_ids.setdefault(style, len(style_ids)))
     style_id = numpy.array(ids)[of_object]
@@ -238,7 +252,8 @@ def _loop_words(raw: Any, text: str, objs: list[int],
     Every character's loose box is read in one batched pass; the grouping then reads lists.
     """
     n = len(objs)
-    buf = (ctypes.c_char * 256)()
+    buf = (ctypes.c_char * _NAME_BUFFER)()
+    names: dict[int, str] = {}
     fonts: dict[int, tuple[str, float]] = {}
     words: list[dict] = []
     cur: dict | None = None
@@ -272,7 +287,7 @@ def _loop_words(raw: Any, text: str, objs: list[int],
             continue
         style = fonts.get(obj)
         if style is None:
-            style = fonts[obj] = _font_of(ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT), raw, i, buf)
+            style = fonts[obj] = _font_of(obj, raw, i, buf, names)
         if box_ok[i]:
             k = 4 * i
             left, top_edge, right, bottom_edge = box[k], box[k + 1], box[k + 2], box[k + 3]
