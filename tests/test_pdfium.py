@@ -303,3 +303,43 @@ def test_array_words_equal_the_character_loop(tmp_path: Path) -> None:
         finally:
             pdf.close()
 
+
+def _form_pdf(path: Path) -> Path:
+    """A page with a ruled line, text, and a form XObject holding a rectangle and a nested
+    form with another line (paths at depths 0, 1 and 2)."""
+    pikepdf = pytest.importorskip("pikepdf")
+    pdf = pikepdf.new()
+    inner = pikepdf.Stream(pdf, b"0 0 m 50 0 l S")
+    inner.Type, inner.Subtype, inner.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 100, 100]
+    outer = pikepdf.Stream(pdf, b"10 10 80 40 re f q 1 0 0 1 5 60 cm /Fi Do Q")
+    outer.Type, outer.Subtype, outer.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 200]
+    outer.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fi=inner))
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                              BaseFont=pikepdf.Name.Helvetica)
+    content = b"50 700 m 300 700 l S BT /F1 12 Tf 50 720 Td (Ruled) Tj ET q 1 0 0 1 100 300 cm /Fo Do Q"
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                              Contents=pikepdf.Stream(pdf, content),
+                              Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fo=outer),
+                                                           Font=pikepdf.Dictionary(F1=font)))
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(str(path))
+    return path
+
+
+def test_path_bounds_equal_the_object_helper(tmp_path: Path) -> None:
+    """Path bounds read with plain calls are pypdfium2's get_objects/get_bounds, forms included
+    down to the same depth."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw_api
+
+    pdf = pdfium.PdfDocument(str(_form_pdf(tmp_path / "forms.pdf")))
+    try:
+        page = pdf[0]
+        for depth in (1, 2, 3):
+            expected = [o.get_bounds() for o in page.get_objects(filter=(raw_api.FPDF_PAGEOBJ_PATH,),
+                                                                  max_depth=depth)]
+            assert engine._path_bounds(page, depth) == expected
+            assert len(expected) == depth  # one path per level
+        page.close()
+    finally:
+        pdf.close()

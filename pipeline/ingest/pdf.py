@@ -582,8 +582,12 @@ class _Builder:
         if not split:
             return None
         number, title = layout.split_number(split[1], self.r)
+        if not number:
+            return None
+        # the last numbered heading, looked for only for a numbered tail (a walk back over
+        # every block so far)
         last = next((b.number for b in reversed(self.blocks) if b.kind == "heading" and b.number), "")
-        if not number or not layout.follows_in_sequence(number, last):
+        if not layout.follows_in_sequence(number, last):
             return None
         if not layout.is_title_case(title, self.r):
             return None

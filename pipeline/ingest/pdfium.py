@@ -324,13 +324,52 @@ def _loop_words(raw: Any, text: str, objs: list[int],
 
 # --- ruled tables ------------------------------------------------------------------------------
 
+_COUNT_OBJECTS = _bare_prototype(pdfium_c.FPDFPage_CountObjects, ctypes.c_int)
+_GET_OBJECT = _bare_prototype(pdfium_c.FPDFPage_GetObject, ctypes.c_void_p)
+_COUNT_FORM_OBJECTS = _bare_prototype(pdfium_c.FPDFFormObj_CountObjects, ctypes.c_int)
+#: FPDFFormObj_GetObject(form, unsigned long index): pass the index as ``c_ulong``.
+_GET_FORM_OBJECT = _bare_prototype(pdfium_c.FPDFFormObj_GetObject, ctypes.c_void_p)
+_OBJECT_TYPE = _bare_prototype(pdfium_c.FPDFPageObj_GetType, ctypes.c_int)
+_OBJECT_BOUNDS = _bare_prototype(pdfium_c.FPDFPageObj_GetBounds, ctypes.c_int)
+
+
+def _path_bounds(page: pdfium.PdfPage, max_depth: int = 2) -> list[tuple[float, float, float, float]]:
+    """(left, bottom, right, top) of the page's path objects, and of those inside form
+    objects down to ``max_depth`` levels: what ``page.get_objects(filter=(PATH,),
+    max_depth=2)`` and ``get_bounds()`` give, with the same errors, read with plain pdfium
+    calls. Why: the helper wraps every object of the page (text objects too, thousands) in a
+    Python object to look at its type."""
+    edges = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(e) for e in edges]
+    out: list[tuple[float, float, float, float]] = []
+
+    def walk(parent: Any, form: bool, level: int) -> None:
+        count = _COUNT_FORM_OBJECTS(parent) if form else _COUNT_OBJECTS(parent)
+        if count < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        for i in range(count):
+            obj = _GET_FORM_OBJECT(parent, ctypes.c_ulong(i)) if form else _GET_OBJECT(parent, i)
+            if not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            handle = ctypes.c_void_p(obj)
+            kind = _OBJECT_TYPE(handle)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                if not _OBJECT_BOUNDS(handle, *refs):
+                    raise pdfium.PdfiumError("Failed to locate pageobject.")
+                out.append((edges[0].value, edges[1].value, edges[2].value, edges[3].value))
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+                walk(handle, True, level + 1)
+
+    walk(page.raw, False, 0)
+    return out
+
+
 def _rules(page: pdfium.PdfPage, height: float, r: LayoutRules) -> tuple[list, list]:
     """Thin horizontal and vertical rules (path objects) as (x0, x1, y) and (y0, y1, x)."""
     thin = float(r.get("pdfium_rule_max_thickness"))
     hs: list[tuple[float, float, float]] = []
     vs: list[tuple[float, float, float]] = []
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
+    for left, bottom, right, top in _path_bounds(page):
         w, h = right - left, top - bottom
         t0, t1 = height - top, height - bottom
         if h <= thin and w > 2 * thin:
