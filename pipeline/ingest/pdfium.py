@@ -127,7 +127,7 @@ def page_words(textpage: pdfium.PdfTextPage, height: float) -> list[dict]:
     """The page's words as pdfplumber-style dicts (text, x0, x1, top, bottom, fontname, size).
 
     Each character's text object is read for the whole page first, in one batched pass of
-    plain-int ctypes calls. The common page (text aligned with character indices, no glyph
+    pdfium calls (:func:`_bare_prototype`). The common page (text aligned with character indices, no glyph
     without a Unicode mapping, every box readable) is then grouped by :func:`_array_words`
     with numpy, which needs the boxes of printed characters only; any other page goes through
     :func:`_loop_words`, character by character. Both give exactly the same words.
