@@ -179,7 +179,14 @@ def _reference_words(textpage, height: float) -> list[dict]:  # noqa: ANN001 - P
                 cur = None
             continue
         if key not in fonts:
-            fonts[key] = engine._font_of(obj, raw, i, buf)
+            size = float(raw_api.FPDFText_GetFontSize(raw, i))
+            font = raw_api.FPDFTextObj_GetFont(obj)
+            name = ""
+            if font:
+                length = raw_api.FPDFFont_GetBaseFontName(font, buf, len(buf))
+                if length > 0:
+                    name = bytes(buf[:length - 1]).decode("utf-8", errors="replace")
+            fonts[key] = (name, size)
         style = fonts[key]
         raw_api.FPDFText_GetLooseCharBox(raw, i, rect)
         bottom = height - rect.bottom
@@ -246,3 +253,93 @@ def test_page_words_batched_reads_equal_per_character_reads(tmp_path: Path) -> N
                 page.close()
         finally:
             pdf.close()
+
+
+def _uneven_pdf(path: Path) -> Path:
+    """Words set in pieces of one font: a piece a little lower (still the same word), a piece
+    raised by more than the line tolerance with no gap (a new word, though pdfium puts no space
+    there), a piece on the next line and one overprinted to the left."""
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    x, y = 20.0, 40.0
+    pdf.text(x, y, "Step")
+    pdf.text(x + pdf.get_string_width("Step"), y + 1.0, "ped")  # 2.8 pt lower
+    pdf.text(x + 60, y, "Up")
+    pdf.text(x + 60 + pdf.get_string_width("Up"), y - 1.3, "lifted")  # 3.7 pt higher
+    pdf.text(x + 40, y + 6.0, "down")
+    pdf.text(x, y + 20, "back")
+    pdf.text(x + 2, y + 20, "ward")
+    pdf.output(str(path))
+    return path
+
+
+def test_array_words_equal_the_character_loop(tmp_path: Path) -> None:
+    """The numpy grouping gives exactly the character loop's words, also where a run of one
+    style has to be walked (uneven tops, a word broken without a space between)."""
+    import pypdfium2 as pdfium
+
+    from pipeline.config import PROJECT_DIR
+
+    kent = sorted((PROJECT_DIR / "tests" / "data" / "kent").glob("*.pdf"))[:2]
+    for path in [_uneven_pdf(tmp_path / "uneven.pdf"), _invented_pdf(tmp_path / "invented.pdf"), *kent]:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(min(3, len(pdf))):
+                page = pdf[index]
+                height = page.get_size()[1]
+                textpage = page.get_textpage()
+                n = textpage.count_chars()
+                text = textpage.get_text_range(0, n)
+                objs = [engine._GET_TEXT_OBJECT(textpage.raw, i) for i in range(n)]
+                fast = engine._array_words(textpage.raw, text, objs, height)
+                assert fast is not None
+                assert fast == engine._loop_words(textpage.raw, text, objs, height)
+                if path.name == "uneven.pdf":
+                    assert [w["text"] for w in fast] == ["Stepped", "Up", "lifted", "down", "back", "ward"]
+                textpage.close()
+                page.close()
+        finally:
+            pdf.close()
+
+
+def _form_pdf(path: Path) -> Path:
+    """A page with a ruled line, text, and a form XObject holding a rectangle and a nested
+    form with another line (paths at depths 0, 1 and 2)."""
+    pikepdf = pytest.importorskip("pikepdf")
+    pdf = pikepdf.new()
+    inner = pikepdf.Stream(pdf, b"0 0 m 50 0 l S")
+    inner.Type, inner.Subtype, inner.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 100, 100]
+    outer = pikepdf.Stream(pdf, b"10 10 80 40 re f q 1 0 0 1 5 60 cm /Fi Do Q")
+    outer.Type, outer.Subtype, outer.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 200, 200]
+    outer.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fi=inner))
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                              BaseFont=pikepdf.Name.Helvetica)
+    content = b"50 700 m 300 700 l S BT /F1 12 Tf 50 720 Td (Ruled) Tj ET q 1 0 0 1 100 300 cm /Fo Do Q"
+    page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=[0, 0, 612, 792],
+                              Contents=pikepdf.Stream(pdf, content),
+                              Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fo=outer),
+                                                           Font=pikepdf.Dictionary(F1=font)))
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(str(path))
+    return path
+
+
+def test_path_bounds_equal_the_object_helper(tmp_path: Path) -> None:
+    """Path bounds read with plain calls are pypdfium2's get_objects/get_bounds, forms included
+    down to the same depth."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw_api
+
+    pdf = pdfium.PdfDocument(str(_form_pdf(tmp_path / "forms.pdf")))
+    try:
+        page = pdf[0]
+        for depth in (1, 2, 3):
+            expected = [o.get_bounds() for o in page.get_objects(filter=(raw_api.FPDF_PAGEOBJ_PATH,),
+                                                                  max_depth=depth)]
+            assert engine._path_bounds(page, depth) == expected
+            assert len(expected) == depth  # one path per level
+        page.close()
+    finally:
+        pdf.close()

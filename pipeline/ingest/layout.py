@@ -203,10 +203,48 @@ def clean_glyphs(text: str, r: LayoutRules | None = None) -> str:
     r = r or rules()
     if "(cid:" in text:
         text = _CID.sub(lambda m: r.cid_map.get(int(m.group(1)), ""), text)
+    if text.isascii():
+        # the common word: only the few ASCII glyphs (control characters) can be in it
+        for glyph in _ascii_glyphs(r):
+            if glyph in text:
+                break
+        else:
+            return text
     for glyph, repl in r.glyph_map.items():
         if glyph in text:
             text = text.replace(glyph, repl)
     return text
+
+
+_ASCII_GLYPHS: dict[int, tuple[LayoutRules, tuple[str, ...]]] = {}
+
+
+def _ascii_glyphs(r: LayoutRules) -> tuple[str, ...]:
+    """The glyphs of ``r``'s map that ASCII text can hold, once per rules object (kept with
+    it, so its id is not reused while cached). Why: :func:`clean_glyphs` runs on every word of
+    every PDF page, nearly all of them ASCII without any glyph of the map."""
+    entry = _ASCII_GLYPHS.get(id(r))
+    if entry is None or entry[0] is not r:
+        entry = _ASCII_GLYPHS[id(r)] = (r, tuple(g for g in r.glyph_map if g.isascii()))
+    return entry[1]
+
+
+def clean_glyphs_all(texts: Sequence[str], r: LayoutRules | None = None) -> list[str]:
+    """:func:`clean_glyphs` of each text (a page's words), with a quick pass for the common
+    word that holds neither a cid code nor a glyph of the map (ASCII without its ASCII glyphs)."""
+    r = r or rules()
+    ascii_glyphs = _ascii_glyphs(r)
+    out: list[str] = []
+    for text in texts:
+        if text.isascii() and "(cid:" not in text:
+            for glyph in ascii_glyphs:
+                if glyph in text:
+                    break
+            else:
+                out.append(text)
+                continue
+        out.append(clean_glyphs(text, r))
+    return out
 
 
 def squash_spaces(text: str) -> str:
@@ -382,7 +420,9 @@ def join_lines(first: str, second: str, vocab: set[str] | frozenset[str] = froze
         return a
     if a.endswith("-") and len(a) > 1 and a[-2].isdigit() and b[0].isdigit():
         return a + b  # a number range broken at its dash: "18-" + "24"
-    m = _TRAILING_WORD.search(a)
+    # only a text ending in a hyphen can match; the regex alone would scan the whole
+    # paragraph joined so far, once per line (quadratic in the paragraph's length)
+    m = _TRAILING_WORD.search(a) if a.endswith("-") else None
     if m and not a.endswith(" -"):
         n = _LEADING_WORD.match(b)
         if not n:
@@ -402,13 +442,10 @@ _WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 def vocabulary(lines: Iterable[str]) -> set[str]:
     """Lower-cased words (hyphenated compounds whole and split) seen in ``lines``."""
-    vocab: set[str] = set()
-    for line in lines:
-        for w in _WORDS.findall(line):
-            lw = w.lower()
-            vocab.add(lw)
-            if "-" in lw:
-                vocab.update(lw.split("-"))
+    # one regex pass over all the lines (a word never spans the newline joining them)
+    vocab = {w.lower() for w in _WORDS.findall("\n".join(lines))}
+    for lw in [w for w in vocab if "-" in w]:
+        vocab.update(lw.split("-"))
     return vocab
 
 

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from pathlib import Path
 
 import numpy
@@ -93,8 +94,9 @@ Item = Line | TableItem
 
 def _clean_words(words: list[dict], r: LayoutRules) -> list[dict]:
     out = []
-    for w in _drop_superscripts(words):
-        text = layout.clean_glyphs(w["text"], r).rstrip(_SUPERSCRIPT_DIGITS)
+    kept = _drop_superscripts(words)
+    for w, text in zip(kept, layout.clean_glyphs_all([w["text"] for w in kept], r), strict=True):
+        text = text.rstrip(_SUPERSCRIPT_DIGITS)
         if text.strip():
             w["text"] = text
             out.append(w)
@@ -117,24 +119,44 @@ def _drop_superscripts(words: list[dict]) -> list[dict]:
     short, digits only, smaller than the word it touches on its left and raised above that
     word's baseline. Left in, it would read as a figure ("mission 10") or glue onto a year.
     """
-    markers = [i for i, w in enumerate(words) if _MARKER.match(str(w.get("text", "")))]
+    # a marker has at most 6 characters (5, and a newline "$" lets through): the length test
+    # spares the regex nearly every word
+    markers = [i for i, w in enumerate(words)
+               if len(t := str(w.get("text", ""))) <= 6 and _MARKER.match(t)]
     if not markers:
         return list(words)
     # each word's geometry read once, not once per (marker, word) pair: a page of figures
     # has hundreds of digit-only words, each compared with every word of the page
-    boxes = numpy.array([_box(w) for w in words], dtype=float).reshape(-1, 5)
-    dropped = {i for i in markers if _raised_after(boxes, boxes[i], i)}
+    boxes = numpy.array([(float(w.get("size") or 0), float(w["x0"]), float(w["x1"]),
+                          float(w["top"]), float(w["bottom"])) for w in words],
+                        dtype=float).reshape(-1, 5)
+    dropped = {i for start in range(0, len(markers), _MARKER_CHUNK)
+               for i in _raised_markers(boxes, markers[start:start + _MARKER_CHUNK])}
     return [w for i, w in enumerate(words) if i not in dropped]
 
 
-def _box(w: dict) -> tuple[float, float, float, float, float]:
-    """(size, x0, x1, top, bottom) of a word dict, as floats."""
-    return (float(w.get("size") or 0), float(w["x0"]), float(w["x1"]), float(w["top"]),
-            float(w["bottom"]))
+#: Markers tested against all words at once, this many at a time (a bounded matrix).
+_MARKER_CHUNK = 256
+
+
+def _raised_markers(boxes: numpy.ndarray, markers: list[int]) -> list[int]:
+    """The rows of ``markers`` for which :func:`_raised_after` holds, all tested in one matrix
+    (markers × words) with the same float operations. Why: one numpy pass per marker was a
+    large share of a page of figures, which has hundreds of digit-only words."""
+    size, x1, top, bottom = boxes[:, 0], boxes[:, 2], boxes[:, 3], boxes[:, 4]
+    w = boxes[markers]
+    size_w, w_x0, w_top, w_bottom = w[:, 0:1], w[:, 1:2], w[:, 3:4], w[:, 4:5]
+    gap = w_x0 - x1
+    hit = ((size > 0) & ~(size_w > SUPERSCRIPT_MAX_SIZE * size)
+           & (-0.5 * size <= gap) & (gap <= 0.3 * size)
+           & (w_bottom > top) & (w_top < bottom)
+           & (w_bottom <= bottom - SUPERSCRIPT_MIN_RISE * size))
+    hit[numpy.arange(len(markers)), markers] = False
+    return [markers[k] for k in numpy.flatnonzero(hit.any(axis=1)).tolist()]
 
 
 def _raised_after(boxes: numpy.ndarray, w: numpy.ndarray, index: int) -> bool:
-    """Whether box ``w`` (row ``index`` of ``boxes``, rows as :func:`_box`) sits just after
+    """Whether box ``w`` (row ``index`` of ``boxes``, rows (size, x0, x1, top, bottom)) sits just after
     another box, smaller than it and raised above its baseline (all rows tested at once)."""
     size, x1, top, bottom = boxes[:, 0], boxes[:, 2], boxes[:, 3], boxes[:, 4]
     size_w, w_x0, w_top, w_bottom = w[0], w[1], w[3], w[4]
@@ -153,6 +175,65 @@ def _find_gutter(words: Sequence[dict], width: float, r: LayoutRules) -> tuple[f
         return None
     lo_frac, hi_frac = r.get("gutter_search")
     n = int(width) + 2
+    best = _gutter_run(words, n, int(lo_frac * width), int(hi_frac * width))
+    if best is _NO_ARRAYS:
+        best = _gutter_run_loop(words, n, lo_frac, hi_frac, width)
+    if best is None or best[1] - best[0] < float(r.get("gutter_min_width")):
+        return None
+    g0, g1 = float(best[0]), float(best[1])
+    mid = (g0 + g1) / 2
+    left = sum(1 for w in words if w["x1"] <= mid)
+    right = sum(1 for w in words if w["x0"] >= mid)
+    share = float(r.get("column_min_share"))
+    spanning = len(words) - left - right
+    if left < share * len(words) or right < share * len(words):
+        return None
+    if spanning > float(r.get("spanning_max_share")) * len(words):
+        return None
+    return g0, g1
+
+
+#: :func:`_gutter_run` could not work on arrays: the loop must do it.
+_NO_ARRAYS = (-1, -1)
+
+
+def _gutter_run(words: Sequence[dict], n: int, lo: int, hi: int) -> tuple[int, int] | None:
+    """:func:`_gutter_run_loop` on arrays: the longest run of x in ``lo..hi`` covered by few
+    words, as (start, end), or None; :data:`_NO_ARRAYS` for words the arrays cannot take
+    exactly (a coordinate not finite or off the page, where the loop's list indexing differs)."""
+    x0 = numpy.array([w["x0"] for w in words], dtype=float)
+    x1 = numpy.array([w["x1"] for w in words], dtype=float)
+    if not (numpy.isfinite(x0).all() and numpy.isfinite(x1).all()):
+        return _NO_ARRAYS
+    if numpy.abs(x0).max() >= 2 ** 52 or numpy.abs(x1).max() >= 2 ** 52:
+        return _NO_ARRAYS
+    # int() truncates toward zero, as astype does
+    a = numpy.maximum(0, x0.astype(numpy.int64))
+    b = numpy.minimum(n, x1.astype(numpy.int64) + 1)
+    if (a > n).any() or (b < 0).any():
+        return _NO_ARRAYS
+    cover = numpy.cumsum(numpy.bincount(a, minlength=n + 1) - numpy.bincount(b, minlength=n + 1))[:n]
+    allowed = max(2, int(0.03 * len(words)))
+    xs = numpy.arange(n)
+    inside = (lo <= xs) & (xs <= hi) & (cover <= allowed)
+    edges = numpy.diff(numpy.concatenate([[False], inside, [False]]).astype(numpy.int8))
+    starts = numpy.flatnonzero(edges == 1)
+    stops = numpy.flatnonzero(edges == -1)  # first x after each run (n when it reaches the end)
+    # the loop closes a run at the first x outside it, or at x == hi itself (hi included);
+    # a run reaching the end of the range without either is never closed
+    ends = numpy.where(stops - 1 == hi, hi, stops)
+    closed = (stops - 1 == hi) | (stops < n)
+    starts, ends = starts[closed], ends[closed]
+    if not starts.size:
+        return None
+    k = int(numpy.argmax(ends - starts))
+    return int(starts[k]), int(ends[k])
+
+
+def _gutter_run_loop(words: Sequence[dict], n: int, lo_frac: float, hi_frac: float,
+                     width: float) -> tuple[int, int] | None:
+    """The longest run of x between the search fractions of ``width`` that at most a few
+    words cover, x by x; (start, end) or None."""
     diff = [0] * (n + 1)
     for w in words:
         a = max(0, int(w["x0"]))
@@ -174,67 +255,82 @@ def _find_gutter(words: Sequence[dict], width: float, r: LayoutRules) -> tuple[f
             if best is None or end - run_start > best[1] - best[0]:
                 best = (run_start, end)
             run_start = None
-    if best is None or best[1] - best[0] < float(r.get("gutter_min_width")):
-        return None
-    g0, g1 = float(best[0]), float(best[1])
-    mid = (g0 + g1) / 2
-    left = sum(1 for w in words if w["x1"] <= mid)
-    right = sum(1 for w in words if w["x0"] >= mid)
-    share = float(r.get("column_min_share"))
-    spanning = len(words) - left - right
-    if left < share * len(words) or right < share * len(words):
-        return None
-    if spanning > float(r.get("spanning_max_share")) * len(words):
-        return None
-    return g0, g1
+    return best
 
 
-def _group_lines(words: list[dict], page_no: int, column: int, r: LayoutRules) -> list[Line]:
-    """Cluster words into lines by their top edge; a bullet glyph a point off still joins."""
+_TOP_X0 = itemgetter("top", "x0")
+_X0 = itemgetter("x0")
+_COUNT = itemgetter(1)
+
+
+def _group_lines(words: list[dict], page_no: int, column: int, r: LayoutRules,
+                 fonts: dict[str, tuple[bool, bool]] | None = None) -> list[Line]:
+    """Cluster words into lines by their top edge; a bullet glyph a point off still joins.
+
+    ``fonts`` caches :func:`_font_flags` across calls (one dict per page is enough).
+    """
+    fonts = {} if fonts is None else fonts
     lines: list[Line] = []
     current: list[dict] = []
     ref_top = 0.0
     tol = 3.0
-    for w in sorted(words, key=lambda w: (w["top"], w["x0"])):
+    for w in sorted(words, key=_TOP_X0):
         if current and abs(w["top"] - ref_top) <= tol:
             current.append(w)
             continue
         if current:
-            lines.append(_make_line(current, page_no, column, r))
+            lines.append(_make_line(current, page_no, column, r, fonts))
         current = [w]
         ref_top = w["top"]
         tol = max(2.0, 0.4 * float(w["size"]))
     if current:
-        lines.append(_make_line(current, page_no, column, r))
+        lines.append(_make_line(current, page_no, column, r, fonts))
     return lines
 
 
-def _make_line(words: list[dict], page_no: int, column: int, r: LayoutRules) -> Line:
-    words = sorted(words, key=lambda w: w["x0"])
-    text = layout.squash_spaces(" ".join(w["text"] for w in words))
+def _font_flags(fontname: str, r: LayoutRules, fonts: dict[str, tuple[bool, bool]]) -> tuple[bool, bool]:
+    """(bold, italic) by the font's name, looked up in ``fonts`` and added to it.
+
+    Why: the two font regexes ran on every word; a page uses a handful of fonts.
+    """
+    flags = fonts.get(fontname)
+    if flags is None:
+        flags = fonts[fontname] = (bool(r.bold_font.search(fontname)),
+                                   bool(r.italic_font.search(fontname)))
+    return flags
+
+
+def _make_line(words: list[dict], page_no: int, column: int, r: LayoutRules,
+               fonts: dict[str, tuple[bool, bool]] | None = None) -> Line:
+    fonts = {} if fonts is None else fonts
+    words = sorted(words, key=_X0)
+    text = layout.squash_spaces(" ".join([w["text"] for w in words]))
     text, marked = layout.strip_emphasis(text, r)
-    sizes: Counter[float] = Counter()
+    sizes: dict[float, int] = {}
     bold_chars = italic_chars = total = 0
     for w in words:
-        is_glyph, _ = layout.split_bullet(w["text"] + " x", r)
-        if is_glyph and len(w["text"]) == 1:
+        word = w["text"]
+        n = len(word)
+        if n == 1 and layout.split_bullet(word + " x", r)[0]:
             continue  # a bullet glyph's own font says nothing about the line
-        n = len(w["text"])
         total += n
-        sizes[round(float(w["size"]), 1)] += n
+        key = round(float(w["size"]), 1)
+        sizes[key] = sizes.get(key, 0) + n
         fontname = str(w.get("fontname", ""))
-        if r.bold_font.search(fontname):
+        bold, italic = fonts.get(fontname) or _font_flags(fontname, r, fonts)
+        if bold:
             bold_chars += n
-        if r.italic_font.search(fontname):
+        if italic:
             italic_chars += n
-    size = sizes.most_common(1)[0][0] if sizes else float(words[0]["size"])
+    # the first most common size, as Counter.most_common(1) picks it
+    size = max(sizes.items(), key=_COUNT)[0] if sizes else float(words[0]["size"])
     return Line(
         text=text,
         page=page_no,
-        x0=min(w["x0"] for w in words),
-        x1=max(w["x1"] for w in words),
-        top=min(w["top"] for w in words),
-        bottom=max(w["bottom"] for w in words),
+        x0=min([w["x0"] for w in words]),
+        x1=max([w["x1"] for w in words]),
+        top=min([w["top"] for w in words]),
+        bottom=max([w["bottom"] for w in words]),
         size=size,
         bold=total > 0 and bold_chars >= 0.6 * total or marked,
         italic=total > 0 and italic_chars >= 0.6 * total,
@@ -287,13 +383,14 @@ def page_items(words: list[dict], tables: list[TableItem], width: float, height:
     band_words = [w for w in words if w["bottom"] <= head_lim or w["top"] >= foot_lim]
     body_words = [w for w in words if not (w["bottom"] <= head_lim or w["top"] >= foot_lim)]
 
-    band_lines = _group_lines(band_words, page_no, 0, r)
+    fonts: dict[str, tuple[bool, bool]] = {}
+    band_lines = _group_lines(band_words, page_no, 0, r, fonts)
     for line in band_lines:
         line.band = "header" if line.bottom <= head_lim else "footer"
 
     gutter = _find_gutter(body_words, width, r)
     if gutter is None:
-        items: list[Item] = [*_group_lines(body_words, page_no, 0, r), *tables]
+        items: list[Item] = [*_group_lines(body_words, page_no, 0, r, fonts), *tables]
         items.sort(key=_top)
         _set_col_right(items)
         return [*[x for x in band_lines if x.band == "header"], *items,
@@ -303,9 +400,9 @@ def page_items(words: list[dict], tables: list[TableItem], width: float, height:
     left = [w for w in body_words if w["x1"] <= mid]
     right = [w for w in body_words if w["x0"] >= mid]
     span = [w for w in body_words if w["x1"] > mid and w["x0"] < mid]
-    full: list[Item] = [*_group_lines(span, page_no, 0, r)]
-    cols: dict[int, list[Item]] = {1: [*_group_lines(left, page_no, 1, r)],
-                                   2: [*_group_lines(right, page_no, 2, r)]}
+    full: list[Item] = [*_group_lines(span, page_no, 0, r, fonts)]
+    cols: dict[int, list[Item]] = {1: [*_group_lines(left, page_no, 1, r, fonts)],
+                                   2: [*_group_lines(right, page_no, 2, r, fonts)]}
     for t in tables:
         if t.bbox[0] < mid < t.bbox[2]:
             full.append(t)
@@ -485,8 +582,12 @@ class _Builder:
         if not split:
             return None
         number, title = layout.split_number(split[1], self.r)
+        if not number:
+            return None
+        # the last numbered heading, looked for only for a numbered tail (a walk back over
+        # every block so far)
         last = next((b.number for b in reversed(self.blocks) if b.kind == "heading" and b.number), "")
-        if not number or not layout.follows_in_sequence(number, last):
+        if not layout.follows_in_sequence(number, last):
             return None
         if not layout.is_title_case(title, self.r):
             return None

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import numpy
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -39,73 +41,224 @@ X_TOLERANCE = 3.0
 Y_TOLERANCE = 3.0
 
 
-def _int_prototype(func: Any, restype: Any, *argtypes: Any) -> Callable[..., Any]:
-    """The same pdfium C function with plain-int handles (no ctypes pointer objects per call)."""
+def _bare_prototype(func: Any, restype: Any) -> Callable[..., Any]:
+    """The same pdfium C function without declared argument types.
+
+    Why: with argument types, ctypes builds a converted ctypes object for every argument of
+    every call, about half the cost of the per-character calls here. Without them, a pointer
+    object (the text page's handle, a ``byref`` into a box array) is passed as it is and a
+    Python int as a C ``int``, which is what these functions take; so callers must pass
+    exactly that, never a bare int address.
+    """
     address: Any = ctypes.cast(func, ctypes.c_void_p).value
-    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+    return ctypes.CFUNCTYPE(restype)(address)
 
 
-#: FPDFText_GetTextObject returning the object's address as an int (0 for generated characters).
-_GET_TEXT_OBJECT = _int_prototype(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p,
-                                  ctypes.c_void_p, ctypes.c_int)
+#: FPDFText_GetTextObject(text page, index) returning the object's address as an int, 0 (not
+#: None) for generated characters, so a page's objects go straight into a numpy array.
+_GET_TEXT_OBJECT = _bare_prototype(pdfium_c.FPDFText_GetTextObject, ctypes.c_size_t)
 
 
-#: Whether pdfium could not map a character's glyph to Unicode (a font without ToUnicode).
-_MAP_ERROR = pdfium_c.FPDFText_HasUnicodeMapError
+#: FPDFText_HasUnicodeMapError(text page, index): whether pdfium could not map a character's
+#: glyph to Unicode (a font without ToUnicode).
+_MAP_ERROR = _bare_prototype(pdfium_c.FPDFText_HasUnicodeMapError, ctypes.c_int)
+#: FPDFText_GetFontSize(text page, index), FPDFTextObj_GetFont(object) and
+#: FPDFFont_GetBaseFontName(font, buffer, size_t length), called per text object.
+_FONT_SIZE = _bare_prototype(pdfium_c.FPDFText_GetFontSize, ctypes.c_double)
+_OBJECT_FONT = _bare_prototype(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p)
+_FONT_NAME = _bare_prototype(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong)
+_NAME_BUFFER = 256
 
 
-def _font_of(textobj: object, textpage: object, index: int,
-             buf: ctypes.Array) -> tuple[str, float]:
-    """(font name, size in points) of the text object a character belongs to."""
-    size = float(pdfium_c.FPDFText_GetFontSize(textpage, index))
-    font = pdfium_c.FPDFTextObj_GetFont(textobj)
+def _font_of(textobj: int, textpage: Any, index: int, buf: ctypes.Array,
+             names: dict[int, str]) -> tuple[str, float]:
+    """(font name, size in points) of text object ``textobj`` (its address), read at
+    character ``index``; ``names`` keeps each font's name once read (a page's objects share a
+    few fonts), by the font's address."""
+    size = float(_FONT_SIZE(textpage, index))
+    font = _OBJECT_FONT(ctypes.c_void_p(textobj))
     name = ""
     if font:
-        n = pdfium_c.FPDFFont_GetBaseFontName(font, buf, len(buf))
+        known = names.get(font)
+        if known is not None:
+            return known, size
+        n = _FONT_NAME(ctypes.c_void_p(font), buf, ctypes.c_size_t(len(buf)))
         if n > 0:
             name = bytes(buf[:max(0, n - 1)]).decode("utf-8", errors="replace")
+        names[font] = name
     return name, size
 
 
-#: FPDFText_GetLooseCharBox writing into a rectangle given by its address as an int, so the
-#: boxes of a whole page go into one array without a ctypes pointer object per character.
-_GET_LOOSE_BOX_AT = _int_prototype(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int,
-                                   ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p)
+#: FPDFText_GetLooseCharBox(text page, index, ``byref`` to a rectangle): the boxes of a whole
+#: page go into one array.
+_GET_LOOSE_BOX = _bare_prototype(pdfium_c.FPDFText_GetLooseCharBox, ctypes.c_int)
 _RECT_SIZE = ctypes.sizeof(pdfium_c.FS_RECTF)
 
 
-def _char_boxes(handle: int | None, n: int) -> tuple[list[int], list[float]]:
-    """Every character's loose box, read into one array: (whether each read succeeded, the
-    floats left, top, right, bottom of character 0, then of character 1, ...)."""
+def _read_boxes(raw: Any, n: int, indices: Iterable[int]) -> tuple[list[int], ctypes.Array]:
+    """The loose boxes of characters ``indices`` (of ``n``), each into its own slot of one
+    array: (whether each read succeeded, the array)."""
     boxes = (pdfium_c.FS_RECTF * n)()
-    base = ctypes.addressof(boxes)
-    get_box = _GET_LOOSE_BOX_AT
-    ok = [get_box(handle, i, base + _RECT_SIZE * i) for i in range(n)]
+    indices = list(indices)
+    offsets = [_RECT_SIZE * i for i in indices]
+    ok = list(map(_GET_LOOSE_BOX, repeat(raw), indices, map(ctypes.byref, repeat(boxes), offsets)))
+    return ok, boxes
+
+
+def _char_boxes(raw: Any, n: int) -> tuple[list[int], list[float]]:
+    """Every character's loose box: (whether each read succeeded, the floats left, top,
+    right, bottom of character 0, then of character 1, ...)."""
+    ok, boxes = _read_boxes(raw, n, range(n))
     # the C floats as Python floats, exactly as reading each field would give them
     floats: list[float] = memoryview(boxes).cast("B").cast("f").tolist()  # type: ignore[assignment]
     return ok, floats
 
 
+#: The last white-space code point (U+3000, ideographic space): larger ones never end a word.
+_LAST_SPACE = 0x3000
+#: Whether a character ends a word, by code point (``str.isspace``, or a control character
+#: other than STX, which some fonts map a glyph to); the extra last entry stands for every code
+#: point above :data:`_LAST_SPACE`.
+_BREAKS = numpy.array([chr(c).isspace() or (c < 32 and c != 2) for c in range(_LAST_SPACE + 1)]
+                      + [False])
+
+
 def page_words(textpage: pdfium.PdfTextPage, height: float) -> list[dict]:
     """The page's words as pdfplumber-style dicts (text, x0, x1, top, bottom, fontname, size).
 
-    Each character's text object and loose box are read for the whole page first, in two
-    batched passes of plain-int ctypes calls; the grouping into words then reads lists.
+    Each character's text object is read for the whole page first, in one batched pass of
+    pdfium calls (:func:`_bare_prototype`). The common page (text aligned with character indices, no glyph
+    without a Unicode mapping, every box readable) is then grouped by :func:`_array_words`
+    with numpy, which needs the boxes of printed characters only; any other page goes through
+    :func:`_loop_words`, character by character. Both give exactly the same words.
     """
     raw = textpage.raw
-    handle = ctypes.cast(raw, ctypes.c_void_p).value
     n = textpage.count_chars()
     if n <= 0:
         return []
     text = textpage.get_text_range(0, n)
-    buf = (ctypes.c_char * 256)()
+    objs = list(map(_GET_TEXT_OBJECT, repeat(raw, n), range(n)))
+    if len(text) == n:
+        words = _array_words(raw, text, objs, height)
+        if words is not None:
+            return words
+    return _loop_words(raw, text, objs, height)
+
+
+def _array_words(raw: Any, text: str, objs: list[int],
+                 height: float) -> list[dict] | None:
+    """:func:`_loop_words` done on whole-page arrays, or None for a page it cannot do exactly.
+
+    Why: the per-character Python loop was most of the engine's time. Here a page splits
+    into runs of printed characters (no white space or generated character between them, one
+    style); a run in which each character follows the one before on the same top edge, not
+    left of it and within :data:`X_TOLERANCE` of its right edge is one word (the loop could not
+    break it: the word's running right edge is at least the previous character's, its top is
+    that shared top, its left edge the run's first). Only the other runs are walked character
+    by character, with the loop's own tests. Word edges are then maxima/minima over each word
+    (``reduceat``), the same floats the loop's running comparisons keep.
+
+    None (the caller falls back to the loop) when a text object's first character has no
+    Unicode mapping (the loop then drops unmapped glyphs one by one), a box cannot be read
+    (the loop reuses the previous box), a box holds NaN, or an edge is zero (a signed zero
+    could come out with the other sign from numpy's maximum/minimum).
+    """
+    n = len(text)
+    obj = numpy.array(objs, dtype=numpy.uint64)
+    # each object's first character, white space included: where the loop tests for a glyph
+    # without a Unicode mapping
+    objects, first = numpy.unique(obj, return_index=True)
+    for o, i in zip(objects.tolist(), first.tolist(), strict=True):
+        if o and _MAP_ERROR(raw, i):
+            return None
+    codes = numpy.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=numpy.uint32)
+    printed = numpy.flatnonzero(~(_BREAKS[numpy.minimum(codes, _LAST_SPACE + 1)] | (obj == 0)))
+    if not printed.size:
+        return []
+    index = printed.tolist()
+    ok, boxes = _read_boxes(raw, n, index)
+    if not all(ok):
+        return None
+    box = numpy.frombuffer(memoryview(boxes).cast("B"), dtype=numpy.float32).reshape(n, 4)
+    box = box[printed].astype(numpy.float64)
+    if numpy.isnan(box).any():
+        return None
+    # the style of each object is read at its first printed character, as the loop reads it
+    objects, first, of_object = numpy.unique(obj[printed], return_index=True, return_inverse=True)
+    buf = (ctypes.c_char * _NAME_BUFFER)()
+    names: dict[int, str] = {}
+    object_styles: list[tuple[str, float]] = []
+    style_ids: dict[tuple[str, float], int] = {}
+    ids: list[int] = []
+    for o, j in zip(objects.tolist(), first.tolist(), strict=True):
+        style = _font_of(o, raw, index[j], buf, names)
+        object_styles.append(style)
+        ids.append(style_ids.setdefault(style, len(style_ids)))
+    style_id = numpy.array(ids)[of_object]
+    size = numpy.array([s for _, s in object_styles], dtype=numpy.float64)[of_object]
+    x0, x1 = box[:, 0], box[:, 2]
+    # pdfium's loose box runs from the font's descent to its ascent; pdfplumber's (whose
+    # heights the shared layout thresholds were set on) is one em tall above the descent
+    bottom = height - box[:, 3]
+    top = numpy.where(size > 0, bottom - size, height - box[:, 1])
+    if not (x1.all() and top.all() and bottom.all()):
+        return None
+    m = len(index)
+    new_run = numpy.ones(m, dtype=bool)
+    new_run[1:] = (printed[1:] != printed[:-1] + 1) | (style_id[1:] != style_id[:-1])
+    plain = numpy.ones(m, dtype=bool)
+    plain[1:] = ((top[1:] == top[:-1]) & (x0[1:] >= x0[:-1])
+                 & (x0[1:] - x1[:-1] <= X_TOLERANCE))
+    run_starts = numpy.flatnonzero(new_run)
+    starts = run_starts
+    uneven = numpy.flatnonzero(~plain & ~new_run)
+    if uneven.size:
+        run_of = numpy.cumsum(new_run) - 1
+        ends = [*run_starts[1:].tolist(), m]
+        lefts, rights, tops = x0.tolist(), x1.tolist(), top.tolist()
+        extra: list[int] = []
+        for run in numpy.unique(run_of[uneven]).tolist():
+            a = int(run_starts[run])
+            left, right, top_edge = lefts[a], rights[a], tops[a]
+            for j in range(a + 1, ends[run]):
+                t, x = tops[j], lefts[j]
+                if abs(t - top_edge) > Y_TOLERANCE or x - right > X_TOLERANCE or x < left - 1:
+                    extra.append(j)
+                    left, right, top_edge = x, rights[j], t
+                    continue
+                if rights[j] > right:
+                    right = rights[j]
+                if t < top_edge:
+                    top_edge = t
+        if extra:
+            starts = numpy.sort(numpy.concatenate([run_starts, numpy.array(extra, dtype=run_starts.dtype)]))
+    last = numpy.empty_like(starts)
+    last[:-1] = starts[1:] - 1
+    last[-1] = m - 1
+    styles = [object_styles[k] for k in of_object[starts].tolist()]
+    return [{"x0": a, "x1": b, "top": t, "bottom": u, "fontname": s[0], "size": s[1],
+             "text": text[p:q]}
+            for a, b, t, u, s, p, q in zip(
+                x0[starts].tolist(), numpy.maximum.reduceat(x1, starts).tolist(),
+                numpy.minimum.reduceat(top, starts).tolist(),
+                numpy.maximum.reduceat(bottom, starts).tolist(), styles,
+                printed[starts].tolist(), (printed[last] + 1).tolist(), strict=True)]
+
+
+def _loop_words(raw: Any, text: str, objs: list[int],
+                height: float) -> list[dict]:
+    """The page's words character by character (``objs``: each character's text object).
+
+    Every character's loose box is read in one batched pass; the grouping then reads lists.
+    """
+    n = len(objs)
+    buf = (ctypes.c_char * _NAME_BUFFER)()
+    names: dict[int, str] = {}
     fonts: dict[int, tuple[str, float]] = {}
     words: list[dict] = []
     cur: dict | None = None
     chars: list[str] = []
-    get_obj = _GET_TEXT_OBJECT
-    objs = [get_obj(handle, i) for i in range(n)]
-    box_ok, box = _char_boxes(handle, n)
+    box_ok, box = _char_boxes(raw, n)
     # a failed box read leaves the box of the character read before it (one shared rectangle)
     left = top_edge = right = bottom_edge = 0.0
     # get_text_range gives one UTF-16 unit per character index for BMP text; fall back to
@@ -134,7 +287,7 @@ def page_words(textpage: pdfium.PdfTextPage, height: float) -> list[dict]:
             continue
         style = fonts.get(obj)
         if style is None:
-            style = fonts[obj] = _font_of(ctypes.cast(obj, pdfium_c.FPDF_PAGEOBJECT), raw, i, buf)
+            style = fonts[obj] = _font_of(obj, raw, i, buf, names)
         if box_ok[i]:
             k = 4 * i
             left, top_edge, right, bottom_edge = box[k], box[k + 1], box[k + 2], box[k + 3]
@@ -171,13 +324,52 @@ def page_words(textpage: pdfium.PdfTextPage, height: float) -> list[dict]:
 
 # --- ruled tables ------------------------------------------------------------------------------
 
+_COUNT_OBJECTS = _bare_prototype(pdfium_c.FPDFPage_CountObjects, ctypes.c_int)
+_GET_OBJECT = _bare_prototype(pdfium_c.FPDFPage_GetObject, ctypes.c_void_p)
+_COUNT_FORM_OBJECTS = _bare_prototype(pdfium_c.FPDFFormObj_CountObjects, ctypes.c_int)
+#: FPDFFormObj_GetObject(form, unsigned long index): pass the index as ``c_ulong``.
+_GET_FORM_OBJECT = _bare_prototype(pdfium_c.FPDFFormObj_GetObject, ctypes.c_void_p)
+_OBJECT_TYPE = _bare_prototype(pdfium_c.FPDFPageObj_GetType, ctypes.c_int)
+_OBJECT_BOUNDS = _bare_prototype(pdfium_c.FPDFPageObj_GetBounds, ctypes.c_int)
+
+
+def _path_bounds(page: pdfium.PdfPage, max_depth: int = 2) -> list[tuple[float, float, float, float]]:
+    """(left, bottom, right, top) of the page's path objects, and of those inside form
+    objects down to ``max_depth`` levels: what ``page.get_objects(filter=(PATH,),
+    max_depth=2)`` and ``get_bounds()`` give, with the same errors, read with plain pdfium
+    calls. Why: the helper wraps every object of the page (text objects too, thousands) in a
+    Python object to look at its type."""
+    edges = [ctypes.c_float() for _ in range(4)]
+    refs = [ctypes.byref(e) for e in edges]
+    out: list[tuple[float, float, float, float]] = []
+
+    def walk(parent: Any, form: bool, level: int) -> None:
+        count = _COUNT_FORM_OBJECTS(parent) if form else _COUNT_OBJECTS(parent)
+        if count < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        for i in range(count):
+            obj = _GET_FORM_OBJECT(parent, ctypes.c_ulong(i)) if form else _GET_OBJECT(parent, i)
+            if not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            handle = ctypes.c_void_p(obj)
+            kind = _OBJECT_TYPE(handle)
+            if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
+                if not _OBJECT_BOUNDS(handle, *refs):
+                    raise pdfium.PdfiumError("Failed to locate pageobject.")
+                out.append((edges[0].value, edges[1].value, edges[2].value, edges[3].value))
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+                walk(handle, True, level + 1)
+
+    walk(page.raw, False, 0)
+    return out
+
+
 def _rules(page: pdfium.PdfPage, height: float, r: LayoutRules) -> tuple[list, list]:
     """Thin horizontal and vertical rules (path objects) as (x0, x1, y) and (y0, y1, x)."""
     thin = float(r.get("pdfium_rule_max_thickness"))
     hs: list[tuple[float, float, float]] = []
     vs: list[tuple[float, float, float]] = []
-    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,), max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
+    for left, bottom, right, top in _path_bounds(page):
         w, h = right - left, top - bottom
         t0, t1 = height - top, height - bottom
         if h <= thin and w > 2 * thin:

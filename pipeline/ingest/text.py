@@ -87,13 +87,14 @@ class _Reflow:
         self.rows: list[list[str]] = []
         self.rows_page = 1
         self.run_ins: set[int] = set()  # indices of run-in heading blocks
+        self.period = re.compile(str(r.get("period_heading")))
 
     def _long(self, text: str) -> bool:
         return len(text) >= 0.7 * self.wrap
 
     def _is_heading(self, line: _Line, bold: bool, nxt: _Line | None) -> bool:
         text = line.text
-        period = re.compile(str(self.r.get("period_heading")))
+        period = self.period
         if period.match(text.strip()):
             return True  # "Progress in 2024/25" on its own line is always a sub-heading
         if (nxt is not None and period.match(nxt.text.strip()) and not layout.run_in_title(text, self.r)
