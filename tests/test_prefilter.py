@@ -154,3 +154,30 @@ def test_first_char_guard_of_simple_shapes() -> None:
     for source in (r"\w+ed", r"x?", r".a", r"[^a]b", r"(?i)abc"):
         regex = re.compile(source)
         assert first_char_guarded(regex) is regex
+
+
+def test_positive_lookarounds_give_needles() -> None:
+    """A look-ahead or look-behind that must hold names what the text must hold; a negative
+    one names nothing (the word it forbids may well be absent)."""
+    assert needles(r"^(?=.*\bwill\b)(?=.*\d)[a-z]") == frozenset({"will"})
+    assert needles(r"(?<=total of )\d+") == frozenset({"total of "})
+    assert needles(r"\bwill\s+be\b|^(?=.*\bwill\b)(?=.*%)") == frozenset({"will"})
+    assert needles(r"(?!will)\w+") is None
+    assert needles(r"(?<!not )\w+") is None
+    pre = Prefilter.of(re.compile(r"^(?=.*\bwill\b)(?=.*\d+%)", re.IGNORECASE))
+    assert pre.may_match(TextView("Take-up WILL reach 40% by then"))
+    assert not pre.may_match(TextView("Take-up reached 40% last year"))
+    assert not pre.may_match(TextView("Take-up will rise"))
+
+
+def test_prefilter_set_short_needles_count_as_the_automatons() -> None:
+    """Needles of one or two characters are looked for one by one, longer ones by the
+    automaton: the answers are each regex's own, whichever way a needle is found."""
+    regexes = [re.compile(r"a\d"), re.compile(r"\bto\s+(?:x|yz)"), re.compile(r"(?:ab|cde)f"),
+               re.compile(r"q"), re.compile(r"longer\s+one|to")]
+    texts = ["", "a1", "to yz", "cdef", "abf", "xq", "a longer one", "no match here",
+             "TO X", "\u212a a9"]
+    for text in texts:
+        view = TextView(text)
+        assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
+                                                       for r in regexes], text

@@ -271,9 +271,13 @@ def _selectivity(needles: frozenset[str]) -> tuple[int, int]:
 def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
     """Needle sets that every match of the parsed sequence ``seq`` meets, ALL of them: a
     match holds a needle of each set. Sound, not complete: only literals, alternations,
-    groups and repeats of at least one are read; everything else (classes, anchors,
-    look-arounds) is skipped over, which can only make the sets less selective, never wrong.
-    An alternation contributes one set, the union of its branches' most selective sets."""
+    groups, repeats of at least one and positive look-arounds are read; everything else
+    (classes, anchors, negative look-arounds) is skipped over, which can only make the sets
+    less selective, never wrong. An alternation contributes one set, the union of its
+    branches' most selective sets. A positive look-ahead or look-behind that holds means the
+    text holds what it reads (next to the match, not in it): a needle of the text all the
+    same, and the only one a branch written as look-aheads alone (``^(?=.*\bwill\b)...``)
+    has."""
     found: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -300,6 +304,8 @@ def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
             found.append(frozenset([DIGIT]))
         elif op is _sre_c.ATOMIC_GROUP:
             found.extend(_required(av, fold))
+        elif op is _sre_c.ASSERT:  # (direction, sequence): positive, either direction
+            found.extend(_required(av[1], fold))
     close_run()
     return [s for s in found if s]
 
@@ -349,6 +355,10 @@ class Prefilter:
         return True
 
 
+#: Needles this short are looked for one by one, not by the automaton (see PrefilterSet).
+SHORT_NEEDLE = 2
+
+
 class PrefilterSet:
     """The prefilters of an ordered list of regexes, read together: one pass of an
     Aho-Corasick automaton finds every needle of every regex present in a text, and each
@@ -379,10 +389,16 @@ class PrefilterSet:
                 need |= bit
                 bit <<= 1
             self._needs.append(need)
+        #: the needles of at most SHORT_NEEDLE characters, tested with ``in``: "e" or "to"
+        #: occurs dozens of times in a text and the automaton reports every occurrence, which
+        #: cost more than one substring test each; the bits they set are the same
+        self._short: tuple[tuple[str, int], ...] = tuple(
+            (w, word_bits[w]) for w in sorted(word_bits) if len(w) <= SHORT_NEEDLE)
         self._automaton: Any = None
-        if word_bits:
+        long_words = sorted(w for w in word_bits if len(w) > SHORT_NEEDLE)
+        if long_words:
             automaton = ahocorasick.Automaton()
-            for w in sorted(word_bits):
+            for w in long_words:
                 automaton.add_word(w, word_bits[w])
             automaton.make_automaton()
             self._automaton = automaton
@@ -392,8 +408,12 @@ class PrefilterSet:
         if not view.foldable:
             return [True] * len(self._needs)
         met = self._digit_bits if view.has_digit else 0
+        hay = view.lower
+        for w, bits in self._short:
+            if w in hay:
+                met |= bits
         if self._automaton is not None:
-            for bits in {v for _, v in self._automaton.iter(view.lower)}:
+            for bits in {v for _, v in self._automaton.iter(hay)}:
                 met |= bits
         return [need & met == need for need in self._needs]
 
