@@ -181,3 +181,57 @@ def test_prefilter_set_short_needles_count_as_the_automatons() -> None:
         view = TextView(text)
         assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
                                                        for r in regexes], text
+
+
+def test_factored_word_lists_share_first_letters() -> None:
+    from pipeline.nlp.patterns import factor_alternations as factor
+
+    assert (factor(r"\b(?:took part|took|delivered|developed|saw|set up)\b")
+            == r"\b(?:took(?: part|)|de(?:livered|veloped)|s(?:aw|et up))\b")
+    # branches that may match the same text keep their order: an empty branch or one opening
+    # with an optional letter is a barrier; " " and "\s+" both match a space
+    assert factor(r"(?:ab|b?c|ad)") == r"(?:ab|b?c|ad)"
+    assert factor(r"(?:ab||ac)") == r"(?:ab||ac)"
+    assert factor(r"(?:a b|a\s+c|a d)") == r"(?:a(?: b|\s+c| d))"
+    # case: "Dog" and "dig" may both match under IGNORECASE and cannot share a literal
+    assert factor(r"(?:Dog|dig|Dot)") == r"(?:Dog|dig|Dot)"
+    # anything but plain words is left as written
+    for source in (r"(?:a.|ab)", r"[(?:ab|ac)]", r"\(?:ab|ac)", r"(?:a(?:b|c)|ad)x",
+                   r"(?:\w+ly|ab)", r"(?:ab|ac"):
+        assert factor(source) == source, source
+
+
+@pytest.mark.parametrize("source", [
+    r"\b(?:took part|took|took off|to|delivered|developed|dev|saw|set up|Set|set)\b",
+    r"(?:re-?opened|reopened|ran|rank|r)\s+(?:plans?|plan|aims?|a?b|ab)",
+    r"(?P<w>(?:one|once|on|two|twelve|twenty))(?:\s+(?:a|an|and)\b)?",
+    r"(?:carried\s+out|carried|carried out|cut|c\s+d)",
+])
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
+def test_factored_alternations_match_as_written(source: str, flags: int) -> None:
+    """Same matches, spans and groups as the alternation as written, case folded or not."""
+    from pipeline.nlp.patterns import factor_alternations
+
+    written, factored = re.compile(source, flags), re.compile(factor_alternations(source), flags)
+    assert factored.pattern != source
+    texts = ["We took part and took off; SET up, set UP, Set up. We delivered, dev devs.",
+             "reopened plans, re-opened plan ab, ran aims b; rank r plan; R aims",
+             "Once one on two; twelve and twenty an a, ONE AND", "carried  out, carried out, c d"]
+    for text in texts:
+        assert ([(m.span(), m.groups()) for m in factored.finditer(text)]
+                == [(m.span(), m.groups()) for m in written.finditer(text)]), text
+
+
+def test_shipped_patterns_factored_match_as_written() -> None:
+    """Every shipped pattern and cue finds what its rule as written finds, and its prefilter
+    reads the written form (whose word lists give whole words as needles)."""
+    from pipeline.nlp.patterns import written_source
+
+    factored = [r for r in _all_regexes() if written_source(r) != r.pattern]
+    assert len(factored) >= 0.3 * len(_all_regexes())
+    for regex in factored:
+        written = re.compile(written_source(regex), regex.flags)
+        assert Prefilter.of(regex).groups == Prefilter.of(written).groups
+        for text in GUARD_TEXTS:
+            assert ([(m.span(), m.groups()) for m in regex.finditer(text)]
+                    == [(m.span(), m.groups()) for m in written.finditer(text)]), regex.pattern[:80]
