@@ -130,11 +130,16 @@ def test_first_char_guard_changes_no_match() -> None:
     """Every shipped pattern finds the same matches, spans and groups with and without its
     guard (the guard only skips positions where no match can start)."""
     def raw(regex: re.Pattern[str]) -> re.Pattern[str]:
-        head = "(?=(?i:["
-        if not regex.pattern.startswith(head):
-            return regex
-        body = regex.pattern[regex.pattern.index("]))(?:") + len("]))(?:"):-1]
-        return re.compile(body, regex.flags)
+        """The regex without its guard: the body whose guarding gives ``regex`` back."""
+        source = regex.pattern
+        for head in re.finditer(r"\]\)\)(?:\\b)?\(\?:|^\\b\(\?:", source):
+            try:
+                body = re.compile(source[head.end():-1], regex.flags)
+            except re.error:
+                continue
+            if first_char_guarded(body).pattern == source:
+                return body
+        return regex
 
     guarded = [r for r in _all_regexes() if r is not raw(r)]
     assert len(guarded) >= 0.5 * len(_all_regexes())  # most patterns have a guard
@@ -235,3 +240,18 @@ def test_shipped_patterns_factored_match_as_written() -> None:
         for text in GUARD_TEXTS:
             assert ([(m.span(), m.groups()) for m in regex.finditer(text)]
                     == [(m.span(), m.groups()) for m in written.finditer(text)]), regex.pattern[:80]
+
+
+def test_word_boundary_guard_goes_first() -> None:
+    """A regex that tests a word boundary where it starts, after look-behinds, is guarded by
+    that boundary first: the same matches, and the inside of words is turned away at once."""
+    source = r"(?:(?<!\bis\s)(?<!\bare\s))\b[a-z]{4,}ed\b"
+    plain = re.compile(source, re.IGNORECASE)
+    guarded = first_char_guarded(plain)
+    assert guarded.pattern == r"\b(?:" + source + ")"
+    text = "We opened it; it is opened; they are closed but reopened; IS SEALED, mended."
+    assert ([m.span() for m in guarded.finditer(text)]
+            == [m.span() for m in plain.finditer(text)])
+    # no boundary test at the start, or one after something is consumed: no such guard
+    assert not first_char_guarded(re.compile(r"[a-z]+\bed")).pattern.startswith(r"\b")
+    assert first_char_guarded(re.compile(r"(?:x|\by)z")).pattern.startswith("(?=(?i:[")

@@ -637,6 +637,33 @@ def _first_chars_of(op: Any, av: Any) -> tuple[list[str], bool]:
     raise _NoGuard  # any character, a back-reference...
 
 
+def _boundary_after_lookarounds(seq: Any, behind: bool = False) -> bool | None:
+    """True when every match of ``seq`` starts at a word boundary that the regex tests only
+    after one or more look-arounds (``(?<!\\bis\\s)\\b...``), before consuming anything;
+    False when it does not; None when ``seq`` is only zero-width items without one."""
+    for op, av in seq:
+        if op is _sre_c.AT and av is _sre_c.AT_BOUNDARY:
+            return behind
+        if op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+            behind = True
+            continue
+        if op is _sre_c.AT:
+            continue  # zero width: the match has not moved
+        if op is _sre_c.SUBPATTERN or op is _sre_c.ATOMIC_GROUP:
+            inner = _boundary_after_lookarounds(av[-1] if op is _sre_c.SUBPATTERN else av,
+                                                behind)
+            if inner is None:
+                behind = behind or _has_lookaround(av[-1] if op is _sre_c.SUBPATTERN else av)
+                continue
+            return inner
+        return False
+    return None
+
+
+def _has_lookaround(seq: Any) -> bool:
+    return any(op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT) for op, _ in seq)
+
+
 def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     """``regex`` behind a look-ahead for the characters a match can start with, or ``regex``
     itself when they cannot be told (or are too many to help).
@@ -651,12 +678,20 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     if _sre_p is None:
         return regex
     try:
-        items, nullable = _first_chars(_sre_p.parse(regex.pattern, regex.flags))
-    except Exception:  # _NoGuard, or a parse tree of another shape: no guard
+        tree = _sre_p.parse(regex.pattern, regex.flags)
+    except Exception:  # a parse tree of another shape: no guard
         return regex
-    if nullable or not items:
+    try:
+        items, nullable = _first_chars(tree)
+    except Exception:  # _NoGuard: no first-character class
+        items, nullable = [], True
+    guard = "" if nullable or not items else "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))"
+    # the regex tests a word boundary where it starts, but only after look-behinds (which
+    # run at every position): testing it first turns the inside of words away at once
+    if _boundary_after_lookarounds(tree):
+        guard += r"\b"
+    if not guard:
         return regex
-    guard = "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))"
     source = guard + "(?:" + regex.pattern + ")"
     try:
         guarded = re.compile(source, regex.flags)
