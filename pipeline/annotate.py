@@ -16,6 +16,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.model import Document
+from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.pipeline import make_doc
 
 #: Block kinds whose text is body text (headings are not claims).
@@ -80,6 +81,8 @@ def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRow
     claim_n = 0
     docs = nlp.pipe(_iter_docs(nlp, document, units), batch_size=batch_size)
     for unit, doc in zip(units, docs, strict=True):
+        # a span's text sliced from the Doc's text: ``span.text`` joins its tokens one by one
+        text = doc_text(doc)
         claims = sorted(doc.spans.get("claims", []), key=lambda s: s.start_char)
         mentions = {
             kind: sorted(doc.spans.get(kind, []), key=lambda s: s.start_char)
@@ -89,43 +92,45 @@ def annotate(document: Document, nlp: Language, batch_size: int = 128) -> DocRow
         for claim in claims:
             claim_n += 1
             claim_id = f"{document.doc_id}:c{claim_n:05d}"
+            claim_start, claim_end = claim.start_char, claim.end_char
             rows.claims.append({
                 "claim_id": claim_id,
                 "doc_id": document.doc_id,
                 "section_id": unit.section_id,
                 "page": unit.page,
-                "text": claim.text,
+                "text": text[claim_start:claim_end],
                 "claim_type": claim._.claim_type,
-                "char_start": unit.offset + claim.start_char,
-                "char_end": unit.offset + claim.end_char,
+                "char_start": unit.offset + claim_start,
+                "char_end": unit.offset + claim_end,
             })
             m = 0
             inside = sorted(
                 ((kind, span) for kind, spans in mentions.items()
-                 for span in spans[bisect.bisect_left(starts[kind], claim.start_char):
-                                   bisect.bisect_left(starts[kind], claim.end_char)]),
+                 for span in spans[bisect.bisect_left(starts[kind], claim_start):
+                                   bisect.bisect_left(starts[kind], claim_end)]),
                 key=lambda ks: ks[1].start_char,
             )
             for kind, span in inside:
                 m += 1
-                row = _mention_row(kind, span)
+                row = _mention_row(kind, span, text[span.start_char:span.end_char])
                 row.update(mention_id=f"{claim_id}:m{m:02d}", claim_id=claim_id,
                            doc_id=document.doc_id)
                 getattr(rows, kind).append(row)
     return rows
 
 
-def _mention_row(kind: str, span: Span) -> dict:
+def _mention_row(kind: str, span: Span, text: str) -> dict:
+    """One mention's row; ``text`` is the span's text (sliced by the caller)."""
     x = span._
     if kind == "money":
-        return {"text": span.text, "value": x.value, "low": x.low, "high": x.high,
+        return {"text": text, "value": x.value, "low": x.low, "high": x.high,
                 "currency": x.currency or "GBP", "approx": bool(x.approx),
                 "qualifier": x.qualifier or "", "per": x.per or ""}
     if kind == "figures":
-        return {"text": span.text, "value": x.value, "low": x.low, "high": x.high,
+        return {"text": text, "value": x.value, "low": x.low, "high": x.high,
                 "unit": x.unit or "count", "approx": bool(x.approx),
                 "qualifier": x.qualifier or "", "measure": x.measure or ""}
-    return {"text": span.text, "start": x.date_start, "end": x.date_end,
+    return {"text": text, "start": x.date_start, "end": x.date_end,
             "granularity": x.granularity or "", "resolved": bool(x.resolved)}
 
 

@@ -130,11 +130,16 @@ def test_first_char_guard_changes_no_match() -> None:
     """Every shipped pattern finds the same matches, spans and groups with and without its
     guard (the guard only skips positions where no match can start)."""
     def raw(regex: re.Pattern[str]) -> re.Pattern[str]:
-        head = "(?=(?i:["
-        if not regex.pattern.startswith(head):
-            return regex
-        body = regex.pattern[regex.pattern.index("]))(?:") + len("]))(?:"):-1]
-        return re.compile(body, regex.flags)
+        """The regex without its guard: the body whose guarding gives ``regex`` back."""
+        source = regex.pattern
+        for head in re.finditer(r"\]\)\)(?:\\b)?\(\?:|^\\b\(\?:", source):
+            try:
+                body = re.compile(source[head.end():-1], regex.flags)
+            except re.error:
+                continue
+            if first_char_guarded(body).pattern == source:
+                return body
+        return regex
 
     guarded = [r for r in _all_regexes() if r is not raw(r)]
     assert len(guarded) >= 0.5 * len(_all_regexes())  # most patterns have a guard
@@ -154,3 +159,99 @@ def test_first_char_guard_of_simple_shapes() -> None:
     for source in (r"\w+ed", r"x?", r".a", r"[^a]b", r"(?i)abc"):
         regex = re.compile(source)
         assert first_char_guarded(regex) is regex
+
+
+def test_positive_lookarounds_give_needles() -> None:
+    """A look-ahead or look-behind that must hold names what the text must hold; a negative
+    one names nothing (the word it forbids may well be absent)."""
+    assert needles(r"^(?=.*\bwill\b)(?=.*\d)[a-z]") == frozenset({"will"})
+    assert needles(r"(?<=total of )\d+") == frozenset({"total of "})
+    assert needles(r"\bwill\s+be\b|^(?=.*\bwill\b)(?=.*%)") == frozenset({"will"})
+    assert needles(r"(?!will)\w+") is None
+    assert needles(r"(?<!not )\w+") is None
+    pre = Prefilter.of(re.compile(r"^(?=.*\bwill\b)(?=.*\d+%)", re.IGNORECASE))
+    assert pre.may_match(TextView("Take-up WILL reach 40% by then"))
+    assert not pre.may_match(TextView("Take-up reached 40% last year"))
+    assert not pre.may_match(TextView("Take-up will rise"))
+
+
+def test_prefilter_set_short_needles_count_as_the_automatons() -> None:
+    """Needles of one or two characters are looked for one by one, longer ones by the
+    automaton: the answers are each regex's own, whichever way a needle is found."""
+    regexes = [re.compile(r"a\d"), re.compile(r"\bto\s+(?:x|yz)"), re.compile(r"(?:ab|cde)f"),
+               re.compile(r"q"), re.compile(r"longer\s+one|to")]
+    texts = ["", "a1", "to yz", "cdef", "abf", "xq", "a longer one", "no match here",
+             "TO X", "\u212a a9"]
+    for text in texts:
+        view = TextView(text)
+        assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
+                                                       for r in regexes], text
+
+
+def test_factored_word_lists_share_first_letters() -> None:
+    from pipeline.nlp.patterns import factor_alternations as factor
+
+    assert (factor(r"\b(?:took part|took|delivered|developed|saw|set up)\b")
+            == r"\b(?:took(?: part|)|de(?:livered|veloped)|s(?:aw|et up))\b")
+    # branches that may match the same text keep their order: an empty branch or one opening
+    # with an optional letter is a barrier; " " and "\s+" both match a space
+    assert factor(r"(?:ab|b?c|ad)") == r"(?:ab|b?c|ad)"
+    assert factor(r"(?:ab||ac)") == r"(?:ab||ac)"
+    assert factor(r"(?:a b|a\s+c|a d)") == r"(?:a(?: b|\s+c| d))"
+    # case: "Dog" and "dig" may both match under IGNORECASE and cannot share a literal
+    assert factor(r"(?:Dog|dig|Dot)") == r"(?:Dog|dig|Dot)"
+    # anything but plain words is left as written
+    for source in (r"(?:a.|ab)", r"[(?:ab|ac)]", r"\(?:ab|ac)", r"(?:a(?:b|c)|ad)x",
+                   r"(?:\w+ly|ab)", r"(?:ab|ac"):
+        assert factor(source) == source, source
+
+
+@pytest.mark.parametrize("source", [
+    r"\b(?:took part|took|took off|to|delivered|developed|dev|saw|set up|Set|set)\b",
+    r"(?:re-?opened|reopened|ran|rank|r)\s+(?:plans?|plan|aims?|a?b|ab)",
+    r"(?P<w>(?:one|once|on|two|twelve|twenty))(?:\s+(?:a|an|and)\b)?",
+    r"(?:carried\s+out|carried|carried out|cut|c\s+d)",
+])
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
+def test_factored_alternations_match_as_written(source: str, flags: int) -> None:
+    """Same matches, spans and groups as the alternation as written, case folded or not."""
+    from pipeline.nlp.patterns import factor_alternations
+
+    written, factored = re.compile(source, flags), re.compile(factor_alternations(source), flags)
+    assert factored.pattern != source
+    texts = ["We took part and took off; SET up, set UP, Set up. We delivered, dev devs.",
+             "reopened plans, re-opened plan ab, ran aims b; rank r plan; R aims",
+             "Once one on two; twelve and twenty an a, ONE AND", "carried  out, carried out, c d"]
+    for text in texts:
+        assert ([(m.span(), m.groups()) for m in factored.finditer(text)]
+                == [(m.span(), m.groups()) for m in written.finditer(text)]), text
+
+
+def test_shipped_patterns_factored_match_as_written() -> None:
+    """Every shipped pattern and cue finds what its rule as written finds, and its prefilter
+    reads the written form (whose word lists give whole words as needles)."""
+    from pipeline.nlp.patterns import written_source
+
+    factored = [r for r in _all_regexes() if written_source(r) != r.pattern]
+    assert len(factored) >= 0.3 * len(_all_regexes())
+    for regex in factored:
+        written = re.compile(written_source(regex), regex.flags)
+        assert Prefilter.of(regex).groups == Prefilter.of(written).groups
+        for text in GUARD_TEXTS:
+            assert ([(m.span(), m.groups()) for m in regex.finditer(text)]
+                    == [(m.span(), m.groups()) for m in written.finditer(text)]), regex.pattern[:80]
+
+
+def test_word_boundary_guard_goes_first() -> None:
+    """A regex that tests a word boundary where it starts, after look-behinds, is guarded by
+    that boundary first: the same matches, and the inside of words is turned away at once."""
+    source = r"(?:(?<!\bis\s)(?<!\bare\s))\b[a-z]{4,}ed\b"
+    plain = re.compile(source, re.IGNORECASE)
+    guarded = first_char_guarded(plain)
+    assert guarded.pattern == r"\b(?:" + source + ")"
+    text = "We opened it; it is opened; they are closed but reopened; IS SEALED, mended."
+    assert ([m.span() for m in guarded.finditer(text)]
+            == [m.span() for m in plain.finditer(text)])
+    # no boundary test at the start, or one after something is consumed: no such guard
+    assert not first_char_guarded(re.compile(r"[a-z]+\bed")).pattern.startswith(r"\b")
+    assert first_char_guarded(re.compile(r"(?:x|\by)z")).pattern.startswith("(?=(?i:[")

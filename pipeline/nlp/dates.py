@@ -678,9 +678,11 @@ class DatesComponent(MentionComponent):
 
     def mentions(self, doc: Doc) -> list[DateMention]:
         taken = taken_offsets(doc, [k for k in ("money", "figures") if k != self.span_key])
-        start, end = doc._.period_start, doc._.period_end
-        if doc._.window_start and doc._.window_end:
-            start, end = doc._.window_start, doc._.window_end  # the window the text states
+        x = doc._  # one accessor object: spaCy builds a new one on every ``doc._``
+        start, end = x.period_start, x.period_end
+        window_start, window_end = x.window_start, x.window_end
+        if window_start and window_end:
+            start, end = window_start, window_end  # the window the text states
         return parse_dates(doc_text(doc), start, end, taken)
 
     @staticmethod

@@ -131,8 +131,19 @@ class _Parser:
         # a pattern whose needed words/digits are absent is not run
         passing = _PREFILTERS.passing(TextView(text))
         self.passing = passing[len(EXCLUDES):]  # the patterns', in order
-        self.zones = [m.span() for pat, may in zip(EXCLUDES, passing, strict=False) if may
-                      for m in pat.regex.finditer(text)]
+        self._excludes_passing = passing[:len(EXCLUDES)]
+        self._zones: list[tuple[int, int]] | None = None
+
+    @property
+    def zones(self) -> list[tuple[int, int]]:
+        """The spans the exclusion rules match, found when first asked for: a text none of
+        whose candidates gets as far as :meth:`interpret` needs no exclusion search."""
+        if self._zones is None:
+            text = self.text
+            self._zones = [m.span() for pat, may in zip(EXCLUDES, self._excludes_passing,
+                                                        strict=False) if may
+                           for m in pat.regex.finditer(text)]
+        return self._zones
 
     def excluded(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.zones)

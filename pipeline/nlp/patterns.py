@@ -87,11 +87,143 @@ def expand(template: str, fragments: dict[str, str], where: str) -> str:
 
 
 def compile_regex(source: str, where: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile with the file/entry named in the error message."""
+    """Compile with the file/entry named in the error message, word lists factored
+    (:func:`factor_alternations`: the same matches, found faster)."""
+    factored = factor_alternations(source)
+    if factored != source:
+        try:
+            regex = re.compile(factored, flags)
+        except re.error:  # cannot happen for a valid source; compile it as written
+            pass
+        else:
+            _WRITTEN[factored] = source
+            return regex
     try:
         return re.compile(source, flags)
     except re.error as exc:
         raise ValueError(f"{where}: invalid regex ({exc}): {source[:200]!r}") from exc
+
+
+# --- factored word lists: the same alternation, tried one first character at a time --------
+
+#: Characters a branch of a factored alternation may hold, besides the token ``\s+``.
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_PLAIN = _ALNUM | frozenset(" -'")
+_WS_TOKEN = r"\s+"
+#: Factored source -> the source as written: prefilters read the written form, whose word
+#: lists give longer needles ("delivered", not "livered" after a shared "de").
+_WRITTEN: dict[str, str] = {}
+
+
+def written_source(regex: re.Pattern[str]) -> str:
+    """The source of ``regex`` as the rule file wrote it, before factoring."""
+    return _WRITTEN.get(regex.pattern, regex.pattern)
+
+
+def factor_alternations(source: str) -> str:
+    """``source`` with each group of plain words (``(?:delivered|developed|saw)``) written as
+    a tree of shared first characters (``(?:de(?:livered|veloped)|saw)``).
+
+    Why: ``re`` tries an alternation's branches one by one at every position it reaches, so a
+    list of two hundred verbs cost two hundred tests per word of text; factored, a position
+    whose letter starts no branch fails at once. The matches are the same, groups included:
+    only branches that cannot match at the same place change order (different first letters,
+    compared case-folded since IGNORECASE equates them), the branches of one letter keep the
+    order written, and nothing moves across a branch that can match an empty start (an empty
+    one, or one opening with an optional letter). Only groups of plain words are touched:
+    letters, digits, space, hyphen, apostrophe, ``\\s+`` and single optional characters.
+    """
+    out: list[str] = []
+    i, n = 0, len(source)
+    in_class = False
+    while i < n:
+        c = source[i]
+        if c == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            j = i + 1 + (source[i + 1:i + 2] == "^")
+            j += source[j:j + 1] == "]"  # a "]" first in a class is a literal
+            out.append(source[i:j])
+            i = j
+            continue
+        if source.startswith("(?:", i):
+            j = source.find(")", i + 3)
+            inner = source[i + 3:j] if j != -1 else ""
+            if "|" in inner and "(" not in inner and "\\" not in inner.replace(_WS_TOKEN, ""):
+                branches = [_tokens(b) for b in inner.split("|")]
+                if all(b is not None for b in branches):
+                    out.append("(?:" + "|".join(_alternatives(branches)) + ")")  # type: ignore[arg-type]
+                    i = j + 1
+                    continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _tokens(branch: str) -> list[str] | None:
+    """A branch as literal tokens: one character, ``\\s+``, or one character made optional
+    (``s?``); None when it holds anything else (a class, an escape, a repeat...)."""
+    out: list[str] = []
+    i = 0
+    while i < len(branch):
+        if branch.startswith(_WS_TOKEN, i):
+            out.append(_WS_TOKEN)
+            i += len(_WS_TOKEN)
+        elif branch[i] in _PLAIN:
+            out.append(branch[i])
+            i += 1
+        elif branch[i] == "?" and out and len(out[-1]) == 1:
+            out[-1] += "?"
+            i += 1
+        else:
+            return None
+    return out
+
+
+def _alternatives(branches: list[list[str]]) -> list[str]:
+    """The branches as regex alternatives, in order, those that share a first token merged."""
+    if len(branches) == 1:
+        return ["".join(branches[0])]
+    # a branch that can match nothing at its start (empty, or opening with "s?") may match
+    # where any other does: no branch moves across it
+    barrier = [not b or b[0].endswith("?") for b in branches]
+    firsts = {b[0] for b, stop in zip(branches, barrier, strict=True) if not stop}
+    if len(firsts - _ALNUM) > 1:
+        # " " and "\\s+" can match the same character: their order is kept as written
+        return ["".join(b) for b in branches]
+    out: list[str] = []
+    segment: list[list[str]] = []
+    for b, stop in zip(branches, barrier, strict=True):
+        if stop:
+            out += _merged(segment) + ["".join(b)]
+            segment = []
+        else:
+            segment.append(b)
+    return out + _merged(segment)
+
+
+def _merged(branches: list[list[str]]) -> list[str]:
+    """Branches none of which is a barrier, grouped by first token (case-folded), each
+    group in the order written; a group whose first tokens differ in case stays unmerged."""
+    groups: dict[str, list[list[str]]] = {}
+    for b in branches:
+        groups.setdefault(b[0].lower(), []).append(b)
+    out: list[str] = []
+    for members in groups.values():
+        if len(members) == 1 or len({m[0] for m in members}) > 1:
+            out += ["".join(m) for m in members]
+            continue
+        rest = _alternatives([m[1:] for m in members])
+        out.append(members[0][0] + (rest[0] if len(rest) == 1 else "(?:" + "|".join(rest) + ")"))
+    return out
 
 
 class PatternSpec(StrictModel):
@@ -271,9 +403,13 @@ def _selectivity(needles: frozenset[str]) -> tuple[int, int]:
 def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
     """Needle sets that every match of the parsed sequence ``seq`` meets, ALL of them: a
     match holds a needle of each set. Sound, not complete: only literals, alternations,
-    groups and repeats of at least one are read; everything else (classes, anchors,
-    look-arounds) is skipped over, which can only make the sets less selective, never wrong.
-    An alternation contributes one set, the union of its branches' most selective sets."""
+    groups, repeats of at least one and positive look-arounds are read; everything else
+    (classes, anchors, negative look-arounds) is skipped over, which can only make the sets
+    less selective, never wrong. An alternation contributes one set, the union of its
+    branches' most selective sets. A positive look-ahead or look-behind that holds means the
+    text holds what it reads (next to the match, not in it): a needle of the text all the
+    same, and the only one a branch written as look-aheads alone (``^(?=.*\bwill\b)...``)
+    has."""
     found: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -300,6 +436,8 @@ def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
             found.append(frozenset([DIGIT]))
         elif op is _sre_c.ATOMIC_GROUP:
             found.extend(_required(av, fold))
+        elif op is _sre_c.ASSERT:  # (direction, sequence): positive, either direction
+            found.extend(_required(av[1], fold))
     close_run()
     return [s for s in found if s]
 
@@ -333,7 +471,7 @@ class Prefilter:
         try:
             if _sre_p is None:
                 raise ImportError("re._parser is not available")
-            groups = _required(_sre_p.parse(regex.pattern, regex.flags), True)
+            groups = _required(_sre_p.parse(written_source(regex), regex.flags), True)
         except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
             groups = []
         return cls(_best(groups), groups)
@@ -347,6 +485,10 @@ class Prefilter:
             if not ((digit and view.has_digit) or any(w in hay for w in words)):
                 return False
         return True
+
+
+#: Needles this short are looked for one by one, not by the automaton (see PrefilterSet).
+SHORT_NEEDLE = 2
 
 
 class PrefilterSet:
@@ -379,10 +521,16 @@ class PrefilterSet:
                 need |= bit
                 bit <<= 1
             self._needs.append(need)
+        #: the needles of at most SHORT_NEEDLE characters, tested with ``in``: "e" or "to"
+        #: occurs dozens of times in a text and the automaton reports every occurrence, which
+        #: cost more than one substring test each; the bits they set are the same
+        self._short: tuple[tuple[str, int], ...] = tuple(
+            (w, word_bits[w]) for w in sorted(word_bits) if len(w) <= SHORT_NEEDLE)
         self._automaton: Any = None
-        if word_bits:
+        long_words = sorted(w for w in word_bits if len(w) > SHORT_NEEDLE)
+        if long_words:
             automaton = ahocorasick.Automaton()
-            for w in sorted(word_bits):
+            for w in long_words:
                 automaton.add_word(w, word_bits[w])
             automaton.make_automaton()
             self._automaton = automaton
@@ -392,8 +540,12 @@ class PrefilterSet:
         if not view.foldable:
             return [True] * len(self._needs)
         met = self._digit_bits if view.has_digit else 0
+        hay = view.lower
+        for w, bits in self._short:
+            if w in hay:
+                met |= bits
         if self._automaton is not None:
-            for bits in {v for _, v in self._automaton.iter(view.lower)}:
+            for bits in {v for _, v in self._automaton.iter(hay)}:
                 met |= bits
         return [need & met == need for need in self._needs]
 
@@ -485,6 +637,33 @@ def _first_chars_of(op: Any, av: Any) -> tuple[list[str], bool]:
     raise _NoGuard  # any character, a back-reference...
 
 
+def _boundary_after_lookarounds(seq: Any, behind: bool = False) -> bool | None:
+    """True when every match of ``seq`` starts at a word boundary that the regex tests only
+    after one or more look-arounds (``(?<!\\bis\\s)\\b...``), before consuming anything;
+    False when it does not; None when ``seq`` is only zero-width items without one."""
+    for op, av in seq:
+        if op is _sre_c.AT and av is _sre_c.AT_BOUNDARY:
+            return behind
+        if op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+            behind = True
+            continue
+        if op is _sre_c.AT:
+            continue  # zero width: the match has not moved
+        if op is _sre_c.SUBPATTERN or op is _sre_c.ATOMIC_GROUP:
+            inner = _boundary_after_lookarounds(av[-1] if op is _sre_c.SUBPATTERN else av,
+                                                behind)
+            if inner is None:
+                behind = behind or _has_lookaround(av[-1] if op is _sre_c.SUBPATTERN else av)
+                continue
+            return inner
+        return False
+    return None
+
+
+def _has_lookaround(seq: Any) -> bool:
+    return any(op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT) for op, _ in seq)
+
+
 def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     """``regex`` behind a look-ahead for the characters a match can start with, or ``regex``
     itself when they cannot be told (or are too many to help).
@@ -499,16 +678,28 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     if _sre_p is None:
         return regex
     try:
-        items, nullable = _first_chars(_sre_p.parse(regex.pattern, regex.flags))
-    except Exception:  # _NoGuard, or a parse tree of another shape: no guard
+        tree = _sre_p.parse(regex.pattern, regex.flags)
+    except Exception:  # a parse tree of another shape: no guard
         return regex
-    if nullable or not items:
-        return regex
-    source = "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))(?:" + regex.pattern + ")"
     try:
-        return re.compile(source, regex.flags)
+        items, nullable = _first_chars(tree)
+    except Exception:  # _NoGuard: no first-character class
+        items, nullable = [], True
+    guard = "" if nullable or not items else "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))"
+    # the regex tests a word boundary where it starts, but only after look-behinds (which
+    # run at every position): testing it first turns the inside of words away at once
+    if _boundary_after_lookarounds(tree):
+        guard += r"\b"
+    if not guard:
+        return regex
+    source = guard + "(?:" + regex.pattern + ")"
+    try:
+        guarded = re.compile(source, regex.flags)
     except re.error:  # e.g. global inline flags, which must open the pattern
         return regex
+    if regex.pattern in _WRITTEN:
+        _WRITTEN[source] = guard + "(?:" + _WRITTEN[regex.pattern] + ")"
+    return guarded
 
 
 @cache

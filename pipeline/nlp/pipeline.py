@@ -50,10 +50,11 @@ def make_doc(nlp: Language, text: str, period_start: date | None = None,
     doc = nlp.make_doc(text)
     # the tokenizer keeps every character: the components' doc_text need not join the tokens
     doc.user_data[extensions.TEXT_KEY] = text
-    doc._.window_start = window_start
-    doc._.window_end = window_end
-    doc._.block_kind = block_kind
-    doc._.period_start = period_start
-    doc._.period_end = period_end
-    doc._.heading = heading
+    x = doc._  # one accessor object: spaCy builds a new one on every ``doc._``
+    x.window_start = window_start
+    x.window_end = window_end
+    x.block_kind = block_kind
+    x.period_start = period_start
+    x.period_end = period_end
+    x.heading = heading
     return doc
