@@ -15,7 +15,8 @@ is simply transformed by scikit-learn as before.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from itertools import repeat
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -33,62 +34,87 @@ def _plain_char_wb(vec: Any) -> bool:
 
 
 class _CharWords:
-    """A fitted ``char_wb`` TF-IDF, transformed through a cache of per-word n-gram counts."""
+    """A fitted ``char_wb`` TF-IDF, transformed through per-word n-gram counts.
+
+    Each distinct word of a batch is analysed once, and all the batch's new words together:
+    their n-grams are cut in one pass (:meth:`_new_words`, the very n-grams scikit-learn's
+    ``_char_wb_ngrams`` cuts), looked up in the vocabulary in one comprehension and counted
+    by a sparse sum, instead of a call of the vectoriser's analyzer and a counting loop per
+    word (which cost most of the transform)."""
 
     def __init__(self, vec: TfidfVectorizer) -> None:
         self.vec = vec
-        self.analyzer = vec.build_analyzer()
+        self.lowercase = bool(vec.lowercase)
+        self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
         self.tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
                                       sublinear_tf=vec.sublinear_tf)
         self.tfidf.idf_ = vec.idf_
         self.word_id: dict[str, int] = {}
-        self._rows: list[tuple[list[int], list[int]]] = []  # per word id: feature ids, counts
+        self._blocks: list[sparse.csr_matrix] = []  # per batch of new words: their counts
         self._words: sparse.csr_matrix | None = None  # (n_words, n_features) counts
 
-    def _word(self, word: str) -> int:
-        wid = self.word_id.get(word)
-        if wid is None:
-            counts: dict[int, int] = {}
-            for gram in self.analyzer(word):
-                j = self.vocabulary.get(gram)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            wid = self.word_id[word] = len(self._rows)
-            self._rows.append((list(counts), list(counts.values())))
-            self._words = None
-        return wid
+    def _new_words(self, words: list[str]) -> None:
+        """Give each of ``words`` (distinct, not seen yet) an id and its row of counts.
+
+        The n-grams are the ones the vectoriser's analyzer gives for each word: lower-cased
+        if the vectoriser lower-cases, each white-space separated piece padded with a space
+        either side, and every n-gram of each length n in ``ngram_range`` -- except that a
+        piece no longer than n gives itself once, and no longer n-grams (scikit-learn's
+        ``_char_wb_ngrams``). Counted per length over all the words at once: a piece of
+        ``size`` >= n characters has ``size - n + 1`` n-grams (one, itself, when equal), and a
+        piece shorter than the shortest length is counted once, as itself."""
+        start = len(self.word_id)
+        owner_of: list[int] = []
+        padded: list[str] = []
+        for wid, word in enumerate(words, start):
+            self.word_id[word] = wid
+            for piece in (word.lower() if self.lowercase else word).split():
+                owner_of.append(wid - start)
+                padded.append(f" {piece} ")
+        sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        owners = np.asarray(owner_of, dtype=np.int64)
+        lo, hi = self.ngram_range
+        grams: list[str] = [p for p, size in zip(padded, sizes.tolist(), strict=True) if size < lo]
+        rows = [owners[sizes < lo]]
+        for n in range(lo, hi + 1):
+            grams.extend([p[i:i + n] for p in padded for i in range(len(p) - n + 1)])
+            rows.append(np.repeat(owners, np.maximum(sizes - n + 1, 0)))
+        ids = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64,
+                          count=len(grams))
+        known = ids >= 0
+        block = sparse.csr_matrix(
+            (np.ones(int(known.sum())), (np.concatenate(rows)[known], ids[known])),
+            shape=(len(words), len(self.vocabulary)))
+        block.sum_duplicates()
+        self._blocks.append(block)
+        self._words = None
 
     def _word_matrix(self) -> sparse.csr_matrix:
-        if self._words is None or self._words.shape[0] != len(self._rows):
-            indptr = np.cumsum([0] + [len(c) for c, _ in self._rows])
-            indices = np.fromiter((j for c, _ in self._rows for j in c), dtype=np.int64,
-                                  count=int(indptr[-1]))
-            data = np.fromiter((n for _, v in self._rows for n in v), dtype=np.float64,
-                               count=int(indptr[-1]))
-            self._words = sparse.csr_matrix((data, indices, indptr),
-                                            shape=(len(self._rows), len(self.vocabulary)))
+        if self._words is None:
+            self._words = sparse.csr_matrix(
+                sparse.vstack(self._blocks, format="csr") if len(self._blocks) > 1
+                else self._blocks[0] if self._blocks
+                else sparse.csr_matrix((0, len(self.vocabulary))))
+            self._blocks = [self._words]
         return self._words
 
     def counts(self, texts: list[str]) -> sparse.csr_matrix:
         """The n-gram count matrix ``CountVectorizer.transform`` would give (float64, sorted).
 
         The analyzer lower-cases and then splits on white space; lower-casing neither makes
-        nor removes white space, so the words of the text, each analysed on its own (and
-        cached as written), give the document's n-grams."""
-        rows: list[int] = []
-        cols: list[int] = []
-        known = self.word_id.get
-        for i, text in enumerate(texts):
-            words = text.split()
-            found = [known(w) for w in words]
-            ids = [self._word(w) if wid is None else wid for w, wid in zip(words, found, strict=True)] \
-                if None in found else cast(list[int], found)
-            cols.extend(ids)
-            rows.extend([i] * len(ids))
+        nor removes white space, so the words of the text, each analysed on its own (once
+        per distinct word, as written), give the document's n-grams."""
+        split = [text.split() for text in texts]
+        known = self.word_id
+        new = [w for w in dict.fromkeys(w for words in split for w in words) if w not in known]
+        if new:
+            self._new_words(new)
+        cols = [known[w] for words in split for w in words]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(words) for words in split])
         occurrences = sparse.csr_matrix(
-            (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
-            shape=(len(texts), len(self._rows)))
+            (np.ones(len(cols)), (rows, np.asarray(cols, dtype=np.int64))),
+            shape=(len(texts), len(known)))
         x = sparse.csr_matrix(occurrences @ self._word_matrix())
         x.eliminate_zeros()
         x.sort_indices()
