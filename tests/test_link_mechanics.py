@@ -210,3 +210,30 @@ def test_window_mean_of_nothing_and_of_lone_rows() -> None:
     x = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert np.array_equal(_window_mean(x, np.array([0, 1]), 2), x)  # no neighbours: itself
     assert np.array_equal(_window_mean(x, np.array([5, 5]), 1), np.array([[2.0, 3.0], [2.0, 3.0]]))
+
+
+def test_may_reach_never_leaves_out_a_pair_that_reaches_the_score() -> None:
+    """The q-gram filter is exact: every pair it leaves out scores under the cut (checked on
+    made-up strings over a small alphabet, so near misses, typos and repeats are common;
+    texts shorter than the needle, empty texts and non-ASCII characters included)."""
+    import random
+
+    from pipeline.link.signals import _may_reach
+
+    rng = random.Random(7)
+    alphabet = "abcde é"
+    needles = ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 14))) for _ in range(30)]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(200)]
+    texts += [n[:k] + "x" + n[k + 1:] for n in needles for k in (0, len(n) // 2)]  # one typo
+    texts += [f"zz {n} zz" for n in needles[:5]] + [n[1:] for n in needles[:5]]
+    for cut in (50.0, 80.0, 90.0, 99.0):
+        kept = _may_reach(needles, texts, cut)
+        left_out = 0
+        for needle, cols in zip(needles, kept, strict=True):
+            inside = set(cols.tolist())
+            for t, text in enumerate(texts):
+                if t not in inside:
+                    left_out += 1
+                    assert fuzz.partial_ratio(needle, text) < cut, (needle, text, cut)
+        if cut >= 90.0:
+            assert left_out  # the filter does leave pairs out

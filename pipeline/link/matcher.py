@@ -59,6 +59,7 @@ from sklearn.pipeline import FeatureUnion
 from pipeline.config import MATCHER_DIR
 from pipeline.link.signals import (
     NONE,
+    HeadingNames,
     Lexicon,
     heading_prior,
     lexicon,
@@ -349,7 +350,8 @@ class Matcher:
                         if named else [], strict=True))
         hlex = topic_scores(topic_matrix(head_texts, self.lex), self.profile)
         zeros = np.zeros(len(self.labels))
-        heads = {path: (heading_prior(path, self._plan, self.labels, self.lex),
+        names = HeadingNames(self._plan)
+        heads = {path: (heading_prior(path, self._plan, self.labels, self.lex, names),
                         hclf.get(path, zeros), hlex[j]) for j, path in enumerate(paths)}
         out["phrase"] = phrase_matrix(texts, self.phrases, self.labels)
         for i, claim in enumerate(claims):
