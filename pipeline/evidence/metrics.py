@@ -22,9 +22,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import ConfigDict
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline.evidence.coverage import (
     RULES_PATH,
@@ -132,6 +133,21 @@ def measures_match(a: str, b: str, rules: MetricRules) -> bool:
         return True
     return (fuzz.token_sort_ratio(a, b) >= rules.min_token_sort_ratio
             and fuzz.token_set_ratio(a, b) >= rules.min_token_set_ratio)
+
+
+def _matching(seed: str, keys: list[str], rules: MetricRules) -> set[str]:
+    """The ``keys`` that :func:`measures_match` ``seed``, both ratios of all of them computed
+    in one ``rapidfuzz.process.cdist`` call each (a call per pair cost most of the metrics
+    stage). A score under a ratio's threshold comes back as 0 (the cutoff lets rapidfuzz
+    skip it), one at or above it as the very score ``measures_match`` compares."""
+    if not keys:
+        return set()
+    sort = process.cdist([seed], keys, scorer=fuzz.token_sort_ratio,
+                         score_cutoff=rules.min_token_sort_ratio, dtype=np.float64, workers=1)[0]
+    token_set = process.cdist([seed], keys, scorer=fuzz.token_set_ratio,
+                              score_cutoff=rules.min_token_set_ratio, dtype=np.float64, workers=1)[0]
+    return {k for k, a, b in zip(keys, sort.tolist(), token_set.tolist(), strict=True)
+            if k == seed or (a >= rules.min_token_sort_ratio and b >= rules.min_token_set_ratio)}
 
 
 def slug(text: str) -> str:
@@ -285,7 +301,7 @@ def build_metrics(
         for seed in order:
             if seed in assigned:
                 continue
-            members = {k for k in order if k not in assigned and measures_match(seed, k, rules)}
+            members = _matching(seed, [k for k in order if k not in assigned], rules)
             rows = _series_rows(seed, [c for c in cu if c.key in members], rules)
             if not rows:
                 continue
