@@ -9,12 +9,18 @@ words' n-gram counts. :class:`FastUnion` therefore counts each DISTINCT word's n
 the counts to a ``TfidfTransformer`` holding the vectoriser's own IDF and settings, so the
 rows are the very ones ``vectoriser.transform`` gives (checked by the tests, to the bit).
 
-A vectoriser of another shape (no ``char_wb`` part, a custom preprocessor, binary counts, ...)
-is simply transformed by scikit-learn as before.
+The word part (``analyzer="word"``) is counted the same way scikit-learn counts it (lower
+case, its token pattern, stop words dropped, then n-grams of the remaining tokens), but with
+all the texts' n-grams looked up in the vocabulary in one pass and counted by a sparse sum
+(:class:`_WordGrams`), not a dictionary per text.
+
+A vectoriser of another shape (a custom preprocessor or tokenizer, binary counts, ...) is
+simply transformed by scikit-learn as before.
 """
 
 from __future__ import annotations
 
+import re
 from itertools import repeat
 from typing import Any
 
@@ -27,10 +33,81 @@ from sklearn.pipeline import FeatureUnion
 def _plain_char_wb(vec: Any) -> bool:
     """True for a fitted ``char_wb`` TfidfVectorizer whose analyzer is lower-casing and n-grams
     only (what :class:`_CharWords` reproduces word by word)."""
-    return (isinstance(vec, TfidfVectorizer) and vec.analyzer == "char_wb"
-            and vec.input == "content" and vec.preprocessor is None
-            and vec.strip_accents is None and not vec.binary and vec.use_idf
+    return _vec_is_plain(vec) and vec.analyzer == "char_wb"
+
+
+def _plain_word(vec: Any) -> bool:
+    """True for a fitted word TfidfVectorizer with its own token pattern and no custom
+    preprocessor or tokenizer (what :class:`_WordGrams` reproduces)."""
+    return _vec_is_plain(vec) and vec.analyzer == "word" and vec.tokenizer is None
+
+
+def _vec_is_plain(vec: Any) -> bool:
+    """A fitted TfidfVectorizer reading strings, counting float64 n-grams of its own analyzer
+    (no preprocessor, no accent stripping, not binary) and weighing them by IDF."""
+    return (isinstance(vec, TfidfVectorizer) and vec.input == "content"
+            and vec.preprocessor is None and vec.strip_accents is None and not vec.binary
+            and vec.use_idf and np.dtype(vec.dtype) == np.float64
             and hasattr(vec, "vocabulary_") and hasattr(vec, "idf_"))
+
+
+def _tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
+    """A TfidfTransformer with ``vec``'s settings and IDF: what ``vec.transform`` applies to
+    its counts."""
+    tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
+                             sublinear_tf=vec.sublinear_tf)
+    tfidf.idf_ = vec.idf_
+    return tfidf
+
+
+def _count_matrix(rows: np.ndarray, grams: list[str], vocabulary: dict[str, int],
+                  n_rows: int) -> sparse.csr_matrix:
+    """The (n_rows, n_features) float64 counts of ``grams`` (``rows``: the row of each), grams
+    outside ``vocabulary`` left out; summed duplicates, sorted indices (canonical, as
+    ``CountVectorizer.transform`` leaves its matrix)."""
+    ids = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    known = ids >= 0
+    x = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])),
+                          shape=(n_rows, len(vocabulary)))
+    x.sum_duplicates()
+    x.sort_indices()
+    return x
+
+
+class _WordGrams:
+    """A fitted word TF-IDF: scikit-learn's word n-grams of every text, counted in one pass."""
+
+    def __init__(self, vec: TfidfVectorizer) -> None:
+        self.lowercase = bool(vec.lowercase)
+        self.tokens = re.compile(vec.token_pattern).findall
+        stop = vec.get_stop_words()
+        self.stop = frozenset(stop) if stop is not None else None
+        self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
+        self.vocabulary: dict[str, int] = vec.vocabulary_
+        self.tfidf = _tfidf_of(vec)
+
+    def grams(self, text: str) -> list[str]:
+        """``vec.build_analyzer()(text)`` for this vectoriser: tokens of the (lower-cased)
+        text, stop words dropped, then the n-grams of the remaining tokens, shortest first."""
+        tokens = self.tokens(text.lower() if self.lowercase else text)
+        if self.stop is not None:
+            stop = self.stop
+            tokens = [w for w in tokens if w not in stop]
+        lo, hi = self.ngram_range
+        if hi == 1:
+            return tokens
+        out = list(tokens) if lo == 1 else []
+        n_tokens = len(tokens)
+        for n in range(max(lo, 2), min(hi + 1, n_tokens + 1)):
+            out.extend([" ".join(tokens[i:i + n]) for i in range(n_tokens - n + 1)])
+        return out
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        per_text = [self.grams(text) for text in texts]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(g) for g in per_text])
+        grams = [g for got in per_text for g in got]
+        return self.tfidf.transform(_count_matrix(rows, grams, self.vocabulary, len(texts)),
+                                    copy=False)
 
 
 class _CharWords:
@@ -47,9 +124,7 @@ class _CharWords:
         self.lowercase = bool(vec.lowercase)
         self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
-        self.tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
-                                      sublinear_tf=vec.sublinear_tf)
-        self.tfidf.idf_ = vec.idf_
+        self.tfidf = _tfidf_of(vec)
         self.word_id: dict[str, int] = {}
         self._blocks: list[sparse.csr_matrix] = []  # per batch of new words: their counts
         self._words: sparse.csr_matrix | None = None  # (n_words, n_features) counts
@@ -80,14 +155,8 @@ class _CharWords:
         for n in range(lo, hi + 1):
             grams.extend([p[i:i + n] for p in padded for i in range(len(p) - n + 1)])
             rows.append(np.repeat(owners, np.maximum(sizes - n + 1, 0)))
-        ids = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64,
-                          count=len(grams))
-        known = ids >= 0
-        block = sparse.csr_matrix(
-            (np.ones(int(known.sum())), (np.concatenate(rows)[known], ids[known])),
-            shape=(len(words), len(self.vocabulary)))
-        block.sum_duplicates()
-        self._blocks.append(block)
+        self._blocks.append(_count_matrix(np.concatenate(rows), grams, self.vocabulary,
+                                          len(words)))
         self._words = None
 
     def _word_matrix(self) -> sparse.csr_matrix:
@@ -125,7 +194,8 @@ class _CharWords:
 
 
 class FastUnion:
-    """``vectoriser.transform`` of a fitted FeatureUnion, its ``char_wb`` parts by word."""
+    """``vectoriser.transform`` of a fitted FeatureUnion: its ``char_wb`` parts by word, its
+    word parts by :class:`_WordGrams`."""
 
     def __init__(self, vectoriser: Any) -> None:
         self.vectoriser = vectoriser
@@ -133,7 +203,8 @@ class FastUnion:
         if isinstance(vectoriser, FeatureUnion) and not vectoriser.transformer_weights:
             parts = [t for _, t in vectoriser.transformer_list]
             if all(t not in (None, "drop", "passthrough") for t in parts):
-                self.parts = [_CharWords(t) if _plain_char_wb(t) else t for t in parts]
+                self.parts = [_CharWords(t) if _plain_char_wb(t)
+                              else _WordGrams(t) if _plain_word(t) else t for t in parts]
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """The same matrix as ``vectoriser.transform(texts)``."""
