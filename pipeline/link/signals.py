@@ -104,8 +104,8 @@ class Lexicon:
     """Compiled term patterns per topic, the abstention terms and headings, the off-topic rule."""
 
     topics: tuple[str, ...]
-    terms: dict[str, tuple[re.Pattern[str], ...]]
-    none_terms: tuple[re.Pattern[str], ...]
+    terms: dict[str, tuple[TermPattern, ...]]
+    none_terms: tuple[TermPattern, ...]
     none_headings: tuple[str, ...]
     #: a document with at least ``off_topic_min_claims`` sentences, fewer than
     #: ``off_topic_min_share`` of which use a topic term, is not linked at all
@@ -115,13 +115,46 @@ class Lexicon:
     source: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+class TermPattern:
+    """A term's regular expression (``pattern``, ``flags``), compiled at its first search.
+
+    Why not compiled up front: the taxonomy holds ~1,500 terms and compiling them all cost
+    about 0.1 s of every run, while most are never searched (a one-word term is matched by
+    its word alone in an ASCII text, see :func:`_term_index`, and the rest only when their
+    words are in the text). Searching gives what ``re.compile(pattern, flags).search`` gives.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``re.compile(self.pattern, self.flags).search(text)``."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled.search(text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TermPattern) and (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"TermPattern({self.pattern!r}, {self.flags!r})"
+
+
 @cache
-def _term_pattern(term: str) -> re.Pattern[str]:
-    """A term's pattern, compiled once per process: the shipped taxonomy and every loaded
-    matcher's own copy of it hold the same ~1,500 terms, more than ``re``'s own cache keeps."""
+def _term_pattern(term: str) -> TermPattern:
+    """A term's pattern, one object per term and process: the shipped taxonomy and every
+    loaded matcher's own copy of it hold the same ~1,500 terms."""
     body = r"\s+".join(re.escape(w) for w in term.split())
     flags = 0 if (term.isupper() and len(term) > 1) else re.IGNORECASE
-    return re.compile(rf"(?<![\w-]){body}(?![\w-])", flags)
+    return TermPattern(rf"(?<![\w-]){body}(?![\w-])", flags)
 
 
 def build_lexicon(topics: dict[str, list[str]], none_terms: list[str], none_headings: list[str],
@@ -175,7 +208,7 @@ MULTIWORD_WEIGHT = 2.0
 
 
 #: one term of the lexicon, ready to test: (column of its topic, pattern, needle, weight)
-_Entry = tuple[int, re.Pattern[str], str, float]
+_Entry = tuple[int, TermPattern, str, float]
 _WORD = re.compile(r"\w+")
 _RUN = re.compile(r"[\w-]+")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_-]+")
@@ -203,7 +236,7 @@ class _TermIndex:
 _INDEX: dict[int, tuple[Lexicon, _TermIndex]] = {}
 
 
-def _entries(column: int, patterns: tuple[re.Pattern[str], ...]) -> list[_Entry]:
+def _entries(column: int, patterns: tuple[TermPattern, ...]) -> list[_Entry]:
     return [(column, p, _needle(p), MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0)
             for p in patterns]
 
@@ -220,7 +253,7 @@ def _keyed(entries: list[_Entry]) -> tuple[dict[str, tuple[_Entry, ...]], tuple[
     return {w: tuple(e) for w, e in by_word.items()}, tuple(always)
 
 
-def _plain_word(pattern: re.Pattern[str]) -> str | None:
+def _plain_word(pattern: TermPattern) -> str | None:
     """The word of a one-word term made of ASCII letters, digits, ``_`` and ``-`` (else None)."""
     if r"\s+" in pattern.pattern:
         return None
@@ -273,7 +306,7 @@ def _term_index(lex: Lexicon) -> _TermIndex:
     return cached[1]
 
 
-def _needle(pattern: re.Pattern[str]) -> str:
+def _needle(pattern: TermPattern) -> str:
     body = pattern.pattern.split(")", 1)[1]  # after the (?<![\w-]) guard
     first = body.split(r"\s+", 1)[0].split("(?!", 1)[0]
     return re.sub(r"\\(.)", r"\1", first).lower()
