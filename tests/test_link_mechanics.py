@@ -58,8 +58,13 @@ def _reference_topic_hits(text: str, lex: Lexicon) -> np.ndarray:
     return out
 
 
-#: the same texts with a non-ASCII tail: topic_hits takes its other path (no run lookup)
+#: the same texts with a non-ASCII tail of punctuation only (the run lookup still holds) ...
 NON_ASCII = [f"{t} \u2013 \u00a35m for the council\u2019s budget" for t in TEXTS]
+#: ... and texts with non-ASCII word characters, some of which match ASCII letters when case
+#: is ignored (Kelvin sign, dotted and dotless i): topic_hits takes its other path for those
+NON_ASCII += ["EV charging at 5\u212a; e-bi\u212ae hire",
+              "Children\u2019s centres in \u0130stanbul; SEND \u0131s here", "caf\u00e9 bus \u2013 road safety",
+              "\u00c9quipe: park and ride, Park\u00a0and\u00a0Ride", "\u24b7us shelters \u2160 and road-safety"]
 
 
 @pytest.mark.parametrize("text", TEXTS + NON_ASCII)

@@ -212,6 +212,9 @@ _Entry = tuple[int, TermPattern, str, float]
 _WORD = re.compile(r"\w+")
 _RUN = re.compile(r"[\w-]+")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_-]+")
+#: a word character outside ASCII: a text without one (in it or in its lower case) has only
+#: ASCII words, whatever its punctuation ("£", "–", curly quotes), so the ASCII path holds
+_NON_ASCII_WORD = re.compile(r"(?![\x00-\x7f])\w")
 
 
 @dataclass(frozen=True)
@@ -276,7 +279,11 @@ def _term_index(lex: Lexicon) -> _TermIndex:
 
     In an ASCII text a one-word ASCII term (``(?<![\w-])word(?![\w-])``) matches exactly when
     the text has a maximal run of word characters and hyphens equal to the word (in lower
-    case unless the term is case-sensitive), so those terms need no regex search there.
+    case unless the term is case-sensitive), so those terms need no regex search there. The
+    same holds for a text whose only non-ASCII characters are not word characters (nor become
+    word characters in lower case): its runs are ASCII, and case-blind matching can only
+    pair an ASCII letter with a non-ASCII word character (the Kelvin sign, a long s, a dotted
+    capital I), which such a text has none of.
     """
     key = id(lex)
     cached = _INDEX.get(key)
@@ -327,7 +334,8 @@ def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
     """Per topic (then ``none``), the summed weights of the terms that occur in ``text``."""
     lowered = text.lower()
     hits = [0.0] * width
-    if text.isascii():
+    if text.isascii() or (_NON_ASCII_WORD.search(text) is None
+                          and _NON_ASCII_WORD.search(lowered) is None):
         # each distinct run or word of the text that keys some terms, found by intersecting
         # the index's keys with the text's runs (a lookup in C per run, not one in Python);
         # the weights are small whole numbers, so their sums do not depend on the order
