@@ -161,7 +161,12 @@ def context_words(text: str, rules: MetricRules, remove: tuple[str, ...] = ()) -
         if piece:
             text = text.replace(piece, " ")
     stop = set(rules.context_stop_words) | set(rules.ignore_words)
-    return frozenset(_stem(w) for w in re.findall(r"[a-z]{4,}", str(text).lower()) if w not in stop)
+    # _stem written out (every word here has 4+ letters): a call per word cost most of this
+    return frozenset(w[:-1] if w[-1] == "s" and w[-2] != "s" else w
+                     for w in _LETTERS4.findall(str(text).lower()) if w not in stop)
+
+
+_LETTERS4 = re.compile(r"[a-z]{4,}")
 
 
 def _informative(contexts: list[frozenset[str]], rules: MetricRules) -> set[str]:
