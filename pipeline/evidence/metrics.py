@@ -144,10 +144,15 @@ def _matching(seed: str, keys: list[str], rules: MetricRules) -> set[str]:
         return set()
     sort = process.cdist([seed], keys, scorer=fuzz.token_sort_ratio,
                          score_cutoff=rules.min_token_sort_ratio, dtype=np.float64, workers=1)[0]
-    token_set = process.cdist([seed], keys, scorer=fuzz.token_set_ratio,
-                              score_cutoff=rules.min_token_set_ratio, dtype=np.float64, workers=1)[0]
-    return {k for k, a, b in zip(keys, sort.tolist(), token_set.tolist(), strict=True)
-            if k == seed or (a >= rules.min_token_sort_ratio and b >= rules.min_token_set_ratio)}
+    near = [k for k, a in zip(keys, sort.tolist(), strict=True) if a >= rules.min_token_sort_ratio]
+    out = {seed} & set(keys)
+    if near:  # the second ratio only where the first passed, as measures_match's ``and``
+        token_set = process.cdist([seed], near, scorer=fuzz.token_set_ratio,
+                                  score_cutoff=rules.min_token_set_ratio, dtype=np.float64,
+                                  workers=1)[0]
+        out.update(k for k, b in zip(near, token_set.tolist(), strict=True)
+                   if b >= rules.min_token_set_ratio)
+    return out
 
 
 def slug(text: str) -> str:
