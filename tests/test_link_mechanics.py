@@ -58,8 +58,13 @@ def _reference_topic_hits(text: str, lex: Lexicon) -> np.ndarray:
     return out
 
 
-#: the same texts with a non-ASCII tail: topic_hits takes its other path (no run lookup)
+#: the same texts with a non-ASCII tail of punctuation only (the run lookup still holds) ...
 NON_ASCII = [f"{t} \u2013 \u00a35m for the council\u2019s budget" for t in TEXTS]
+#: ... and texts with non-ASCII word characters, some of which match ASCII letters when case
+#: is ignored (Kelvin sign, dotted and dotless i): topic_hits takes its other path for those
+NON_ASCII += ["EV charging at 5\u212a; e-bi\u212ae hire",
+              "Children\u2019s centres in \u0130stanbul; SEND \u0131s here", "caf\u00e9 bus \u2013 road safety",
+              "\u00c9quipe: park and ride, Park\u00a0and\u00a0Ride", "\u24b7us shelters \u2160 and road-safety"]
 
 
 @pytest.mark.parametrize("text", TEXTS + NON_ASCII)
@@ -210,3 +215,30 @@ def test_window_mean_of_nothing_and_of_lone_rows() -> None:
     x = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert np.array_equal(_window_mean(x, np.array([0, 1]), 2), x)  # no neighbours: itself
     assert np.array_equal(_window_mean(x, np.array([5, 5]), 1), np.array([[2.0, 3.0], [2.0, 3.0]]))
+
+
+def test_may_reach_never_leaves_out_a_pair_that_reaches_the_score() -> None:
+    """The q-gram filter is exact: every pair it leaves out scores under the cut (checked on
+    made-up strings over a small alphabet, so near misses, typos and repeats are common;
+    texts shorter than the needle, empty texts and non-ASCII characters included)."""
+    import random
+
+    from pipeline.link.signals import _may_reach
+
+    rng = random.Random(7)
+    alphabet = "abcde é"
+    needles = ["".join(rng.choice(alphabet) for _ in range(rng.randint(3, 14))) for _ in range(30)]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(200)]
+    texts += [n[:k] + "x" + n[k + 1:] for n in needles for k in (0, len(n) // 2)]  # one typo
+    texts += [f"zz {n} zz" for n in needles[:5]] + [n[1:] for n in needles[:5]]
+    for cut in (50.0, 80.0, 90.0, 99.0):
+        kept = _may_reach(needles, texts, cut)
+        left_out = 0
+        for needle, cols in zip(needles, kept, strict=True):
+            inside = set(cols.tolist())
+            for t, text in enumerate(texts):
+                if t not in inside:
+                    left_out += 1
+                    assert fuzz.partial_ratio(needle, text) < cut, (needle, text, cut)
+        if cut >= 90.0:
+            assert left_out  # the filter does leave pairs out

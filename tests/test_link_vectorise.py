@@ -8,7 +8,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.link.vectorise import FastUnion, _CharWords
+from pipeline.link.vectorise import FastUnion, _CharWords, _WordGrams
 
 TRAIN = [
     "Recycling rates rose across the county's household waste sites.",
@@ -29,9 +29,10 @@ TEXTS = [
 ]
 
 
-def _union(**char: object) -> FeatureUnion:
+def _union(word: dict | None = None, **char: object) -> FeatureUnion:
     union = FeatureUnion([
-        ("word", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english")),
+        ("word", TfidfVectorizer(**{"ngram_range": (1, 2), "sublinear_tf": True,
+                                    "stop_words": "english", **(word or {})})),
         ("char", TfidfVectorizer(**{"analyzer": "char_wb", "ngram_range": (3, 5),
                                     "sublinear_tf": True, **char})),
     ])
@@ -69,4 +70,29 @@ def test_a_weighted_union_is_transformed_whole() -> None:
     union.set_params(transformer_weights={"word": 2.0, "char": 1.0})
     fast = FastUnion(union)
     assert fast.parts is None
+    assert _same(fast.transform(TEXTS), union.transform(TEXTS))
+
+
+@pytest.mark.parametrize("word", [{}, {"max_features": 20}, {"lowercase": False},
+                                  {"stop_words": None}, {"ngram_range": (1, 1)},
+                                  {"ngram_range": (2, 3)}, {"ngram_range": (1, 3), "norm": "l1"},
+                                  {"token_pattern": r"(?u)\b\w+\b", "sublinear_tf": False},
+                                  {"stop_words": ["the", "and", "were"]}])
+def test_word_part_is_the_vectorisers_own(word: dict) -> None:
+    union = _union(word)
+    fast = FastUnion(union)
+    assert isinstance(fast.parts[0], _WordGrams)
+    vec = union.transformer_list[0][1]
+    analyse = vec.build_analyzer()
+    for text in TEXTS + TRAIN:
+        assert fast.parts[0].grams(text) == analyse(text)
+    assert _same(fast.transform(TEXTS + TRAIN), union.transform(TEXTS + TRAIN))
+
+
+@pytest.mark.parametrize("word", [{"binary": True}, {"tokenizer": str.split},
+                                  {"strip_accents": "unicode"}])
+def test_other_word_parts_are_left_to_scikit_learn(word: dict) -> None:
+    union = _union(word)
+    fast = FastUnion(union)
+    assert fast.parts is not None and not isinstance(fast.parts[0], _WordGrams)
     assert _same(fast.transform(TEXTS), union.transform(TEXTS))

@@ -245,3 +245,19 @@ def test_participles_and_durations_never_form_series() -> None:
     assert normalise_measure("gritters", rules) == "gritter"
     assert normalise_measure("reduced speed signs", rules) != ""
     assert {"months", "hours", "mph"} <= set(rules.skip_units)
+
+
+def test_matching_is_measures_match_of_each_key() -> None:
+    """The batched search gives exactly the keys measures_match accepts (thresholds 0 and 100
+    included, where the cutoff passed to rapidfuzz is at its ends)."""
+    from pipeline.evidence.metrics import _matching, measures_match
+
+    keys = ["household waste recycled", "household wastes recycled", "waste recycled household",
+            "recycled", "road repaired", "roads repaired this year", "", "household waste",
+            "pothole filled", "potholes filled", "household waste recycled"]
+    base = load_metric_rules()
+    for sort_cut, set_cut in ((90.0, 95.0), (0.0, 0.0), (100.0, 100.0), (60.0, 80.0)):
+        rules = replace(base, min_token_sort_ratio=sort_cut, min_token_set_ratio=set_cut)
+        for seed in keys:
+            assert _matching(seed, keys, rules) == {k for k in keys if measures_match(seed, k, rules)}
+    assert _matching("x", [], base) == set()

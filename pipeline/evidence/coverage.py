@@ -337,15 +337,22 @@ def build_element_coverage(
     # plain dicts: a Series lookup per claim and element costs seconds on a corpus
     n_money_of, gbp_of = per_money["n_money"].to_dict(), per_money["gbp"].to_dict()
     n_fig_of, n_vals_of = per_fig.to_dict(), n_vals.to_dict()
+    # (period, aim) -> its evidence claims and how many of its rows are results, read from
+    # plain lists once (a pandas filter and group per element and period cost most of this)
+    own: dict[tuple[str, str], tuple[list[str], list[int]]] = {}
+    for cid, aim, role, period in zip(ev["claim_id"].tolist(), ev["aim_id"].tolist(),
+                                      ev["role"].tolist(), ev["period_label"].astype(str).tolist(),
+                                      strict=True):
+        entry = own.setdefault((period, aim), ([], [0]))
+        entry[0].append(cid)
+        entry[1][0] += role == "result"
     rows = []
     for period in sorted(in_force, key=period_key):
         elems = in_force[period]
-        pe = ev[ev["period_label"].astype(str) == period]
-        by_aim = {a: g for a, g in pe.groupby("aim_id")}
         for e in elems.itertuples(index=False):
-            g = by_aim.get(str(e.aim_id))
-            cids = sorted(set(g["claim_id"])) if g is not None else []
-            n_results = int((g["role"] == "result").sum()) if g is not None else 0
+            got = own.get((period, str(e.aim_id)))
+            cids = sorted(set(got[0])) if got is not None else []
+            n_results = got[1][0] if got is not None else 0
             n_values = int(n_vals_of.get((str(e.aim_id), period), 0))
             n_activity = len(cids) - n_results
             rows.append({

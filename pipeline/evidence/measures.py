@@ -125,7 +125,12 @@ def build_measure_values(
     specs = [s for s in specs if s[1] and len(s[2]) >= m.min_shared]
     distinct = _distinct_words(specs, dict(zip(measures["aim_id"].astype(str),
                                                measures["sub_outcome_id"].astype(str), strict=True)))
-    info = claims.set_index(claims["claim_id"].astype(str))
+    # claim_id -> its row as a plain dict (a pandas row lookup per claim cost most of this
+    # stage); the first row of an id, as ``.loc`` would find it first
+    info: dict[str, dict] = {}
+    for cid, row in zip(claims["claim_id"].astype(str).tolist(), claims.to_dict("records"),
+                        strict=True):
+        info.setdefault(cid, row)
     skip = set(m.exclude_claim_types)
     # claim_id -> [(row, unit, phrase)] in mention order: the figures of one sentence together
     by_claim: dict[str, list[tuple[object, str, str]]] = {}
@@ -139,9 +144,9 @@ def build_measure_values(
                 (q, unit, str(getattr(q, "measure", "") or "")))
     rows: list[dict] = []
     for cid, quantities in by_claim.items():
-        if cid not in info.index:
+        claim = info.get(cid)
+        if claim is None:
             continue
-        claim = info.loc[cid]
         if str(claim["doc_id"]) not in periods or str(claim["claim_type"]) in skip \
                 or _filled(claim.get("repeat_of", "")) or _filled(claim.get("restates_aim_id", "")):
             continue

@@ -22,9 +22,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from pydantic import ConfigDict
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from pipeline.evidence.coverage import (
     RULES_PATH,
@@ -134,6 +135,26 @@ def measures_match(a: str, b: str, rules: MetricRules) -> bool:
             and fuzz.token_set_ratio(a, b) >= rules.min_token_set_ratio)
 
 
+def _matching(seed: str, keys: list[str], rules: MetricRules) -> set[str]:
+    """The ``keys`` that :func:`measures_match` ``seed``, both ratios of all of them computed
+    in one ``rapidfuzz.process.cdist`` call each (a call per pair cost most of the metrics
+    stage). A score under a ratio's threshold comes back as 0 (the cutoff lets rapidfuzz
+    skip it), one at or above it as the very score ``measures_match`` compares."""
+    if not keys:
+        return set()
+    sort = process.cdist([seed], keys, scorer=fuzz.token_sort_ratio,
+                         score_cutoff=rules.min_token_sort_ratio, dtype=np.float64, workers=1)[0]
+    near = [k for k, a in zip(keys, sort.tolist(), strict=True) if a >= rules.min_token_sort_ratio]
+    out = {seed} & set(keys)
+    if near:  # the second ratio only where the first passed, as measures_match's ``and``
+        token_set = process.cdist([seed], near, scorer=fuzz.token_set_ratio,
+                                  score_cutoff=rules.min_token_set_ratio, dtype=np.float64,
+                                  workers=1)[0]
+        out.update(k for k, b in zip(near, token_set.tolist(), strict=True)
+                   if b >= rules.min_token_set_ratio)
+    return out
+
+
 def slug(text: str) -> str:
     """Lower-case words joined by hyphens: a stable, readable id part."""
     return "-".join(re.findall(r"[a-z0-9]+", str(text).lower())) or "x"
@@ -145,7 +166,12 @@ def context_words(text: str, rules: MetricRules, remove: tuple[str, ...] = ()) -
         if piece:
             text = text.replace(piece, " ")
     stop = set(rules.context_stop_words) | set(rules.ignore_words)
-    return frozenset(_stem(w) for w in re.findall(r"[a-z]{4,}", str(text).lower()) if w not in stop)
+    # _stem written out (every word here has 4+ letters): a call per word cost most of this
+    return frozenset(w[:-1] if w[-1] == "s" and w[-2] != "s" else w
+                     for w in _LETTERS4.findall(str(text).lower()) if w not in stop)
+
+
+_LETTERS4 = re.compile(r"[a-z]{4,}")
 
 
 def _informative(contexts: list[frozenset[str]], rules: MetricRules) -> set[str]:
@@ -285,7 +311,7 @@ def build_metrics(
         for seed in order:
             if seed in assigned:
                 continue
-            members = {k for k in order if k not in assigned and measures_match(seed, k, rules)}
+            members = _matching(seed, [k for k in order if k not in assigned], rules)
             rows = _series_rows(seed, [c for c in cu if c.key in members], rules)
             if not rows:
                 continue

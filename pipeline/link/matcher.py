@@ -59,6 +59,7 @@ from sklearn.pipeline import FeatureUnion
 from pipeline.config import MATCHER_DIR
 from pipeline.link.signals import (
     NONE,
+    HeadingNames,
     Lexicon,
     heading_prior,
     lexicon,
@@ -323,19 +324,20 @@ class Matcher:
         return [(self.lex.topics[j], round(float(row[j]), 3)) for j in best if row[j] > 0]
 
     # ------------------------------------------------------------------ scoring
-    def signals(self, claims: list[ClaimInput], x: sparse.spmatrix | None = None
-                ) -> dict[str, np.ndarray]:
+    def signals(self, claims: list[ClaimInput], x: sparse.spmatrix | None = None,
+                x_unit: sparse.csr_matrix | None = None) -> dict[str, np.ndarray]:
         """Each signal as an (n_claims, n_labels) array in 0..1 (columns follow ``labels``).
 
         ``x``: the vectoriser's transform of the claims' texts when the caller has it already
-        (:meth:`link` needs it for the aims too; the transform is the costliest step)."""
+        (:meth:`link` needs it for the aims too; the transform is the costliest step), and
+        ``x_unit`` its rows scaled to unit length (``_rownorm(x)``), likewise."""
         n, k = len(claims), len(self.labels)
         texts = [c.text for c in claims]
         if x is None:
             x = self.transform(texts)
         out: dict[str, np.ndarray] = {name: np.zeros((n, k)) for name in SIGNALS}
         out["clf"] = self._proba(x)
-        sims = (_rownorm(x) @ self.profiles.T).toarray()
+        sims = ((x_unit if x_unit is not None else _rownorm(x)) @ self.profiles.T).toarray()
         out["tfidf"][:, : len(self._subs)] = np.clip(sims * self.settings.tfidf_scale, 0, 1)
         hits = topic_matrix(texts, self.lex)
         out["lex"] = topic_scores(hits, self.profile)
@@ -349,7 +351,8 @@ class Matcher:
                         if named else [], strict=True))
         hlex = topic_scores(topic_matrix(head_texts, self.lex), self.profile)
         zeros = np.zeros(len(self.labels))
-        heads = {path: (heading_prior(path, self._plan, self.labels, self.lex),
+        names = HeadingNames(self._plan)
+        heads = {path: (heading_prior(path, self._plan, self.labels, self.lex, names),
                         hclf.get(path, zeros), hlex[j]) for j, path in enumerate(paths)}
         out["phrase"] = phrase_matrix(texts, self.phrases, self.labels)
         for i, claim in enumerate(claims):
@@ -406,8 +409,9 @@ class Matcher:
         if not claims:
             return []
         x = self.transform([c.text for c in claims])
-        score, order, gate = self.scores(claims, self.signals(claims, x))
-        elem_sims = (_rownorm(x) @ self.elements.T).toarray()
+        x_unit = _rownorm(x)
+        score, order, gate = self.scores(claims, self.signals(claims, x, x_unit))
+        elem_sims = (x_unit @ self.elements.T).toarray()
         members = self._members()
         links: list[Link] = []
         for i, claim in enumerate(claims):

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from pipeline.config import LEXICONS_DIR
 from pipeline.ingest.plan_layout import rules
@@ -103,8 +104,8 @@ class Lexicon:
     """Compiled term patterns per topic, the abstention terms and headings, the off-topic rule."""
 
     topics: tuple[str, ...]
-    terms: dict[str, tuple[re.Pattern[str], ...]]
-    none_terms: tuple[re.Pattern[str], ...]
+    terms: dict[str, tuple[TermPattern, ...]]
+    none_terms: tuple[TermPattern, ...]
     none_headings: tuple[str, ...]
     #: a document with at least ``off_topic_min_claims`` sentences, fewer than
     #: ``off_topic_min_share`` of which use a topic term, is not linked at all
@@ -114,13 +115,46 @@ class Lexicon:
     source: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+class TermPattern:
+    """A term's regular expression (``pattern``, ``flags``), compiled at its first search.
+
+    Why not compiled up front: the taxonomy holds ~1,500 terms and compiling them all cost
+    about 0.1 s of every run, while most are never searched (a one-word term is matched by
+    its word alone in an ASCII text, see :func:`_term_index`, and the rest only when their
+    words are in the text). Searching gives what ``re.compile(pattern, flags).search`` gives.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``re.compile(self.pattern, self.flags).search(text)``."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled.search(text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TermPattern) and (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"TermPattern({self.pattern!r}, {self.flags!r})"
+
+
 @cache
-def _term_pattern(term: str) -> re.Pattern[str]:
-    """A term's pattern, compiled once per process: the shipped taxonomy and every loaded
-    matcher's own copy of it hold the same ~1,500 terms, more than ``re``'s own cache keeps."""
+def _term_pattern(term: str) -> TermPattern:
+    """A term's pattern, one object per term and process: the shipped taxonomy and every
+    loaded matcher's own copy of it hold the same ~1,500 terms."""
     body = r"\s+".join(re.escape(w) for w in term.split())
     flags = 0 if (term.isupper() and len(term) > 1) else re.IGNORECASE
-    return re.compile(rf"(?<![\w-]){body}(?![\w-])", flags)
+    return TermPattern(rf"(?<![\w-]){body}(?![\w-])", flags)
 
 
 def build_lexicon(topics: dict[str, list[str]], none_terms: list[str], none_headings: list[str],
@@ -174,10 +208,13 @@ MULTIWORD_WEIGHT = 2.0
 
 
 #: one term of the lexicon, ready to test: (column of its topic, pattern, needle, weight)
-_Entry = tuple[int, re.Pattern[str], str, float]
+_Entry = tuple[int, TermPattern, str, float]
 _WORD = re.compile(r"\w+")
 _RUN = re.compile(r"[\w-]+")
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_-]+")
+#: a word character outside ASCII: a text without one (in it or in its lower case) has only
+#: ASCII words, whatever its punctuation ("£", "–", curly quotes), so the ASCII path holds
+_NON_ASCII_WORD = re.compile(r"(?![\x00-\x7f])\w")
 
 
 @dataclass(frozen=True)
@@ -202,7 +239,7 @@ class _TermIndex:
 _INDEX: dict[int, tuple[Lexicon, _TermIndex]] = {}
 
 
-def _entries(column: int, patterns: tuple[re.Pattern[str], ...]) -> list[_Entry]:
+def _entries(column: int, patterns: tuple[TermPattern, ...]) -> list[_Entry]:
     return [(column, p, _needle(p), MULTIWORD_WEIGHT if r"\s+" in p.pattern else 1.0)
             for p in patterns]
 
@@ -219,7 +256,7 @@ def _keyed(entries: list[_Entry]) -> tuple[dict[str, tuple[_Entry, ...]], tuple[
     return {w: tuple(e) for w, e in by_word.items()}, tuple(always)
 
 
-def _plain_word(pattern: re.Pattern[str]) -> str | None:
+def _plain_word(pattern: TermPattern) -> str | None:
     """The word of a one-word term made of ASCII letters, digits, ``_`` and ``-`` (else None)."""
     if r"\s+" in pattern.pattern:
         return None
@@ -242,7 +279,11 @@ def _term_index(lex: Lexicon) -> _TermIndex:
 
     In an ASCII text a one-word ASCII term (``(?<![\w-])word(?![\w-])``) matches exactly when
     the text has a maximal run of word characters and hyphens equal to the word (in lower
-    case unless the term is case-sensitive), so those terms need no regex search there.
+    case unless the term is case-sensitive), so those terms need no regex search there. The
+    same holds for a text whose only non-ASCII characters are not word characters (nor become
+    word characters in lower case): its runs are ASCII, and case-blind matching can only
+    pair an ASCII letter with a non-ASCII word character (the Kelvin sign, a long s, a dotted
+    capital I), which such a text has none of.
     """
     key = id(lex)
     cached = _INDEX.get(key)
@@ -272,7 +313,7 @@ def _term_index(lex: Lexicon) -> _TermIndex:
     return cached[1]
 
 
-def _needle(pattern: re.Pattern[str]) -> str:
+def _needle(pattern: TermPattern) -> str:
     body = pattern.pattern.split(")", 1)[1]  # after the (?<![\w-]) guard
     first = body.split(r"\s+", 1)[0].split("(?!", 1)[0]
     return re.sub(r"\\(.)", r"\1", first).lower()
@@ -293,23 +334,28 @@ def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
     """Per topic (then ``none``), the summed weights of the terms that occur in ``text``."""
     lowered = text.lower()
     hits = [0.0] * width
-    if text.isascii():
-        for run in set(_RUN.findall(lowered)):
-            for entry in index.runs_ci.get(run, ()):
+    if text.isascii() or (_NON_ASCII_WORD.search(text) is None
+                          and _NON_ASCII_WORD.search(lowered) is None):
+        # each distinct run or word of the text that keys some terms, found by intersecting
+        # the index's keys with the text's runs (a lookup in C per run, not one in Python);
+        # the weights are small whole numbers, so their sums do not depend on the order
+        for run in index.runs_ci.keys() & _RUN.findall(lowered):
+            for entry in index.runs_ci[run]:
                 hits[entry[0]] += entry[3]
         if index.runs_cs:
-            for run in set(_RUN.findall(text)):
-                for entry in index.runs_cs.get(run, ()):
+            for run in index.runs_cs.keys() & _RUN.findall(text):
+                for entry in index.runs_cs[run]:
                     hits[entry[0]] += entry[3]
         words = index.words
-        for w in set(_WORD.findall(lowered)):
-            for column, pattern, needle, weight in index.rest_by_word.get(w, ()):
+        for w in index.rest_by_word.keys() & _WORD.findall(lowered):
+            for column, pattern, needle, weight in index.rest_by_word[w]:
                 if needle in lowered and all(x in lowered for x in words[id(pattern)]) \
                         and pattern.search(text):
                     hits[column] += weight
         candidates: tuple[_Entry, ...] = index.rest_always
     else:
-        candidates = tuple(e for w in set(_WORD.findall(lowered)) for e in index.by_word.get(w, ()))
+        candidates = tuple(e for w in index.by_word.keys() & _WORD.findall(lowered)
+                           for e in index.by_word[w])
         candidates += index.always
     for column, pattern, needle, weight in candidates:
         if needle in lowered and pattern.search(text):
@@ -416,10 +462,20 @@ def heading_sub_outcomes(title: str, plan: Plan, min_score: float = 70.0,
     ``min_words`` words, or as many as the title it is compared with when that title is
     shorter (a flat plan's "Green places" is named by a heading "Green places").
     """
+    return _named_by_titles(title, _sub_titles(plan), min_score, min_words)
+
+
+def _sub_titles(plan: Plan) -> list[tuple[str, str, int]]:
+    """(sub-outcome id, lower-cased title, number of words) of each sub-outcome, in plan order."""
+    return [(sub_id, sub_title.lower(), len(sub_title.split()))
+            for sub_id, sub_title in plan.sub_outcomes().items()]
+
+
+def _named_by_titles(title: str, titles: list[tuple[str, str, int]], min_score: float = 70.0,
+                     min_words: int = 4) -> dict[str, float]:
+    """:func:`heading_sub_outcomes` against the plan's :func:`_sub_titles`."""
     out: dict[str, float] = {}
     r = rules()
-    titles = [(sub_id, sub_title.lower(), len(sub_title.split()))
-              for sub_id, sub_title in plan.sub_outcomes().items()]
     for part in r.title_splitter.split(_strip_number(title)):
         part = _strip_number(part or "")
         n_words = len(part.split())
@@ -434,17 +490,34 @@ def heading_sub_outcomes(title: str, plan: Plan, min_score: float = 70.0,
     return out
 
 
+class HeadingNames:
+    """:func:`heading_sub_outcomes` of one plan, each distinct heading worked out once (a
+    batch's heading paths share most of their headings, and the plan's titles are read once,
+    not once per heading)."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.titles = _sub_titles(plan)
+        self.named: dict[str, dict[str, float]] = {}
+
+    def __call__(self, title: str) -> dict[str, float]:
+        got = self.named.get(title)
+        if got is None:
+            got = self.named[title] = _named_by_titles(title, self.titles)
+        return got
+
+
 def heading_prior(path: tuple[str, ...], plan: Plan, labels: list[str],
-                  lex: Lexicon | None = None) -> np.ndarray:
+                  lex: Lexicon | None = None, names: HeadingNames | None = None) -> np.ndarray:
     """Per label: how strongly the claim's enclosing headings name that sub-outcome.
 
     The innermost naming heading wins; ``none`` gets 1 under a council-business heading
-    that no plan heading overrides.
+    that no plan heading overrides. ``names``: a :class:`HeadingNames` of ``plan`` to share
+    between the paths of a batch.
     """
     out = np.zeros(len(labels))
     index = {label: i for i, label in enumerate(labels)}
     for title in reversed(path):
-        named = heading_sub_outcomes(title, plan)
+        named = names(title) if names is not None else heading_sub_outcomes(title, plan)
         if named:
             for sub_id, score in named.items():
                 if sub_id in index:
@@ -484,20 +557,78 @@ def phrase_hits(text: str, phrases: dict[str, list[str]], labels: list[str],
 
 def phrase_matrix(texts: list[str], phrases: dict[str, list[str]], labels: list[str],
                   min_score: float = 90.0) -> np.ndarray:
-    """:func:`phrase_hits` of each text, (n_texts, n_labels): every named phrase against every
-    text in one ``rapidfuzz.process.cdist`` call (``fuzz.partial_ratio(phrase, text)``, lower
-    case), then the best score of each label's phrases. Scores under ``min_score`` count 0;
-    passing it as cdist's cutoff lets rapidfuzz skip alignments that cannot reach it (a score
-    that reaches it is the same)."""
+    """:func:`phrase_hits` of each text, (n_texts, n_labels): the score of every named phrase
+    against every text (``fuzz.partial_ratio(phrase, text)``, lower case, by
+    ``rapidfuzz.process.cdist``), then the best score of each label's phrases. Scores under
+    ``min_score`` count 0; passing it as cdist's cutoff lets rapidfuzz skip alignments that
+    cannot reach it (a score that reaches it is the same). Only the pairs that can reach it
+    are scored at all (:func:`_may_reach`); the others would score under it, so 0."""
     named = [(j, phrase.lower()) for j, label in enumerate(labels) for phrase in phrases.get(label, ())]
     if not texts or not named:
         return np.zeros((len(texts), len(labels)))
     distinct, where = _distinct([t.lower() for t in texts])
     out = np.zeros((len(distinct), len(labels)))
-    scores = process.cdist([phrase for _, phrase in named], distinct,
-                           scorer=fuzz.partial_ratio, score_cutoff=min_score, dtype=np.float64,
-                           workers=1)
-    for row, (j, _) in enumerate(named):
-        np.maximum(out[:, j], np.where(scores[row] >= min_score, scores[row] / 100.0, 0.0),
-                   out=out[:, j])
+    candidates = _may_reach([phrase for _, phrase in named], distinct, min_score)
+    for (j, phrase), cols in zip(named, candidates, strict=True):
+        if not len(cols):
+            continue
+        scores = process.cdist([phrase], [distinct[c] for c in cols], scorer=fuzz.partial_ratio,
+                               score_cutoff=min_score, dtype=np.float64, workers=1)[0]
+        out[cols, j] = np.maximum(out[cols, j], np.where(scores >= min_score, scores / 100.0, 0.0))
     return out[where]
+
+
+#: q-gram length of the :func:`_may_reach` filter
+_Q = 3
+
+
+def _qgrams(strings: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every q-gram (:data:`_Q` characters) of each string as one integer (its code points in
+    base 0x110000), the index of the string it is in, and each string's length."""
+    lens = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    points = np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    owner = np.repeat(np.arange(len(strings), dtype=np.int64), lens)
+    n = max(len(points) - _Q + 1, 0)
+    code = np.zeros(n, dtype=np.int64)
+    for k in range(_Q):
+        code = code * 0x110000 + points[k:k + n]
+    inside = owner[:n] == owner[_Q - 1:_Q - 1 + n]  # not across two strings
+    return code[inside], owner[:n][inside], lens
+
+
+def _may_reach(needles: list[str], texts: list[str], min_score: float) -> list[np.ndarray]:
+    """Per needle, the indices of the texts whose ``fuzz.partial_ratio`` with it may reach
+    ``min_score``; every other text scores under it (an exact filter, not a heuristic).
+
+    Why: partial_ratio is the best ``ratio`` = 200 l / (L + w) of the shorter string (length
+    L) against a window of the longer (length w <= L), l their longest common subsequence.
+    In that alignment each of the L - l unmatched characters of the shorter string breaks at
+    most q of its L - q + 1 q-grams, and each of the w - l unmatched window characters at most
+    q - 1 (those spanning its gap), so at least (2q - 1) l - (q - 1)(L + w + 1) of its
+    q-grams occur in the window, hence in the longer string. A score c needs l >= c (L + w) /
+    200 and so w >= l gives L + w >= 200 L / (200 - c): at least
+    ((2q - 1) c / 200 - (q - 1)) 200 L / (200 - c) - (q - 1) shared q-grams (counted with
+    multiplicity). The bound is taken one point under ``min_score``, so rounding inside
+    rapidfuzz can never put a pair left out above it.
+    """
+    cut = max(min_score - 1.0, 0.0)
+    if cut >= 200.0 or not texts:
+        return [np.arange(len(texts)) for _ in needles]
+    factor = ((2 * _Q - 1) * cut / 200 - (_Q - 1)) * 200 / (200 - cut)
+    n_code, n_owner, n_len = _qgrams(needles)
+    vocab, n_col = np.unique(n_code, return_inverse=True)
+    t_code, t_owner, t_len = _qgrams(texts)
+    col = np.minimum(np.searchsorted(vocab, t_code), max(len(vocab) - 1, 0))
+    known = vocab[col] == t_code if len(vocab) else np.zeros(len(t_code), dtype=bool)
+    counts = sparse.csc_matrix((np.ones(int(known.sum()), dtype=np.int64),
+                                (t_owner[known], col[known])), shape=(len(texts), len(vocab)))
+    own = sparse.csr_matrix((np.ones(len(n_code), dtype=np.int64), (n_owner, n_col.reshape(-1))),
+                            shape=(len(needles), len(vocab)))
+    out: list[np.ndarray] = []
+    for i, needle in enumerate(needles):
+        row = own[i]
+        shared = np.minimum(counts[:, row.indices].toarray(), row.data[None, :]).sum(axis=1) \
+            if row.nnz else np.zeros(len(texts), dtype=np.int64)
+        bound = factor * np.minimum(len(needle), t_len) - (_Q - 1)
+        out.append(np.flatnonzero(shared >= bound))
+    return out

@@ -9,13 +9,20 @@ words' n-gram counts. :class:`FastUnion` therefore counts each DISTINCT word's n
 the counts to a ``TfidfTransformer`` holding the vectoriser's own IDF and settings, so the
 rows are the very ones ``vectoriser.transform`` gives (checked by the tests, to the bit).
 
-A vectoriser of another shape (no ``char_wb`` part, a custom preprocessor, binary counts, ...)
-is simply transformed by scikit-learn as before.
+The word part (``analyzer="word"``) is counted the same way scikit-learn counts it (lower
+case, its token pattern, stop words dropped, then n-grams of the remaining tokens), but with
+all the texts' n-grams looked up in the vocabulary in one pass and counted by a sparse sum
+(:class:`_WordGrams`), not a dictionary per text.
+
+A vectoriser of another shape (a custom preprocessor or tokenizer, binary counts, ...) is
+simply transformed by scikit-learn as before.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+import re
+from itertools import repeat
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -26,69 +33,157 @@ from sklearn.pipeline import FeatureUnion
 def _plain_char_wb(vec: Any) -> bool:
     """True for a fitted ``char_wb`` TfidfVectorizer whose analyzer is lower-casing and n-grams
     only (what :class:`_CharWords` reproduces word by word)."""
-    return (isinstance(vec, TfidfVectorizer) and vec.analyzer == "char_wb"
-            and vec.input == "content" and vec.preprocessor is None
-            and vec.strip_accents is None and not vec.binary and vec.use_idf
+    return _vec_is_plain(vec) and vec.analyzer == "char_wb"
+
+
+def _plain_word(vec: Any) -> bool:
+    """True for a fitted word TfidfVectorizer with its own token pattern and no custom
+    preprocessor or tokenizer (what :class:`_WordGrams` reproduces)."""
+    return _vec_is_plain(vec) and vec.analyzer == "word" and vec.tokenizer is None
+
+
+def _vec_is_plain(vec: Any) -> bool:
+    """A fitted TfidfVectorizer reading strings, counting float64 n-grams of its own analyzer
+    (no preprocessor, no accent stripping, not binary) and weighing them by IDF."""
+    return (isinstance(vec, TfidfVectorizer) and vec.input == "content"
+            and vec.preprocessor is None and vec.strip_accents is None and not vec.binary
+            and vec.use_idf and np.dtype(vec.dtype) == np.float64
             and hasattr(vec, "vocabulary_") and hasattr(vec, "idf_"))
 
 
+def _tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
+    """A TfidfTransformer with ``vec``'s settings and IDF: what ``vec.transform`` applies to
+    its counts."""
+    tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
+                             sublinear_tf=vec.sublinear_tf)
+    tfidf.idf_ = vec.idf_
+    return tfidf
+
+
+def _count_matrix(rows: np.ndarray, grams: list[str], vocabulary: dict[str, int],
+                  n_rows: int) -> sparse.csr_matrix:
+    """The (n_rows, n_features) float64 counts of ``grams`` (``rows``: the row of each), grams
+    outside ``vocabulary`` left out; summed duplicates, sorted indices (canonical, as
+    ``CountVectorizer.transform`` leaves its matrix)."""
+    ids = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    known = ids >= 0
+    x = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])),
+                          shape=(n_rows, len(vocabulary)))
+    x.sum_duplicates()
+    x.sort_indices()
+    return x
+
+
+class _WordGrams:
+    """A fitted word TF-IDF: scikit-learn's word n-grams of every text, counted in one pass."""
+
+    def __init__(self, vec: TfidfVectorizer) -> None:
+        self.lowercase = bool(vec.lowercase)
+        self.tokens = re.compile(vec.token_pattern).findall
+        stop = vec.get_stop_words()
+        self.stop = frozenset(stop) if stop is not None else None
+        self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
+        self.vocabulary: dict[str, int] = vec.vocabulary_
+        self.tfidf = _tfidf_of(vec)
+
+    def grams(self, text: str) -> list[str]:
+        """``vec.build_analyzer()(text)`` for this vectoriser: tokens of the (lower-cased)
+        text, stop words dropped, then the n-grams of the remaining tokens, shortest first."""
+        tokens = self.tokens(text.lower() if self.lowercase else text)
+        if self.stop is not None:
+            stop = self.stop
+            tokens = [w for w in tokens if w not in stop]
+        lo, hi = self.ngram_range
+        if hi == 1:
+            return tokens
+        out = list(tokens) if lo == 1 else []
+        n_tokens = len(tokens)
+        for n in range(max(lo, 2), min(hi + 1, n_tokens + 1)):
+            out.extend([" ".join(tokens[i:i + n]) for i in range(n_tokens - n + 1)])
+        return out
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        per_text = [self.grams(text) for text in texts]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(g) for g in per_text])
+        grams = [g for got in per_text for g in got]
+        return self.tfidf.transform(_count_matrix(rows, grams, self.vocabulary, len(texts)),
+                                    copy=False)
+
+
 class _CharWords:
-    """A fitted ``char_wb`` TF-IDF, transformed through a cache of per-word n-gram counts."""
+    """A fitted ``char_wb`` TF-IDF, transformed through per-word n-gram counts.
+
+    Each distinct word of a batch is analysed once, and all the batch's new words together:
+    their n-grams are cut in one pass (:meth:`_new_words`, the very n-grams scikit-learn's
+    ``_char_wb_ngrams`` cuts), looked up in the vocabulary in one comprehension and counted
+    by a sparse sum, instead of a call of the vectoriser's analyzer and a counting loop per
+    word (which cost most of the transform)."""
 
     def __init__(self, vec: TfidfVectorizer) -> None:
         self.vec = vec
-        self.analyzer = vec.build_analyzer()
+        self.lowercase = bool(vec.lowercase)
+        self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
-        self.tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
-                                      sublinear_tf=vec.sublinear_tf)
-        self.tfidf.idf_ = vec.idf_
+        self.tfidf = _tfidf_of(vec)
         self.word_id: dict[str, int] = {}
-        self._rows: list[tuple[list[int], list[int]]] = []  # per word id: feature ids, counts
+        self._blocks: list[sparse.csr_matrix] = []  # per batch of new words: their counts
         self._words: sparse.csr_matrix | None = None  # (n_words, n_features) counts
 
-    def _word(self, word: str) -> int:
-        wid = self.word_id.get(word)
-        if wid is None:
-            counts: dict[int, int] = {}
-            for gram in self.analyzer(word):
-                j = self.vocabulary.get(gram)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            wid = self.word_id[word] = len(self._rows)
-            self._rows.append((list(counts), list(counts.values())))
-            self._words = None
-        return wid
+    def _new_words(self, words: list[str]) -> None:
+        """Give each of ``words`` (distinct, not seen yet) an id and its row of counts.
+
+        The n-grams are the ones the vectoriser's analyzer gives for each word: lower-cased
+        if the vectoriser lower-cases, each white-space separated piece padded with a space
+        either side, and every n-gram of each length n in ``ngram_range`` -- except that a
+        piece no longer than n gives itself once, and no longer n-grams (scikit-learn's
+        ``_char_wb_ngrams``). Counted per length over all the words at once: a piece of
+        ``size`` >= n characters has ``size - n + 1`` n-grams (one, itself, when equal), and a
+        piece shorter than the shortest length is counted once, as itself."""
+        start = len(self.word_id)
+        owner_of: list[int] = []
+        padded: list[str] = []
+        for wid, word in enumerate(words, start):
+            self.word_id[word] = wid
+            for piece in (word.lower() if self.lowercase else word).split():
+                owner_of.append(wid - start)
+                padded.append(f" {piece} ")
+        sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
+        owners = np.asarray(owner_of, dtype=np.int64)
+        lo, hi = self.ngram_range
+        grams: list[str] = [p for p, size in zip(padded, sizes.tolist(), strict=True) if size < lo]
+        rows = [owners[sizes < lo]]
+        for n in range(lo, hi + 1):
+            grams.extend([p[i:i + n] for p in padded for i in range(len(p) - n + 1)])
+            rows.append(np.repeat(owners, np.maximum(sizes - n + 1, 0)))
+        self._blocks.append(_count_matrix(np.concatenate(rows), grams, self.vocabulary,
+                                          len(words)))
+        self._words = None
 
     def _word_matrix(self) -> sparse.csr_matrix:
-        if self._words is None or self._words.shape[0] != len(self._rows):
-            indptr = np.cumsum([0] + [len(c) for c, _ in self._rows])
-            indices = np.fromiter((j for c, _ in self._rows for j in c), dtype=np.int64,
-                                  count=int(indptr[-1]))
-            data = np.fromiter((n for _, v in self._rows for n in v), dtype=np.float64,
-                               count=int(indptr[-1]))
-            self._words = sparse.csr_matrix((data, indices, indptr),
-                                            shape=(len(self._rows), len(self.vocabulary)))
+        if self._words is None:
+            self._words = sparse.csr_matrix(
+                sparse.vstack(self._blocks, format="csr") if len(self._blocks) > 1
+                else self._blocks[0] if self._blocks
+                else sparse.csr_matrix((0, len(self.vocabulary))))
+            self._blocks = [self._words]
         return self._words
 
     def counts(self, texts: list[str]) -> sparse.csr_matrix:
         """The n-gram count matrix ``CountVectorizer.transform`` would give (float64, sorted).
 
         The analyzer lower-cases and then splits on white space; lower-casing neither makes
-        nor removes white space, so the words of the text, each analysed on its own (and
-        cached as written), give the document's n-grams."""
-        rows: list[int] = []
-        cols: list[int] = []
-        known = self.word_id.get
-        for i, text in enumerate(texts):
-            words = text.split()
-            found = [known(w) for w in words]
-            ids = [self._word(w) if wid is None else wid for w, wid in zip(words, found, strict=True)] \
-                if None in found else cast(list[int], found)
-            cols.extend(ids)
-            rows.extend([i] * len(ids))
+        nor removes white space, so the words of the text, each analysed on its own (once
+        per distinct word, as written), give the document's n-grams."""
+        split = [text.split() for text in texts]
+        known = self.word_id
+        new = [w for w in dict.fromkeys(w for words in split for w in words) if w not in known]
+        if new:
+            self._new_words(new)
+        cols = [known[w] for words in split for w in words]
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(words) for words in split])
         occurrences = sparse.csr_matrix(
-            (np.ones(len(rows)), (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))),
-            shape=(len(texts), len(self._rows)))
+            (np.ones(len(cols)), (rows, np.asarray(cols, dtype=np.int64))),
+            shape=(len(texts), len(known)))
         x = sparse.csr_matrix(occurrences @ self._word_matrix())
         x.eliminate_zeros()
         x.sort_indices()
@@ -99,7 +194,8 @@ class _CharWords:
 
 
 class FastUnion:
-    """``vectoriser.transform`` of a fitted FeatureUnion, its ``char_wb`` parts by word."""
+    """``vectoriser.transform`` of a fitted FeatureUnion: its ``char_wb`` parts by word, its
+    word parts by :class:`_WordGrams`."""
 
     def __init__(self, vectoriser: Any) -> None:
         self.vectoriser = vectoriser
@@ -107,7 +203,8 @@ class FastUnion:
         if isinstance(vectoriser, FeatureUnion) and not vectoriser.transformer_weights:
             parts = [t for _, t in vectoriser.transformer_list]
             if all(t not in (None, "drop", "passthrough") for t in parts):
-                self.parts = [_CharWords(t) if _plain_char_wb(t) else t for t in parts]
+                self.parts = [_CharWords(t) if _plain_char_wb(t)
+                              else _WordGrams(t) if _plain_word(t) else t for t in parts]
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """The same matrix as ``vectoriser.transform(texts)``."""

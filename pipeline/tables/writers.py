@@ -113,10 +113,18 @@ def conform(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
         elif col.type == "date":
             df[col.name] = series.map(_date_text).astype("object")
         else:
-            df[col.name] = series.map(lambda v: "" if v is None or v is pd.NA or
-                                      (isinstance(v, float) and v != v) else str(v)
-                                      ).astype("object")
+            # a comprehension over the column's values, not ``Series.map`` with a lambda:
+            # the same strings at half the cost (the claims table alone has ~80k cells)
+            df[col.name] = pd.Series([_string_text(v) for v in series.tolist()],
+                                     index=series.index, dtype=object)
     return df.reset_index(drop=True)
+
+
+def _string_text(value: object) -> str:
+    """A string cell: empty for a missing value (None, NA, NaN), else ``str(value)``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
 
 
 def _bool_text(value: object) -> str:
