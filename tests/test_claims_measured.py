@@ -227,6 +227,39 @@ def test_a_pronoun_opening_switches_the_aims_heading_off() -> None:
     assert decision.claim_type != "target"
 
 
+# --- aspect: a state now in place is done; the past progressive is work going on ------------
+
+@pytest.mark.parametrize("text", [
+    "Energy advice is now offered to every tenant who asks.",
+    "The new community hub is now open five days a week.",
+    "Carbon checks are now part of every highways scheme.",
+])
+def test_a_state_now_in_place_is_an_achievement(nlp: Language, text: str) -> None:
+    assert _type(nlp, text) == "achievement"
+
+
+@pytest.mark.parametrize("text", [
+    "The old bridge is now being rebuilt by the contractor.",
+    "The new pool is now expected to open in the autumn.",
+])
+def test_now_with_work_still_going_or_to_come_is_not_an_achievement(nlp: Language,
+                                                                   text: str) -> None:
+    assert _type(nlp, text) != "achievement"
+
+
+@pytest.mark.parametrize("text", [
+    "Work was progressing on the new waste transfer station.",
+    "At the year end officers were reviewing every open case.",
+    "Repairs to the sea wall were being carried out over the winter.",
+])
+def test_the_past_progressive_is_progress(nlp: Language, text: str) -> None:
+    assert _type(nlp, text) == "progress"
+
+
+def test_was_going_to_is_not_the_past_progressive() -> None:
+    assert "past_progressive" not in classify("The depot was going to close in May.").fired
+
+
 # --- another council -------------------------------------------------------------------------
 
 def test_council2_claim_types(tmp_path: Path) -> None:
