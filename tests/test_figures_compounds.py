@@ -58,3 +58,11 @@ def test_duration_compound(text: str, value: float, unit: str) -> None:
 ])
 def test_compound_that_is_no_figure(text: str) -> None:
     assert _figures(text) == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("The trust built four one-bed flats for care leavers.", 4),
+    ("It opened 2 30-bed wards in the spring.", 2),
+])
+def test_compound_after_a_count_names_the_kind(text: str, value: float) -> None:
+    assert [v for v, _, _ in _figures(text)] == [value]

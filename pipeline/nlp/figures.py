@@ -261,11 +261,15 @@ def _compound_mention(text: str, m: re.Match[str]) -> FigureMention | None:
     Why apart from the quantity reading: there the number glued to a word by a hyphen is
     refused ("six-monthly", "two-tier" are not counts); here the compound is read as a count
     of its noun, or as a measure when the noun is a unit ("a 20-minute walk"). Names and codes
-    ("NHS 10-bed unit") are refused as for any count.
+    ("NHS 10-bed unit") are refused as for any count, and so is a compound after a number
+    ("four one-bed flats", "two 30-bed wards"): there it names the kind of thing counted.
     """
     value = parse_number(m.group("n1"))
     if value is None or not value or _is_code_context(text, m.start(), "count"):
         return None
+    before = re.search(r"(\S+)[ \t]+$", text[max(0, m.start() - 30):m.start()])
+    if before and parse_number(before.group(1)) is not None:
+        return None  # "four one-bed flats": the compound says what kind; the count is four
     noun = m.group("noun").lower()
     unit = unit_of(noun)
     if unit == noun:  # not a unit: a count of the noun
