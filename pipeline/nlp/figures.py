@@ -46,7 +46,8 @@ from pipeline.nlp.numbers import (
 )
 from pipeline.nlp.patterns import PrefilterSet, TextView, load_named_regexes, load_pattern_set
 
-KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rate", "frequency")
+KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rate", "frequency",
+         "compound")
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
 #: The exclusion rules' and then the patterns' prefilters, read in one pass per text.
@@ -149,6 +150,8 @@ class _Parser:
         return any(s < end and start < e for s, e in self.zones)
 
     def interpret(self, kind: str, m: re.Match[str]) -> FigureMention | None:
+        if kind == "compound":
+            return None if self.excluded(m.start(), m.end()) else _compound_mention(self.text, m)
         text = self.text
         gd = m.groupdict()
         start, end = m.start(), m.end()
@@ -252,6 +255,42 @@ class _Parser:
             span_end = suffix[1]
         return FigureMention(start, span_end, text[start:span_end], float(value), low, high,
                              unit, approx, qualifier, measure)
+
+
+def _plural(noun: str) -> str:
+    """The plural of a counted noun, for the measure ("bed" -> "beds", "storey" -> "storeys")."""
+    if re.search(r"(?:s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _compound_mention(text: str, m: re.Match[str]) -> FigureMention | None:
+    """A hyphenated number-noun compound before a noun: "a 60-bed care home" counts 60 beds.
+
+    Why apart from the quantity reading: there the number glued to a word by a hyphen is
+    refused ("six-monthly", "two-tier" are not counts); here the compound is read as a count
+    of its noun, or as a measure when the noun is a unit ("a 20-minute walk"). Names and codes
+    ("NHS 10-bed unit") are refused as for any count, and so is a compound after a number
+    ("four one-bed flats", "two 30-bed wards"): there it names the kind of thing counted.
+    """
+    value = parse_number(m.group("n1"))
+    if value is None or not value or _is_code_context(text, m.start(), "count"):
+        return None
+    before = re.search(r"(\S+)[ \t]+$", text[max(0, m.start() - 30):m.start()])
+    if before and parse_number(before.group(1)) is not None:
+        return None  # "four one-bed flats": the compound says what kind; the count is four
+    noun = m.group("noun").lower()
+    unit = unit_of(noun)
+    if unit == noun:  # not a unit: a count of the noun
+        unit, measure = "count", _plural(noun)
+    else:
+        measure, _ = _measure(text, m.end(), unit)
+    q = qualifier_before(text, m.start(), unit)
+    return FigureMention(m.start(), m.end(), m.group(0), float(value), unit=unit,
+                         approx=bool(q and q.approx), qualifier=q.qualifier if q else "",
+                         measure=measure)
 
 
 def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
