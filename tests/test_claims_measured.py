@@ -260,18 +260,6 @@ def test_the_past_progressive_is_progress(nlp: Language, text: str) -> None:
     assert _type(nlp, text) == "progress"
 
 
-@pytest.mark.parametrize("text", [
-    "The library service has piloted a new home delivery app in two towns.",
-    "Three developers have already shown an interest in the business park.",
-])
-def test_an_early_stage_in_the_perfect_is_progress(nlp: Language, text: str) -> None:
-    assert _type(nlp, text) == "progress"
-
-
-def test_a_trial_finished_in_the_simple_past_stays_an_achievement(nlp: Language) -> None:
-    assert _type(nlp, "We completed the pilot of the new app in May.") == "achievement"
-
-
 def test_was_going_to_is_not_the_past_progressive() -> None:
     assert "past_progressive" not in classify("The depot was going to close in May.").fired
 
