@@ -685,14 +685,4 @@ class DatesComponent(MentionComponent):
             start, end = window_start, window_end  # the window the text states
         return parse_dates(doc_text(doc), start, end, taken)
 
-    @staticmethod
-    def set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
-        _set_attrs(span, m)
-
-
-def _set_attrs(span, m: DateMention) -> None:  # noqa: ANN001 - spaCy Span
-    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
-    x.date_start = m.date_start
-    x.date_end = m.date_end
-    x.granularity = m.granularity
-    x.resolved = m.resolved
+    attrs = ("date_start", "date_end", "granularity", "resolved")

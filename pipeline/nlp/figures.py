@@ -363,17 +363,4 @@ class FiguresComponent(MentionComponent):
         return parse_figures(doc_text(doc), taken_offsets(doc, ("money", "dates")),
                              heading=doc._.heading or "")
 
-    @staticmethod
-    def set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span
-        _set_attrs(span, m)
-
-
-def _set_attrs(span, m: FigureMention) -> None:  # noqa: ANN001 - spaCy Span
-    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
-    x.value = m.value
-    x.low = m.low
-    x.high = m.high
-    x.unit = m.unit
-    x.approx = m.approx
-    x.qualifier = m.qualifier
-    x.measure = m.measure
+    attrs = ("value", "low", "high", "unit", "approx", "qualifier", "measure")

@@ -175,17 +175,4 @@ class MoneyComponent(MentionComponent):
     def mentions(self, doc: Doc) -> list[MoneyMention]:
         return parse_money(doc_text(doc), heading=doc._.heading or "")
 
-    @staticmethod
-    def set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
-        _set_attrs(span, m)
-
-
-def _set_attrs(span, m: MoneyMention) -> None:  # noqa: ANN001 - spaCy Span
-    x = span._  # one accessor object: spaCy builds a new one on every ``span._``
-    x.value = m.value
-    x.low = m.low
-    x.high = m.high
-    x.currency = m.currency
-    x.approx = m.approx
-    x.qualifier = m.qualifier
-    x.per = m.per
+    attrs = ("value", "low", "high", "currency", "approx", "qualifier", "per")

@@ -430,10 +430,14 @@ def set_span_group(doc, key: str, mentions: Iterable[M],  # noqa: ANN001 - spaCy
 class MentionComponent:
     """Base of the money, dates and figures components: find mentions, write a span group.
 
-    A subclass says how to find its mentions in a Doc (:meth:`mentions`) and how to copy one
-    onto a span's extension attributes (:meth:`set_attrs`); writing the group without overlaps
-    is the same for all three (:func:`set_span_group`).
+    A subclass says how to find its mentions in a Doc (:meth:`mentions`) and which of a
+    mention's fields go onto its span (``attrs``: each onto the span extension of the same
+    name); writing the group without overlaps is the same for all three
+    (:func:`set_span_group`).
     """
+
+    #: the mention fields copied onto each span, as the span extensions of the same names
+    attrs: tuple[str, ...] = ()
 
     def __init__(self, span_key: str) -> None:
         from pipeline.nlp import extensions
@@ -444,9 +448,10 @@ class MentionComponent:
     def mentions(self, doc) -> Iterable:  # noqa: ANN001 - spaCy Doc
         raise NotImplementedError
 
-    @staticmethod
-    def set_attrs(span, mention) -> None:  # noqa: ANN001 - spaCy Span, a parser mention
-        raise NotImplementedError
+    def set_attrs(self, span, mention) -> None:  # noqa: ANN001 - spaCy Span, a parser mention
+        x = span._  # one accessor object: spaCy builds a new one on every ``span._``
+        for name in self.attrs:
+            setattr(x, name, getattr(mention, name))
 
     def __call__(self, doc):  # noqa: ANN001, ANN204 - spaCy Doc
         set_span_group(doc, self.span_key, self.mentions(doc), self.set_attrs)
