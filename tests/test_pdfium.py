@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rapidfuzz import fuzz
@@ -228,31 +230,43 @@ def _invented_pdf(path: Path) -> Path:
     return path
 
 
+def _kent_pdfs() -> list[Path]:
+    from pipeline.config import PROJECT_DIR
+
+    return sorted((PROJECT_DIR / "tests" / "data" / "kent").glob("*.pdf"))
+
+
+def _first_pages(paths: list[Path], pages: int = 3) -> Iterator[tuple[Path, Any, float]]:
+    """(path, pdfium text page, page height) of the first ``pages`` pages of each PDF, each
+    page and document closed after its turn."""
+    import pypdfium2 as pdfium
+
+    for path in paths:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(min(pages, len(pdf))):
+                page = pdf[index]
+                textpage = page.get_textpage()
+                try:
+                    yield path, textpage, page.get_size()[1]
+                finally:
+                    textpage.close()
+                    page.close()
+        finally:
+            pdf.close()
+
+
 def test_page_words_batched_reads_equal_per_character_reads(tmp_path: Path) -> None:
     """The words page_words builds from whole-page arrays of objects and boxes are exactly
     those read character by character: an invented page and the first pages of a Kent paper."""
-    import pypdfium2 as pdfium
-
-    from pipeline.config import PROJECT_DIR
-
-    kent = sorted((PROJECT_DIR / "tests" / "data" / "kent").glob("*.pdf"))[:1]
-    for path in [_invented_pdf(tmp_path / "invented.pdf"), *kent]:
-        pdf = pdfium.PdfDocument(str(path))
-        try:
-            for index in range(min(3, len(pdf))):
-                page = pdf[index]
-                height = page.get_size()[1]
-                textpage = page.get_textpage()
-                got = engine.page_words(textpage, height)
-                assert got == _reference_words(textpage, height)
-                if path.name == "invented.pdf":
-                    texts = [w["text"] for w in got]
-                    assert texts[:3] == ["Annual", "Report", "2024/25"]
-                    assert "libraries" in texts and "italics." in texts
-                textpage.close()
-                page.close()
-        finally:
-            pdf.close()
+    for path, textpage, height in _first_pages([_invented_pdf(tmp_path / "invented.pdf"),
+                                                *_kent_pdfs()[:1]]):
+        got = engine.page_words(textpage, height)
+        assert got == _reference_words(textpage, height)
+        if path.name == "invented.pdf":
+            texts = [w["text"] for w in got]
+            assert texts[:3] == ["Annual", "Report", "2024/25"]
+            assert "libraries" in texts and "italics." in texts
 
 
 def _uneven_pdf(path: Path) -> Path:
@@ -278,30 +292,17 @@ def _uneven_pdf(path: Path) -> Path:
 def test_array_words_equal_the_character_loop(tmp_path: Path) -> None:
     """The numpy grouping gives exactly the character loop's words, also where a run of one
     style has to be walked (uneven tops, a word broken without a space between)."""
-    import pypdfium2 as pdfium
-
-    from pipeline.config import PROJECT_DIR
-
-    kent = sorted((PROJECT_DIR / "tests" / "data" / "kent").glob("*.pdf"))[:2]
-    for path in [_uneven_pdf(tmp_path / "uneven.pdf"), _invented_pdf(tmp_path / "invented.pdf"), *kent]:
-        pdf = pdfium.PdfDocument(str(path))
-        try:
-            for index in range(min(3, len(pdf))):
-                page = pdf[index]
-                height = page.get_size()[1]
-                textpage = page.get_textpage()
-                n = textpage.count_chars()
-                text = textpage.get_text_range(0, n)
-                objs = [engine._GET_TEXT_OBJECT(textpage.raw, i) for i in range(n)]
-                fast = engine._array_words(textpage.raw, text, objs, height)
-                assert fast is not None
-                assert fast == engine._loop_words(textpage.raw, text, objs, height)
-                if path.name == "uneven.pdf":
-                    assert [w["text"] for w in fast] == ["Stepped", "Up", "lifted", "down", "back", "ward"]
-                textpage.close()
-                page.close()
-        finally:
-            pdf.close()
+    paths = [_uneven_pdf(tmp_path / "uneven.pdf"), _invented_pdf(tmp_path / "invented.pdf"),
+             *_kent_pdfs()[:2]]
+    for path, textpage, height in _first_pages(paths):
+        n = textpage.count_chars()
+        text = textpage.get_text_range(0, n)
+        objs = [engine._GET_TEXT_OBJECT(textpage.raw, i) for i in range(n)]
+        fast = engine._array_words(textpage.raw, text, objs, height)
+        assert fast is not None
+        assert fast == engine._loop_words(textpage.raw, text, objs, height)
+        if path.name == "uneven.pdf":
+            assert [w["text"] for w in fast] == ["Stepped", "Up", "lifted", "down", "back", "ward"]
 
 
 def _form_pdf(path: Path) -> Path:
