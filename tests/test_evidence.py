@@ -12,11 +12,17 @@ from rapidfuzz import fuzz, process
 
 from pipeline.evidence.coverage import build_element_coverage
 from pipeline.evidence.elements import (
+    _CLASS_OF,
+    _N_CLASSES,
+    ElementScorer,
+    _class_histograms,
     build_evidence,
     claim_role,
     elements_in_force,
     find_repeats,
     find_restatements,
+    normalise,
+    normalise_all,
     ratio_cdist,
 )
 from pipeline.evidence.measures import build_measure_values, measure_unit, money_role
@@ -341,3 +347,37 @@ def test_ratio_cdist_is_rapidfuzz_cdist(cutoff):
     got = ratio_cdist(queries, choices, cutoff, block=17)
     assert got.dtype == want.dtype and np.array_equal(got, want)
     assert (want > 0).sum() > 40  # near-duplicates above every cutoff: the test can fail
+
+
+def test_class_histograms_count_each_text_alone():
+    """The one bincount over all texts gives each text its own counts, as a count per text
+    would: empty texts, accents, the DEL character, astral characters and digits."""
+    texts = ["", "abc abc", "Café\x7f naïve 45%", "🙂 x", "", "zz 09 £", "a" * 40000]
+    got = _class_histograms(texts)
+    for i, text in enumerate(texts):
+        codes = np.array([ord(ch) for ch in text], dtype=np.int64)
+        want = np.bincount(_CLASS_OF[np.minimum(codes, 127)], minlength=_N_CLASSES)
+        assert np.array_equal(got[i], want), text[:20]
+    assert got.dtype == np.int32  # a count of 2**15 or more keeps the wide type
+    assert _class_histograms(texts[:-1]).dtype == np.int16
+
+
+def test_fuzzy_pairs_are_token_set_ratio():
+    """The batched fuzzy half of the blend is fuzz.token_set_ratio / 100 of each pair, to the
+    last bit: repeated, reordered, disjoint and empty word lists."""
+    claims = ["recycle waste garden", "waste waste", "", "school place open", "bus rural", "",
+              "bus rural route new", "library hour"]
+    elems = ["household waste recycle rate", "waste", "waste", "open school", "", "",
+             "rural bus fare", "libraries opening hours"]
+    got = ElementScorer.fuzzy_pairs(claims, elems)
+    want = np.array([fuzz.token_set_ratio(a, b) / 100 for a, b in zip(claims, elems, strict=True)])
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert len(set(got.tolist())) > 2
+    assert ElementScorer.fuzzy_pairs([], []).shape == (0,)
+
+
+def test_normalise_all_takes_known_forms():
+    """Known forms are used as given; the rest are normalised."""
+    texts = pd.Series(["The Café, opened!", "£45m   spent", 7])
+    assert normalise_all(texts) == [normalise(t) for t in ["The Café, opened!", "£45m   spent", "7"]]
+    assert normalise_all(texts, {"7": "seven"}) == ["the café opened", "£45m spent", "seven"]

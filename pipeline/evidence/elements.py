@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
+from rapidfuzz.process import cpdist
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
@@ -34,6 +35,13 @@ _FOLD = re.compile(r"[^\w%£]+")
 def normalise(text: str) -> str:
     """Lower case, punctuation folded to spaces, whitespace collapsed: the compared form."""
     return " ".join(_FOLD.sub(" ", str(text).lower()).split())
+
+
+def normalise_all(texts: pd.Series, known: dict[str, str] | None = None) -> list[str]:
+    """:func:`normalise` of every text, taking a text's form from ``known`` (text -> form)
+    where it is there: restatements and repeats compare the same claims, normalised once."""
+    known = known or {}
+    return [known[t] if t in known else normalise(t) for t in texts.astype(str).tolist()]
 
 
 _LETTERS3 = re.compile(r"[a-z]{3,}")
@@ -61,11 +69,13 @@ _N_CLASSES = 38
 
 def _class_histograms(texts: list[str]) -> np.ndarray:
     """Per text, how many of its characters fall in each class of ``_CLASS_OF``."""
-    out = np.zeros((len(texts), _N_CLASSES), dtype=np.int32)
-    for i, text in enumerate(texts):
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        classes = _CLASS_OF[np.minimum(codes, 127)]  # 127 (DEL) is in the "other" class too
-        out[i] = np.bincount(classes, minlength=_N_CLASSES)
+    # all texts in one encode and one bincount over (text, class) cells: utf-32 gives one
+    # code per character, so text i owns the next len(texts[i]) codes
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    classes = _CLASS_OF[np.minimum(codes, 127)]  # 127 (DEL) is in the "other" class too
+    owner = np.repeat(np.arange(len(texts), dtype=np.intp), [len(t) for t in texts])
+    out = np.bincount(owner * _N_CLASSES + classes, minlength=len(texts) * _N_CLASSES
+                      ).astype(np.int32).reshape(len(texts), _N_CLASSES)
     # half the memory traffic in the pairwise minimum when every count fits
     return out.astype(np.int16) if out.size and out.max() < 2 ** 15 else out
 
@@ -116,18 +126,20 @@ def _sorted_words(text: str) -> str:
 
 
 def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
-                 rules: AllRules | None = None) -> pd.Series:
+                 rules: AllRules | None = None,
+                 normalised: dict[str, str] | None = None) -> pd.Series:
     """claim_id → claim_id of the same claim in an EARLIER period's report ('' if none).
 
     Blocked by document pairs (each report against every report of an earlier period) and
     scored with :func:`ratio_cdist`; the best match wins, ties to the earliest period.
+    ``normalised`` (text -> :func:`normalise` of it) spares normalising texts again.
     """
     rules = rules or default_rules()
     r = rules.repeats
     claims = conform_input(claims, "claims")
     periods = reporting_periods(documents)
     out = pd.Series("", index=claims["claim_id"].astype(str), dtype=object)
-    norm = claims.assign(norm=claims["text"].astype(str).map(normalise))
+    norm = claims.assign(norm=normalise_all(claims["text"], normalised))
     norm = norm[norm["norm"].str.len() >= r.min_chars]
     by_doc = {d: g for d, g in norm.groupby(norm["doc_id"].astype(str)) if d in periods}
     docs = sorted(by_doc, key=lambda d: period_key(periods[d]))
@@ -203,8 +215,11 @@ def _names_element(marks: set[str], sub_id: str, sub_title: str) -> bool:
 
 def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
                       rules: AllRules | None = None,
-                      sections: pd.DataFrame | None = None) -> pd.Series:
+                      sections: pd.DataFrame | None = None,
+                      normalised: dict[str, str] | None = None) -> pd.Series:
     """claim_id → aim_id of the plan element whose own words the claim repeats ('' if none).
+
+    ``normalised`` (text -> :func:`normalise` of it) spares normalising texts again.
 
     A plan may print the same action under two sub-outcomes; the words alone then tie, and
     the copy under the sub-outcome the claim's own headings name (by number or title, from
@@ -216,7 +231,7 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     out = pd.Series("", index=claims["claim_id"].astype(str), dtype=object)
     if claims.empty or aims.empty:
         return out
-    texts = claims["text"].astype(str).map(normalise).tolist()
+    texts = normalise_all(claims["text"], normalised)
     elems = aims["text"].astype(str).map(normalise).tolist()
     ok_c = np.array([len(t.split()) >= r.min_words for t in texts])
     ok_e = np.array([len(t.split()) >= r.min_words for t in elems])
@@ -379,10 +394,27 @@ class ElementScorer:
         cos = (m[1:] @ m[0].T).toarray().ravel()
         return self._blend(cos, claim, elements)
 
+    def content(self, text: str) -> str:
+        """A text's content words joined by spaces: what the fuzzy half of the blend compares."""
+        return self._content(text)
+
     def _blend(self, cos: np.ndarray, claim: str, elements: list[str]) -> np.ndarray:
         words = self._content(claim)
-        fz = np.array([fuzz.token_set_ratio(words, self._content(e)) / 100 for e in elements])
-        return (1 - self.fuzzy_weight) * cos + self.fuzzy_weight * fz
+        return self.blend(cos, self.fuzzy_pairs([words] * len(elements),
+                                                [self._content(e) for e in elements]))
+
+    @staticmethod
+    def fuzzy_pairs(claims: list[str], elements: list[str]) -> np.ndarray:
+        """``fuzz.token_set_ratio(claims[i], elements[i]) / 100`` for every i, in one
+        rapidfuzz call over all pairs (float64, the scorer's own value) rather than a Python
+        call per pair: the evidence stage scores tens of thousands of pairs."""
+        if not claims:
+            return np.zeros(0)
+        return cpdist(claims, elements, scorer=fuzz.token_set_ratio, dtype=np.float64) / 100
+
+    def blend(self, cos: np.ndarray, fuzzy: np.ndarray) -> np.ndarray:
+        """The similarity from a claim's cosines and fuzzy scores (0-1) to the same elements."""
+        return (1 - self.fuzzy_weight) * cos + self.fuzzy_weight * fuzzy
 
     def cosines(self, claims: list[str], elements: list[str]) -> np.ndarray:
         """Dense claims x elements TF-IDF cosines in one sparse product (the batch path)."""
@@ -454,7 +486,11 @@ def build_evidence(
     cos = scorer.cosines(claim_texts, elem_texts) if elem_texts and claim_texts else None
     has_restates = "restates_aim_id" in claims.columns
     has_repeat = "repeat_of" in claims.columns
-    rows: list[dict] = []
+    # first the work: per evidence claim its measure values and the element groups it is
+    # scored against; then every (claim, element) fuzzy score in one rapidfuzz call
+    work: list[tuple[str, str, str, pd.DataFrame | None, float, str, list[tuple[int, str, tuple]]]] = []
+    pair_claims: list[str] = []
+    pair_elems: list[str] = []
     for c in claims.itertuples(index=False):
         cid, doc = str(c.claim_id), str(c.doc_id)
         period = periods.get(doc)
@@ -463,22 +499,33 @@ def build_evidence(
             continue
         role = claim_role(str(c.claim_type), str(c.text), int(n_q.get(cid, 0)), rules)
         values = mv_by_claim.get(cid)
+        scored: list[tuple[int, str, tuple]] = []
+        sub, link_score = link_of.get(cid, ("", 0.0))
+        if role and cid in link_of:
+            for k, kind in enumerate(("aim", "action", "measure")):
+                if kind == "measure" and values is not None:
+                    continue
+                key = (period, sub, kind)
+                if key not in groups:
+                    continue
+                scored.append((k, kind, key))
+                words = scorer.content(str(c.text))
+                for t in groups[key][1]:
+                    pair_claims.append(words)
+                    pair_elems.append(scorer.content(t))
+        work.append((cid, period, role, values, link_score, str(c.text), scored))
+    fuzzy = scorer.fuzzy_pairs(pair_claims, pair_elems)
+    at = 0
+    rows: list[dict] = []
+    for cid, period, role, values, link_score, text, scored in work:
         if values is not None:
             for v in values.itertuples(index=False):
                 rows.append({"claim_id": cid, "aim_id": str(v.aim_id), "period_label": period,
                              "score": float(v.score), "role": "result", "_k": 2})
-        if not role or cid not in link_of:
-            continue
-        sub, link_score = link_of[cid]
-        for k, kind in enumerate(("aim", "action", "measure")):
-            if kind == "measure" and values is not None:
-                continue
-            group = groups.get((period, sub, kind))
-            if group is None:
-                continue
-            ids, texts = group
-            sims = scorer.scores_from(cos[claim_row[str(c.text)], group_cols[(period, sub, kind)]],
-                                      str(c.text), texts)
+        for k, kind, key in scored:
+            ids, texts = groups[key]
+            sims = scorer.blend(cos[claim_row[text], group_cols[key]], fuzzy[at:at + len(texts)])
+            at += len(texts)
             best = int(np.argmax(sims))  # ties: the first in plan order
             if kind == "aim":
                 share = np.exp(sims / 0.1) / np.exp(sims / 0.1).sum()

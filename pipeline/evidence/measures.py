@@ -127,9 +127,12 @@ def build_measure_values(
                                                measures["sub_outcome_id"].astype(str), strict=True)))
     # claim_id -> its row as a plain dict (a pandas row lookup per claim cost most of this
     # stage); the first row of an id, as ``.loc`` would find it first
+    # (only the columns read below: records of every column cost more than the rest)
     info: dict[str, dict] = {}
-    for cid, row in zip(claims["claim_id"].astype(str).tolist(), claims.to_dict("records"),
-                        strict=True):
+    wanted = [c for c in ("doc_id", "claim_type", "text", "repeat_of", "restates_aim_id")
+              if c in claims.columns]
+    for cid, row in zip(claims["claim_id"].astype(str).tolist(),
+                        claims[wanted].to_dict("records"), strict=True):
         info.setdefault(cid, row)
     skip = set(m.exclude_claim_types)
     # claim_id -> [(row, unit, phrase)] in mention order: the figures of one sentence together

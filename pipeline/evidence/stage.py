@@ -16,6 +16,7 @@ from pipeline.evidence.elements import (
     elements_in_force,
     find_repeats,
     find_restatements,
+    normalise,
 )
 from pipeline.evidence.measures import build_measure_values, money_roles
 from pipeline.evidence.metrics import build_metrics
@@ -35,13 +36,15 @@ def evidence_tables(tables: dict[str, pd.DataFrame], rules: AllRules | None = No
         return {}
     docs = tables["documents"]
     claims = conform_input(tables.get("claims"), "claims").copy()
-    restates = find_restatements(claims, aims, rules, tables.get("sections"))
+    # restatements and repeats both compare the claims' normalised texts: normalise them once
+    normalised = {t: normalise(t) for t in dict.fromkeys(claims["text"].astype(str).tolist())}
+    restates = find_restatements(claims, aims, rules, tables.get("sections"), normalised)
     if "restates_aim_id" in claims.columns and claims["restates_aim_id"].map(_filled).any():
         pass  # the claims stage already filled it: keep its answer
     else:
         claims["restates_aim_id"] = claims["claim_id"].astype(str).map(restates).fillna("").values
     claims["repeat_of"] = claims["claim_id"].astype(str).map(
-        find_repeats(claims, docs, rules)).fillna("").values
+        find_repeats(claims, docs, rules, normalised)).fillna("").values
     money = conform_input(tables.get("money"), "money").copy()
     money["role"] = money_roles(money, claims, rules) if len(money) else pd.Series(dtype=object)
     figures = tables.get("figures", pd.DataFrame())
