@@ -491,13 +491,20 @@ def build_evidence(
     work: list[tuple[str, str, str, pd.DataFrame | None, float, str, list[tuple[int, str, tuple]]]] = []
     pair_claims: list[str] = []
     pair_elems: list[str] = []
-    for c in claims.itertuples(index=False):
-        cid, doc = str(c.claim_id), str(c.doc_id)
+    # the columns read, as object arrays: iterating pandas' string arrays cost a call per cell
+    n = len(claims)
+    col = {name: claims[name].to_numpy(dtype=object) if name in claims.columns else [None] * n
+           for name in ("claim_id", "doc_id", "restates_aim_id", "repeat_of", "claim_type", "text")}
+    for cid_v, doc_v, restates_v, repeat_v, type_v, text_v in zip(
+            col["claim_id"], col["doc_id"], col["restates_aim_id"], col["repeat_of"],
+            col["claim_type"], col["text"], strict=True):
+        cid, doc = str(cid_v), str(doc_v)
         period = periods.get(doc)
-        if period is None or (has_restates and _filled(c.restates_aim_id)) or \
-                (has_repeat and _filled(c.repeat_of)):
+        if period is None or (has_restates and _filled(restates_v)) or \
+                (has_repeat and _filled(repeat_v)):
             continue
-        role = claim_role(str(c.claim_type), str(c.text), int(n_q.get(cid, 0)), rules)
+        text = str(text_v)
+        role = claim_role(str(type_v), text, int(n_q.get(cid, 0)), rules)
         values = mv_by_claim.get(cid)
         scored: list[tuple[int, str, tuple]] = []
         sub, link_score = link_of.get(cid, ("", 0.0))
@@ -509,11 +516,11 @@ def build_evidence(
                 if key not in groups:
                     continue
                 scored.append((k, kind, key))
-                words = scorer.content(str(c.text))
+                words = scorer.content(text)
                 for t in groups[key][1]:
                     pair_claims.append(words)
                     pair_elems.append(scorer.content(t))
-        work.append((cid, period, role, values, link_score, str(c.text), scored))
+        work.append((cid, period, role, values, link_score, text, scored))
     fuzzy = scorer.fuzzy_pairs(pair_claims, pair_elems)
     at = 0
     rows: list[dict] = []
