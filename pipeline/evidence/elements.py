@@ -423,10 +423,6 @@ class ElementScorer:
         b = self._matrix[[self._row[t] for t in elements]]
         return np.asarray((a @ b.T).todense())
 
-    def scores_from(self, cos_row: np.ndarray, claim: str, elements: list[str]) -> np.ndarray:
-        """:meth:`scores` given the claim's precomputed cosines to ``elements``."""
-        return self._blend(cos_row, claim, elements)
-
 
 def aim_scorer(claims: pd.DataFrame, in_force: dict[str, pd.DataFrame],
                documents: pd.DataFrame, rules: AllRules | None = None) -> ElementScorer:
