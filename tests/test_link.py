@@ -463,3 +463,22 @@ def test_l2_chosen_by_leave_one_document_out_log_loss():
     assert losses[str(l2)] == min(losses.values())
     l2_noise, _ = fm.choose_l2(_synthetic_view(fm, informative=False))
     assert l2_noise == max(fm.L2_GRID)
+
+
+def test_gated_links_match_the_ungated_ones_of_passing_claims(matcher, corpus):
+    """link() works out element similarities only for the claims its gate keeps: each kept
+    claim gets the same candidates, aims and scores as when every claim is scored (a claim
+    whose row were mixed up with another's would get that claim's aims)."""
+    report = corpus["lcc-annual-delivery-report-2025"]
+    claims = [ClaimInput(f"r:{i}", s, b.heading_path, "annual_report", "r")
+              for i, (s, b) in enumerate((s, b) for b in report.blocks
+                                         if b.kind in ("paragraph", "bullet")
+                                         for s in split_sentences(b.text))][:120]
+    claims += [ClaimInput(f"m:{i}", text, ("Library functions",), "other", "m")
+               for i, text in enumerate(MANUAL)]
+    _, _, gate = matcher.scores(claims)
+    passing = {c.claim_id for c, g in zip(claims, gate, strict=True)
+               if g >= matcher.settings.min_score}
+    assert passing and len(passing) < len(claims)  # both kinds of claim are in the batch
+    every = matcher.link(claims, min_score=0.0)
+    assert matcher.link(claims) == [link for link in every if link.claim_id in passing]

@@ -44,6 +44,10 @@ TEXTS = [
     "Nothing here at all.",
     "",
     "bus-lane works and pre-school places",
+    # multi-word terms looked up by their first two words as consecutive runs: parted by
+    # punctuation, hyphens or a longer word they are not the term; a third word is still needed
+    "road, safety; road-safety; roads safety; park and rides; park and; council\ttax",
+    "Park and\n\nRide then council taxes, the council-tax and COUNCIL TAX",
 ]
 
 

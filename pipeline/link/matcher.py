@@ -337,7 +337,10 @@ class Matcher:
             x = self.transform(texts)
         out: dict[str, np.ndarray] = {name: np.zeros((n, k)) for name in SIGNALS}
         out["clf"] = self._proba(x)
-        sims = ((x_unit if x_unit is not None else _rownorm(x)) @ self.profiles.T).toarray()
+        # against the profiles as a dense array: the 21-odd profile rows are dense enough that a
+        # sparse product spent its time building a sparse result; each entry sums the same
+        # products in the same order (the claim row's terms in turn), so the values are equal
+        sims = (x_unit if x_unit is not None else _rownorm(x)) @ self.profiles.T.toarray()
         out["tfidf"][:, : len(self._subs)] = np.clip(sims * self.settings.tfidf_scale, 0, 1)
         hits = topic_matrix(texts, self.lex)
         out["lex"] = topic_scores(hits, self.profile)
@@ -411,12 +414,15 @@ class Matcher:
         x = self.transform([c.text for c in claims])
         x_unit = _rownorm(x)
         score, order, gate = self.scores(claims, self.signals(claims, x, x_unit))
-        elem_sims = (x_unit @ self.elements.T).toarray()
+        # element similarities only for the claims that can link (the gate drops most): each
+        # row of a product depends on that claim's row alone, so the values are the same
+        kept = (np.flatnonzero(~(gate < self.settings.min_score)) if min_score is None
+                else np.arange(len(claims)))
+        elem_sims = (x_unit[kept] @ self.elements.T).toarray()
         members = self._members()
         links: list[Link] = []
-        for i, claim in enumerate(claims):
-            if min_score is None and gate[i] < self.settings.min_score:
-                continue
+        for row, i in enumerate(kept.tolist()):
+            claim = claims[i]
             rank = 0
             for j in order[i, :MAX_CANDIDATES]:
                 value = float(score[i, j])
@@ -424,7 +430,7 @@ class Matcher:
                     break
                 rank += 1
                 sub_id = self._subs[j]
-                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[i], members),
+                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[row], members),
                                   sub_id, rank, round(value, 4), "combined"))
         return links
 

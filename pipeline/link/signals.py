@@ -13,7 +13,7 @@ from the plan's own elements (capitalised phrases such as "Bus Service Improveme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -233,6 +233,10 @@ class _TermIndex:
     rest_by_word: dict[str, tuple[_Entry, ...]]
     rest_always: tuple[_Entry, ...]
     words: dict[int, tuple[str, ...]]
+    #: ... of which the case-blind multi-word terms whose words are all plain runs (ASCII
+    #: letters, digits, ``_``, ``-``) are keyed by their first two words instead: such a term
+    #: matches only where those two words are consecutive runs of the lower-cased text
+    rest_by_pair: dict[tuple[str, str], tuple[_Entry, ...]] = field(default_factory=dict)
 
 
 #: per lexicon (by id, the lexicon kept alive beside it so the id is not reused)
@@ -305,8 +309,18 @@ def _term_index(lex: Lexicon) -> _TermIndex:
                                  for w in e[1].pattern.split(")", 1)[1].rsplit("(?!", 1)[0]
                                  .split(r"\s+")) for e in rest}
         words = {k: v if all(w.isascii() for w in v) else () for k, v in words.items()}
+        by_pair: dict[tuple[str, str], list[_Entry]] = {}
+        by_key: list[_Entry] = []
+        for entry in rest:
+            ws = words[id(entry[1])]
+            if (len(ws) >= 2 and entry[1].flags & re.IGNORECASE
+                    and all(_PLAIN_WORD.fullmatch(w) for w in ws)):
+                by_pair.setdefault((ws[0], ws[1]), []).append(entry)
+            else:
+                by_key.append(entry)
         index = _TermIndex(*_keyed(entries), {w: tuple(e) for w, e in runs_ci.items()},
-                           {w: tuple(e) for w, e in runs_cs.items()}, *_keyed(rest), words)
+                           {w: tuple(e) for w, e in runs_cs.items()}, *_keyed(by_key), words,
+                           {w: tuple(e) for w, e in by_pair.items()})
         if len(_INDEX) >= 8:  # each loaded matcher brings its own lexicon: keep the last few
             _INDEX.pop(next(iter(_INDEX)))
         cached = _INDEX[key] = (lex, index)
@@ -339,9 +353,17 @@ def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
         # each distinct run or word of the text that keys some terms, found by intersecting
         # the index's keys with the text's runs (a lookup in C per run, not one in Python);
         # the weights are small whole numbers, so their sums do not depend on the order
-        for run in index.runs_ci.keys() & _RUN.findall(lowered):
+        runs = _RUN.findall(lowered)
+        for run in index.runs_ci.keys() & runs:
             for entry in index.runs_ci[run]:
                 hits[entry[0]] += entry[3]
+        # a multi-word term of plain words: the text's words are its runs, and words parted
+        # only by white space (\s+ holds no word character nor hyphen) are consecutive runs
+        if index.rest_by_pair:
+            for pair in index.rest_by_pair.keys() & zip(runs, runs[1:], strict=False):
+                for column, pattern, _, weight in index.rest_by_pair[pair]:
+                    if pattern.search(text):
+                        hits[column] += weight
         if index.runs_cs:
             for run in index.runs_cs.keys() & _RUN.findall(text):
                 for entry in index.runs_cs[run]:
