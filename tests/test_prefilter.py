@@ -275,6 +275,8 @@ GATED_TEXTS = [
     "Mid-March to the end of June 2020 was the first lockdown period.",
     "We went to the shop, nothing ended there and no dates are here.",
     "Tomorrow is another day; sentences without months still say to and ending.",
+    "Nine out of ten pupils, one in every six homes and 3 in 4 adults were counted.",
+    "Twenty-one  in  a hundred, and 1,200 out of 5,000 visitors came back in 2024.",
 ]
 
 
@@ -295,4 +297,7 @@ def test_gates_turn_away_texts_without_their_part() -> None:
     assert gate_open(by_id["year_to"], "the year ending in March 2024")
     assert not gate_open(by_id["range"], "In 2023 we opened one library.")
     assert gate_open(by_id["range"], "between May and June")
+    fig = {p.id: p for p in figures.PATTERNS}
+    assert not gate_open(fig["proportion"], "Nine pupils in the class out of school.")
+    assert gate_open(fig["proportion"], "one in every six homes")
     assert gate_open(Pattern("x", "x", re.compile("a")), "no gate: always open")
