@@ -277,6 +277,8 @@ GATED_TEXTS = [
     "Tomorrow is another day; sentences without months still say to and ending.",
     "Nine out of ten pupils, one in every six homes and 3 in 4 adults were counted.",
     "Twenty-one  in  a hundred, and 1,200 out of 5,000 visitors came back in 2024.",
+    "On March 29th, and by May 10, 2022, a 60-bed home and a three-storey block opened.",
+    "A two-way street, a 2-week wait and the 1,200-seat hall: June 1st in the well-being week.",
 ]
 
 
@@ -300,4 +302,8 @@ def test_gates_turn_away_texts_without_their_part() -> None:
     fig = {p.id: p for p in figures.PATTERNS}
     assert not gate_open(fig["proportion"], "Nine pupils in the class out of school.")
     assert gate_open(fig["proportion"], "one in every six homes")
+    assert not gate_open(fig["count_compound"], "A well being plan for 2024 - 2025.")
+    assert gate_open(fig["count_compound"], "a 60-bed care home")
+    assert not gate_open(by_id["month_day"], "On 29 March 2022, 1,500 came.")
+    assert gate_open(by_id["month_day"], "March 29th")
     assert gate_open(Pattern("x", "x", re.compile("a")), "no gate: always open")
