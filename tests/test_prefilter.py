@@ -9,7 +9,15 @@ import pytest
 
 from pipeline.nlp import dates, figures, money
 from pipeline.nlp.claims import load_claim_rules
-from pipeline.nlp.patterns import DIGIT, Prefilter, PrefilterSet, TextView, first_char_guarded
+from pipeline.nlp.patterns import (
+    DIGIT,
+    Pattern,
+    Prefilter,
+    PrefilterSet,
+    TextView,
+    first_char_guarded,
+    gate_open,
+)
 
 
 def needles(source: str, flags: int = 0) -> frozenset[str] | None:
@@ -255,3 +263,47 @@ def test_word_boundary_guard_goes_first() -> None:
     # no boundary test at the start, or one after something is consumed: no such guard
     assert not first_char_guarded(re.compile(r"[a-z]+\bed")).pattern.startswith(r"\b")
     assert first_char_guarded(re.compile(r"(?:x|\by)z")).pattern.startswith("(?=(?i:[")
+
+
+GATED_TEXTS = [
+    "The six months ending in September 2025 were busy; the year to March 2024 less so.",
+    "Twelve months to 31 March 2023 and the 12m to Dec 24 saw growth.",
+    "Between August and October 2024 the scheme ran, then from September 2023 to May 2024.",
+    "Over 2022/23 to 2025/26 we plan to spend more; April 2022 March 2023 was the pilot.",
+    "From Monday 3 June to Friday 7 June, and early March - late April, the road closed.",
+    "Visits rose from 2019 until 2021, and 1999 and 2000 both counted.",
+    "Mid-March to the end of June 2020 was the first lockdown period.",
+    "We went to the shop, nothing ended there and no dates are here.",
+    "Tomorrow is another day; sentences without months still say to and ending.",
+    "Nine out of ten pupils, one in every six homes and 3 in 4 adults were counted.",
+    "Twenty-one  in  a hundred, and 1,200 out of 5,000 visitors came back in 2024.",
+    "On March 29th, and by May 10, 2022, a 60-bed home and a three-storey block opened.",
+    "A two-way street, a 2-week wait and the 1,200-seat hall: June 1st in the well-being week.",
+]
+
+
+@pytest.mark.parametrize("text", GATED_TEXTS + SENTENCES)
+def test_gates_never_hide_a_match(text: str) -> None:
+    """A pattern's gate only saves work: where it is not found, the pattern finds nothing."""
+    gated = [p for p in (*dates.PATTERNS, *figures.PATTERNS, *money.PATTERNS) if p.gate]
+    assert gated
+    for p in gated:
+        if not gate_open(p, text):
+            assert p.regex.search(text) is None, (p.id, text)
+
+
+def test_gates_turn_away_texts_without_their_part() -> None:
+    """The shipped gates of the date range and the year-to window do rule texts out."""
+    by_id = {p.id: p for p in dates.PATTERNS}
+    assert not gate_open(by_id["year_to"], "We went to the shop in 2023 and the year ended.")
+    assert gate_open(by_id["year_to"], "the year ending in March 2024")
+    assert not gate_open(by_id["range"], "In 2023 we opened one library.")
+    assert gate_open(by_id["range"], "between May and June")
+    fig = {p.id: p for p in figures.PATTERNS}
+    assert not gate_open(fig["proportion"], "Nine pupils in the class out of school.")
+    assert gate_open(fig["proportion"], "one in every six homes")
+    assert not gate_open(fig["count_compound"], "A well being plan for 2024 - 2025.")
+    assert gate_open(fig["count_compound"], "a 60-bed care home")
+    assert not gate_open(by_id["month_day"], "On 29 March 2022, 1,500 came.")
+    assert gate_open(by_id["month_day"], "March 29th")
+    assert gate_open(Pattern("x", "x", re.compile("a")), "no gate: always open")

@@ -45,7 +45,7 @@ from pipeline.nlp.numbers import (
     sentence_bounds,
     taken_offsets,
 )
-from pipeline.nlp.patterns import PrefilterSet, TextView, load_pattern_set
+from pipeline.nlp.patterns import PrefilterSet, TextView, gate_open, load_pattern_set
 from pipeline.periods import fy_bounds, fy_month, fy_of, fy_span_bounds
 
 KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
@@ -533,7 +533,7 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
     # a pattern whose needed words/digits are absent is not run
     passing = _PREFILTERS.passing(TextView(text))
     for i, pat in enumerate(PATTERNS):
-        if not passing[i]:
+        if not passing[i] or not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))

@@ -44,7 +44,13 @@ from pipeline.nlp.numbers import (
     unit_of,
     word_before,
 )
-from pipeline.nlp.patterns import PrefilterSet, TextView, load_named_regexes, load_pattern_set
+from pipeline.nlp.patterns import (
+    PrefilterSet,
+    TextView,
+    gate_open,
+    load_named_regexes,
+    load_pattern_set,
+)
 
 KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rate", "frequency",
          "compound")
@@ -313,7 +319,7 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
     candidates = []
     n = len(PATTERNS)
     for i, pat in enumerate(PATTERNS):
-        if not parser.passing[i]:
+        if not parser.passing[i] or not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))

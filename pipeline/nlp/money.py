@@ -25,7 +25,7 @@ from pipeline.nlp.numbers import (
     scaled_by_table,
     select_longest,
 )
-from pipeline.nlp.patterns import PrefilterSet, TextView, load_pattern_set
+from pipeline.nlp.patterns import PrefilterSet, TextView, gate_open, load_pattern_set
 
 KINDS = ("amount", "range", "pence", "nil")
 _FRAGMENTS, PATTERNS = load_pattern_set("money", KINDS, FRAGMENTS)
@@ -147,7 +147,7 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
     # a pattern whose needed words/digits are absent is not run
     passing = _PREFILTERS.passing(TextView(text))
     for prio, pat in enumerate(reversed(PATTERNS)):
-        if not passing[prio]:
+        if not passing[prio] or not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))
