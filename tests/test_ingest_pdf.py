@@ -338,3 +338,58 @@ def test_a_bold_title_tight_above_its_paragraph_is_a_heading(tmp_path: Path, eng
     # a lead-in that ends in a colon runs into its paragraph
     assert not any(h.startswith("Key points") for h in headings)
     assert any(p.startswith("Key points: Two sites reopened") for p in paragraphs), paragraphs
+
+
+def _contacts_pdf(path: Path, section: str) -> None:
+    """An invented page ending in a section titled ``section`` whose entries are a bold name
+    set tight above the person's job title and address, as report contact boxes are."""
+    from fpdf import FPDF
+
+    body = ("The partnership met every quarter and agreed a plan for the coming year with "
+            "all of its members, who will report back on progress in the spring. ")
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_margins(60, 60, 60)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.multi_cell(0, 18, "4. Conclusions", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.multi_cell(0, 13, body * 2, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(13)
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.multi_cell(0, 18, section, new_x="LMARGIN", new_y="NEXT")
+    for name, job in (("Jane Example", "Head of Policy and Partnerships 01234 567890"),
+                      ("Sam Placeholder", "Programme Manager, Communities 01234 567891")):
+        pdf.ln(13)
+        pdf.set_font("Helvetica", "B", 11)
+        pdf.multi_cell(0, 13, name, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        pdf.multi_cell(0, 13, job, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+@pytest.mark.parametrize("engine", ["pdfplumber", "pdfium"])
+@pytest.mark.parametrize("section", ["5. Report Authors:", "Contact details"])
+def test_names_under_a_contact_heading_are_not_headings(tmp_path: Path, engine: str,
+                                                        section: str) -> None:
+    """Under a heading over contact details, a bold name over a job title is an entry of the
+    section, not a section of its own (``contact_heading`` in layout.yaml)."""
+    path = tmp_path / "contacts.pdf"
+    _contacts_pdf(path, section)
+    doc = read_document(path, tmp_path, engine=engine)
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    paragraphs = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert headings[-1] == section
+    assert not any("Jane Example" in h or "Sam Placeholder" in h for h in headings), headings
+    assert any(p.startswith("Jane Example Head of Policy") for p in paragraphs), paragraphs
+
+
+@pytest.mark.parametrize("engine", ["pdfplumber", "pdfium"])
+def test_bold_titles_under_a_topic_named_contacts_stay_headings(tmp_path: Path,
+                                                                engine: str) -> None:
+    """'Contacts' alone is a topic (customer contacts), not an address book: the bold titles
+    set tight under it are still titles."""
+    path = tmp_path / "topic.pdf"
+    _contacts_pdf(path, "Contacts")
+    doc = read_document(path, tmp_path, engine=engine)
+    headings = [b.text for b in doc.blocks if b.kind == "heading"]
+    assert "Jane Example" in headings and "Sam Placeholder" in headings, headings

@@ -45,6 +45,7 @@ class LayoutRules:
     heading_size_delta: float
     run_in_heading: re.Pattern[str]
     run_in_max_words: int
+    contact_heading: re.Pattern[str]
     title_case_minor: frozenset[str]
     text_heading_max_words: int
     text_heading_end_forbidden: re.Pattern[str]
@@ -111,6 +112,7 @@ class LayoutFile(StrictModel):
     italic_font: Regex
     heading_size_delta: float
     run_in_heading: Regex
+    contact_heading: Regex
     run_in_max_words: int
     title_case_minor: list[str]
     period_heading: Regex
@@ -178,6 +180,7 @@ def load_rules(path: Path = LAYOUT_FILE) -> LayoutRules:
         heading_size_delta=float(data["heading_size_delta"]),
         run_in_heading=re.compile(data["run_in_heading"]),
         run_in_max_words=int(data["run_in_max_words"]),
+        contact_heading=re.compile(data["contact_heading"]),
         title_case_minor=frozenset(str(w).lower() for w in data["title_case_minor"]),
         text_heading_max_words=int(data["text_heading_max_words"]),
         text_heading_end_forbidden=re.compile(data["text_heading_end_forbidden"]),

@@ -606,19 +606,23 @@ class _Builder:
             return True
         return (line.x1 - line.x0) >= float(self.r.get("continuation_min_width")) * (prev.x1 - prev.x0)
 
-    @staticmethod
-    def _titles(cur: _Open, line: Line) -> bool:
+    def _titles(self, cur: _Open, line: Line) -> bool:
         """A one-line styled title set tight above its paragraph ("Contacts" in bold, then
         "Quarter 3 saw ..."): it titles the paragraph, it is not a run-in lead. Told apart by
         its shape: one line of at most three words that stops well short of the column's edge,
-        without end or lead-in punctuation, over a line that starts a sentence of its own."""
+        without end or lead-in punctuation, over a line that starts a sentence of its own.
+        Not under a heading over contact details (``contact_heading``), where the same shape
+        is a person's name in bold over their job title."""
         if len(cur.lines) != 1:
             return False
         head = cur.lines[0]
         text = head.text.rstrip()
-        return (head.short and len(text.split()) <= 3 and not layout.ends_sentence(text)
+        if not (head.short and len(text.split()) <= 3 and not layout.ends_sentence(text)
                 and not text.endswith((":", ",", ";", "-", "–")) and line.size <= head.size
-                and (line.text[:1].isupper() or line.text[:1].isdigit()))
+                and (line.text[:1].isupper() or line.text[:1].isdigit())):
+            return False
+        above = next((b.text for b in reversed(self.blocks) if b.kind == "heading"), "")
+        return not self.r.contact_heading.search(above)
 
     @staticmethod
     def _adjacent(prev: Line, line: Line, factor: float) -> bool:
