@@ -151,9 +151,6 @@ class LayoutFile(StrictModel):
     glued_heading_max_words: int
     numbered_title_end_forbidden: Regex
     continuation_min_width: float
-    pdfium_rule_max_thickness: float
-    pdfium_rule_snap: float
-    pdfium_table_max_row_height: float
 
 
 def load_rules(path: Path = LAYOUT_FILE) -> LayoutRules:

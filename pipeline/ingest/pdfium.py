@@ -8,10 +8,10 @@ code runs: :func:`pipeline.ingest.pdf.page_items` (columns, lines, bands, readin
 :func:`pipeline.ingest.pdf.build_result` (running headers/footers, heading styles and levels,
 bullets, hyphenation, heading repair, heading paths).
 
-Tables: pdfium has no table finder. Ruled tables are approximated from the page's path objects:
-when thin horizontal and vertical rules form a grid of at least two columns, the words inside it
-become a table item, one cell per grid cell (see :func:`_ruled_tables`). Tables without rules
-(tab-aligned text) are read as lines, as the pdfplumber engine does too.
+Tables: pdfium has no table finder, so pdfplumber's runs on edges read from pdfium's path
+objects (see :func:`page_tables`): the same edge merging, intersections, cells and tables as
+the pdfplumber engine's ``find_tables()``, so both engines find the same ruled tables. Tables
+without rules (tab-aligned text) are read as lines, as the pdfplumber engine does too.
 
 Pages are loaded, read and closed one at a time, so memory stays bounded on long files.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 from collections.abc import Callable, Iterable
 from itertools import repeat
 from pathlib import Path
@@ -28,6 +29,8 @@ from typing import Any
 import numpy
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from pdfplumber import table as table_finder
+from pdfplumber.utils import cluster_objects, filter_edges
 
 from pipeline.ingest import layout, progress
 from pipeline.ingest.layout import LayoutRules
@@ -68,14 +71,27 @@ _FONT_SIZE = _bare_prototype(pdfium_c.FPDFText_GetFontSize, ctypes.c_double)
 _OBJECT_FONT = _bare_prototype(pdfium_c.FPDFTextObj_GetFont, ctypes.c_void_p)
 _FONT_NAME = _bare_prototype(pdfium_c.FPDFFont_GetBaseFontName, ctypes.c_ulong)
 _NAME_BUFFER = 256
+#: FPDFPageObj_GetMatrix(object, FS_MATRIX*): a text object's matrix, which scales its font.
+_OBJECT_MATRIX = _bare_prototype(pdfium_c.FPDFPageObj_GetMatrix, ctypes.c_int)
 
 
 def _font_of(textobj: int, textpage: Any, index: int, buf: ctypes.Array,
              names: dict[int, str]) -> tuple[str, float]:
     """(font name, size in points) of text object ``textobj`` (its address), read at
     character ``index``; ``names`` keeps each font's name once read (a page's objects share a
-    few fonts), by the font's address."""
+    few fonts), by the font's address.
+
+    The size is the one the text is drawn at, as pdfplumber reports it: pdfium's font size
+    times the vertical scale of the object's matrix. Some writers set every font at size 1
+    and scale it with the text matrix (12 pt text as "1 Tf" under a 12x matrix); read alone,
+    pdfium's size would make all of it one point tall.
+    """
     size = float(_FONT_SIZE(textpage, index))
+    matrix = pdfium_c.FS_MATRIX()
+    if _OBJECT_MATRIX(ctypes.c_void_p(textobj), ctypes.byref(matrix)):
+        scale = math.hypot(matrix.c, matrix.d)
+        if scale > 0 and scale != 1.0:
+            size *= scale
     font = _OBJECT_FONT(ctypes.c_void_p(textobj))
     name = ""
     if font:
@@ -333,15 +349,28 @@ _OBJECT_TYPE = _bare_prototype(pdfium_c.FPDFPageObj_GetType, ctypes.c_int)
 _OBJECT_BOUNDS = _bare_prototype(pdfium_c.FPDFPageObj_GetBounds, ctypes.c_int)
 
 
-def _path_bounds(page: pdfium.PdfPage, max_depth: int = 2) -> list[tuple[float, float, float, float]]:
-    """(left, bottom, right, top) of the page's path objects, and of those inside form
-    objects down to ``max_depth`` levels: what ``page.get_objects(filter=(PATH,),
-    max_depth=2)`` and ``get_bounds()`` give, with the same errors, read with plain pdfium
-    calls. Why: the helper wraps every object of the page (text objects too, thousands) in a
-    Python object to look at its type."""
+#: FPDFPath_GetDrawMode(path, int* fill mode, FPDF_BOOL* stroke),
+#: FPDFPageObj_GetStrokeWidth(object, float* width) and FPDFPath_CountSegments(path).
+_DRAW_MODE = _bare_prototype(pdfium_c.FPDFPath_GetDrawMode, ctypes.c_int)
+_STROKE_WIDTH = _bare_prototype(pdfium_c.FPDFPageObj_GetStrokeWidth, ctypes.c_int)
+_COUNT_SEGMENTS = _bare_prototype(pdfium_c.FPDFPath_CountSegments, ctypes.c_int)
+
+#: One path object: (left, bottom, right, top) as pdfium bounds it, the width of its stroke
+#: (0 when it is only filled) and its number of segments.
+PathShape = tuple[float, float, float, float, float, int]
+
+
+def page_paths(page: pdfium.PdfPage, max_depth: int = 2) -> list[PathShape]:
+    """The page's path objects, and those inside form objects down to ``max_depth`` levels:
+    the bounds ``page.get_objects(filter=(PATH,), max_depth=2)`` and ``get_bounds()`` give
+    (with the same errors), each with its stroke width and segment count, read with plain
+    pdfium calls. Why plain calls: the helper wraps every object of the page (text objects
+    too, thousands) in a Python object to look at its type."""
     edges = [ctypes.c_float() for _ in range(4)]
     refs = [ctypes.byref(e) for e in edges]
-    out: list[tuple[float, float, float, float]] = []
+    fill, stroke, width = ctypes.c_int(), ctypes.c_int(), ctypes.c_float()
+    fill_ref, stroke_ref, width_ref = ctypes.byref(fill), ctypes.byref(stroke), ctypes.byref(width)
+    out: list[PathShape] = []
 
     def walk(parent: Any, form: bool, level: int) -> None:
         count = _COUNT_FORM_OBJECTS(parent) if form else _COUNT_OBJECTS(parent)
@@ -356,7 +385,10 @@ def _path_bounds(page: pdfium.PdfPage, max_depth: int = 2) -> list[tuple[float, 
             if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
                 if not _OBJECT_BOUNDS(handle, *refs):
                     raise pdfium.PdfiumError("Failed to locate pageobject.")
-                out.append((edges[0].value, edges[1].value, edges[2].value, edges[3].value))
+                stroked = _DRAW_MODE(handle, fill_ref, stroke_ref) and stroke.value
+                line = width.value if stroked and _STROKE_WIDTH(handle, width_ref) else 0.0
+                out.append((edges[0].value, edges[1].value, edges[2].value, edges[3].value,
+                            line, _COUNT_SEGMENTS(handle)))
             if kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
                 walk(handle, True, level + 1)
 
@@ -364,76 +396,91 @@ def _path_bounds(page: pdfium.PdfPage, max_depth: int = 2) -> list[tuple[float, 
     return out
 
 
-def _rules(page: pdfium.PdfPage, height: float, r: LayoutRules) -> tuple[list, list]:
-    """Thin horizontal and vertical rules (path objects) as (x0, x1, y) and (y0, y1, x)."""
-    thin = float(r.get("pdfium_rule_max_thickness"))
-    hs: list[tuple[float, float, float]] = []
-    vs: list[tuple[float, float, float]] = []
-    for left, bottom, right, top in _path_bounds(page):
-        w, h = right - left, top - bottom
+def _edge(x0: float, x1: float, top: float, bottom: float, orientation: str) -> dict:
+    """An edge as pdfplumber's table finder reads it (``page.edges``' keys)."""
+    return {"object_type": "rect_edge", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            "doctop": top, "width": x1 - x0, "height": bottom - top, "orientation": orientation}
+
+
+def path_edges(paths: list[PathShape], height: float) -> list[dict]:
+    """The pdfplumber edges of the page's paths (origin top left): a line is one edge, any
+    other path the four sides of its box, as pdfplumber splits a rectangle.
+
+    pdfium bounds a stroked path with its stroke: the box grows by the stroke width on every
+    side (a 0.5 pt rule is 1 pt thick), so it is taken off to get the geometry pdfplumber
+    reads from the content stream. A curve is read as its box: pdfplumber splits it into its
+    segments, which only matters for curves that are the sides of table cells.
+    """
+    out: list[dict] = []
+    for left, bottom, right, top, stroke, _ in paths:
+        if stroke:
+            cx, cy = (left + right) / 2, (bottom + top) / 2
+            left, right = min(left + stroke, cx), max(right - stroke, cx)
+            bottom, top = min(bottom + stroke, cy), max(top - stroke, cy)
         t0, t1 = height - top, height - bottom
-        if h <= thin and w > 2 * thin:
-            hs.append((left, right, (t0 + t1) / 2))
-        elif w <= thin and h > 2 * thin:
-            vs.append((t0, t1, (left + right) / 2))
-        elif w > 2 * thin and h > 2 * thin:
-            # a filled cell rectangle: its four edges are rules
-            hs.extend([(left, right, t0), (left, right, t1)])
-            vs.extend([(t0, t1, left), (t0, t1, right)])
-    return hs, vs
-
-
-def _cluster(values: list[float], tol: float) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > tol:
-            out.append(v)
+        if t1 - t0 <= _FLAT:
+            out.append(_edge(left, right, (t0 + t1) / 2, (t0 + t1) / 2, "h"))
+        elif right - left <= _FLAT:
+            x = (left + right) / 2
+            out.append(_edge(x, x, t0, t1, "v"))
+        else:
+            out += [_edge(left, right, t0, t0, "h"), _edge(left, right, t1, t1, "h"),
+                    _edge(left, left, t0, t1, "v"), _edge(right, right, t0, t1, "v")]
     return out
 
 
-def _ruled_tables(page: pdfium.PdfPage, words: list[dict], height: float, page_no: int,
-                  r: LayoutRules) -> list[TableItem]:
-    """Grids of rules holding words → table items (an approximation of pdfplumber's finder)."""
-    hs, vs = _rules(page, height, r)
-    if len(hs) < 2 or len(vs) < 3:
-        return []
-    tol = float(r.get("pdfium_rule_snap"))
-    ys = _cluster([y for _, _, y in hs], tol)
-    if len(ys) < 2:
-        return []
+#: A box at most this thick (points) is a line, not a rectangle.
+_FLAT = 0.01
 
-    def crossing(y0: float, y1: float) -> list[float]:
-        """x of the vertical rules that run through the whole gap y0..y1."""
-        return _cluster([vx for t0, t1, vx in vs if t0 - tol <= y0 and t1 + tol >= y1], tol)
 
-    # a table is a run of row gaps, each spanned by at least three vertical rules (two columns)
+def _table_settings() -> Any:
+    """pdfplumber's default table settings (what the pdfplumber engine's ``find_tables()``
+    uses), read from pdfplumber so the two engines keep the same tolerances."""
+    return table_finder.TableSettings.resolve(None)
+
+
+def _cell_text(words: list[dict], cell: tuple[float, float, float, float], r: LayoutRules) -> str:
+    """The words whose centres are in ``cell`` (half-open, as pdfplumber tests characters),
+    as lines top to bottom, each left to right."""
+    x0, top, x1, bottom = cell
+    inside = [w for w in words if x0 <= (w["x0"] + w["x1"]) / 2 < x1
+              and top <= (w["top"] + w["bottom"]) / 2 < bottom]
+    lines = cluster_objects(inside, "top", Y_TOLERANCE)
+    text = " ".join(w["text"] for line in lines for w in sorted(line, key=lambda w: w["x0"]))
+    return layout.squash_spaces(layout.clean_glyphs(text, r))
+
+
+def page_tables(paths: list[PathShape], words: list[dict], height: float, page_no: int,
+                r: LayoutRules) -> list[TableItem]:
+    """The page's ruled tables, found by pdfplumber's own table finder (its edge merging,
+    intersections, cells and tables: ``find_tables()``'s default "lines" strategy) run on
+    edges read from pdfium's path objects; each cell holds the words centred in it.
+
+    As in the pdfplumber engine, a page with no line or rectangle (only curves) has no
+    tables, and a table needs a row with two cells.
+    """
+    if not any(n <= _MAX_PLAIN_SEGMENTS for *_, n in paths):
+        return []
+    s = _table_settings()
+    edges = filter_edges(path_edges(paths, height), min_length=s.edge_min_length_prefilter)
+    edges = table_finder.merge_edges(edges, s.snap_x_tolerance, s.snap_y_tolerance,
+                               s.join_x_tolerance, s.join_y_tolerance)
+    edges = filter_edges(edges, min_length=s.edge_min_length)
+    points = table_finder.edges_to_intersections(edges, s.intersection_x_tolerance,
+                                           s.intersection_y_tolerance)
     tables: list[TableItem] = []
-    bands: list[list[float]] = []
-    for y0, y1 in zip(ys, ys[1:], strict=False):
-        spanned = (y1 - y0 <= float(r.get("pdfium_table_max_row_height"))
-                   and len(crossing(y0, y1)) >= 3)
-        if not spanned:
-            continue
-        if bands and bands[-1][-1] == y0:
-            bands[-1].append(y1)
-        else:
-            bands.append([y0, y1])
-    for band in bands:
-        top, bottom = band[0], band[-1]
-        cols = _cluster([x for y0, y1 in zip(band, band[1:], strict=False) for x in crossing(y0, y1)], tol)
-        rows: list[list[str]] = []
-        for y0, y1 in zip(band, band[1:], strict=False):
-            row = []
-            for x0, x1 in zip(cols, cols[1:], strict=False):
-                cell = [w for w in words if x0 <= (w["x0"] + w["x1"]) / 2 <= x1
-                        and y0 <= (w["top"] + w["bottom"]) / 2 <= y1]
-                cell.sort(key=lambda w: (round(w["top"]), w["x0"]))
-                row.append(layout.squash_spaces(layout.clean_glyphs(" ".join(w["text"] for w in cell), r)))
-            if any(row):
-                rows.append(row)
-        if rows and max(len(x) for x in rows) >= 2:
-            tables.append(TableItem(rows=rows, page=page_no, bbox=(cols[0], top, cols[-1], bottom)))
+    for cells in table_finder.cells_to_tables(table_finder.intersections_to_cells(points)):
+        found = table_finder.Table(None, cells)  # type: ignore[arg-type]  # rows need no page
+        rows = [[_cell_text(words, c, r) if c else "" for c in row.cells] for row in found.rows]
+        rows = [row for row in rows if any(row)]
+        if rows and max(len(row) for row in rows) >= 2:
+            tables.append(TableItem(rows=rows, page=page_no, bbox=found.bbox))
     return tables
+
+
+#: pdfminer reads a path of two points as a line and one of four or five as a rectangle
+#: (when it is one); pdfium counts the same points as segments.
+_MAX_PLAIN_SEGMENTS = 5
 
 
 def _read_page(pdf: pdfium.PdfDocument, index: int, r: LayoutRules) -> list[Item]:
@@ -445,7 +492,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, r: LayoutRules) -> list[Item
             words = page_words(textpage, height)
         finally:
             textpage.close()
-        tables = _ruled_tables(page, words, height, index + 1, r) if words else []
+        tables = page_tables(page_paths(page), words, height, index + 1, r) if words else []
         return page_items(words, tables, width, height, index + 1, r)
     finally:
         page.close()
