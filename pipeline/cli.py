@@ -17,7 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from pipeline.config import DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR
+from pipeline.config import DEFAULT_ENGINE, DEFAULT_GOLD_DIR, DEFAULT_INPUT_DIR, DEFAULT_OUTPUT_DIR
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Mine reports for evidence against a strategic plan.")
@@ -73,7 +73,7 @@ def extract(
     jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel worker processes (0 = number of cores)."),
     force: bool = typer.Option(False, "--force", help="Re-process files even if unchanged."),
     min_score: float | None = typer.Option(None, "--min-score", help="Drop links scoring below this (0-1)."),
-    engine: str = typer.Option("pdfplumber", "--engine", help="PDF engine: pdfplumber or pdfium (faster)."),
+    engine: str = typer.Option(DEFAULT_ENGINE, "--engine", help="PDF engine: pdfium (default, faster) or pdfplumber."),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or dask."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
     timeout: float | None = typer.Option(None, "--timeout", help="Per-file time limit in seconds."),

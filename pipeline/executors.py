@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from pipeline.config import DEFAULT_ENGINE
 from pipeline.ingest import progress
 from pipeline.ingest.progress import PageSink
 
@@ -132,7 +133,7 @@ def _page_queue(on_page: PageSink | None) -> Iterator[Any | None]:
 
 
 def process_with_limit(work: FileWork[Result], path: Path, root: Path, timeout: float | None,
-                       engine: str = "pdfplumber", sha256: str | None = None) -> Result:
+                       engine: str = DEFAULT_ENGINE, sha256: str | None = None) -> Result:
     """``work.process`` under a time limit; a timeout becomes ``work.failed``."""
     work.prepare()  # outside the limit: the limit is for the file's own work
     try:
@@ -152,7 +153,7 @@ def run_files(
     executor: str = "local",
     scheduler: str | None = None,
     timeout: float | None = None,
-    engine: str = "pdfplumber",
+    engine: str = DEFAULT_ENGINE,
     on_done: Callable[[Path], None] | None = None,
     hashes: dict[Path, str] | None = None,
     on_page: PageSink | None = None,

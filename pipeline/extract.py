@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.annotate import DocRows, document_rows
-from pipeline.config import MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
+from pipeline.config import DEFAULT_ENGINE, MODELS_DIR, PACKAGE_DIR, SUPPORTED_SUFFIXES
 from pipeline.evidence.coverage import load_evidence_rules
 from pipeline.evidence.metrics import load_metric_rules
 from pipeline.evidence.rules import default_rules
@@ -28,7 +28,12 @@ from pipeline.evidence.stage import evidence_tables
 from pipeline.executors import FileWork, run_files
 from pipeline.ingest import layout, plan_layout
 from pipeline.ingest import manifest as manifest_mod
-from pipeline.ingest.read import PDF_ENGINES, read_document, skipped_document, skipped_inputs
+from pipeline.ingest.read import (
+    PDF_ENGINES,
+    read_document,
+    skipped_document,
+    skipped_inputs,
+)
 from pipeline.link.corpus import corpus_tables
 from pipeline.model import Document, doc_id_for
 from pipeline.nlp.pipeline import build_nlp
@@ -63,7 +68,7 @@ class PlanNotReadable(ValueError):
 PLAN_CACHE_NAME = "plan.yaml"
 
 
-def check_plan(plan_file: Path, cache_dir: Path, engine: str = "pdfplumber") -> Path:
+def check_plan(plan_file: Path, cache_dir: Path, engine: str = DEFAULT_ENGINE) -> Path:
     """Read the plan now, before the per-file work, and return a plan file to link against.
 
     A CSV/YAML plan file is returned as it is once it parses. A plan document (PDF, text, Word,
@@ -167,7 +172,7 @@ def _nlp():
     return _NLP
 
 
-def process_file(path: Path, root: Path, engine: str = "pdfplumber",
+def process_file(path: Path, root: Path, engine: str = DEFAULT_ENGINE,
                  sha256: str | None = None) -> tuple[Document, DocRows]:
     """Ingest one file and annotate its body text. Never raises for bad input.
 
@@ -244,7 +249,7 @@ def run_extract(
     jobs: int | None = None,
     force: bool = False,
     min_score: float | None = None,
-    engine: str = "pdfplumber",
+    engine: str = DEFAULT_ENGINE,
     executor: str = "local",
     scheduler: str | None = None,
     timeout: float | None = None,

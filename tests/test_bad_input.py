@@ -320,20 +320,24 @@ def test_unreadable_file_for_real(tmp_path: Path) -> None:
     assert doc.status == "failed" and doc.error == "unreadable: permission denied", doc.error
 
 
-def test_partial_pdf_when_a_page_cannot_be_parsed(tmp_path: Path,
+@pytest.mark.parametrize("engine", ["pdfplumber", "pdfium"])
+def test_partial_pdf_when_a_page_cannot_be_parsed(tmp_path: Path, engine: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.ingest import pdf as pdf_mod
+    from pipeline.ingest import pdfium as pdfium_mod
 
-    real = pdf_mod._read_page
+    module = pdf_mod if engine == "pdfplumber" else pdfium_mod
+    real = module._read_page
+    second = 2 if engine == "pdfplumber" else 1  # page number / page index
 
     def page_two_breaks(page, page_no, r):  # noqa: ANN001, ANN202
-        if page_no == 2:
+        if page_no == second:
             raise ValueError("bad content stream")
         return real(page, page_no, r)
 
-    monkeypatch.setattr(pdf_mod, "_read_page", page_two_breaks)
+    monkeypatch.setattr(module, "_read_page", page_two_breaks)
     path = make_text_pdf(tmp_path / "three.pdf", list(SENTENCES))
-    doc = read_document(path, tmp_path)
+    doc = read_document(path, tmp_path, engine=engine)
     assert doc.status == "partial" and doc.error == "1 of 3 pages unreadable", doc.error
     assert "library" in doc.text and "trees" in doc.text and "£2.5m" not in doc.text
     assert "page 2 could not be read" in doc.warnings
@@ -469,7 +473,7 @@ _MEASURE = textwrap.dedent("""
             fh.write("5")
 
     warm, big = Path(sys.argv[1]), Path(sys.argv[2])
-    read_document(warm, warm.parent)  # load lazy modules and font tables first
+    read_document(warm, warm.parent, engine="pdfplumber")  # load lazy modules and font tables first
     try:
         reset_peak()
         method, before = "VmHWM", peak_mb()
@@ -477,7 +481,7 @@ _MEASURE = textwrap.dedent("""
         method, before = "tracemalloc", 0.0
         tracemalloc.start()
     t = time.perf_counter()
-    doc = read_document(big, big.parent)
+    doc = read_document(big, big.parent, engine="pdfplumber")
     seconds = time.perf_counter() - t
     after = peak_mb() if method == "VmHWM" else tracemalloc.get_traced_memory()[1] / 2**20
     print(json.dumps({"status": doc.status, "error": doc.error, "pages": doc.pages,

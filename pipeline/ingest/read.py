@@ -14,6 +14,7 @@ import os
 import re
 from pathlib import Path
 
+from pipeline.config import DEFAULT_ENGINE
 from pipeline.ingest import manifest, metadata
 from pipeline.model import Document, doc_id_for, sha256_of
 
@@ -119,7 +120,6 @@ def _ends_with_eof(path: Path) -> bool:
 
 #: PDF engines: the module whose ``read_pdf_detailed(path)`` turns a PDF into blocks.
 PDF_ENGINES = {"pdfplumber": "pipeline.ingest.pdf", "pdfium": "pipeline.ingest.pdfium"}
-DEFAULT_ENGINE = "pdfplumber"
 
 
 def _read_pdf(doc: Document, path: Path, engine: str = DEFAULT_ENGINE) -> list[str]:
