@@ -118,3 +118,20 @@ def test_numbers_lexicon_schema_names_the_key(change, message: str) -> None:  # 
     change(data)
     with pytest.raises(ValueError, match=message):
         validated(NumbersLexicon, data, Path("numbers.yaml"))
+
+
+def test_yaml_parser_reads_every_shipped_file_as_safe_load() -> None:
+    """``parse_yaml`` may use libyaml: it must give what the pure-Python safe loader gives on
+    every rule file we ship, and on the YAML forms that trip parsers up."""
+    from pipeline.config import MODELS_DIR
+    from pipeline.rulefiles import parse_yaml
+
+    files = sorted(MODELS_DIR.rglob("*.yaml"))
+    assert len(files) >= 8
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert parse_yaml(text) == yaml.load(text, Loader=yaml.SafeLoader), path  # noqa: S506
+    tricky = "a: on\nb: 'no'\nc: 1_000\nd: 2024-03-31\ne: ~\nf: |\n  two\n  lines\ng: [1, 'x: y']\n"
+    assert parse_yaml(tricky) == yaml.load(tricky, Loader=yaml.SafeLoader)  # noqa: S506
+    with pytest.raises(yaml.YAMLError):
+        parse_yaml("a: [1, 2\n")

@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import ConfigDict
 
 from pipeline.config import MODELS_DIR
 from pipeline.model import CLAIM_TYPES
-from pipeline.rulefiles import validated
+from pipeline.rulefiles import parse_yaml, validated
 from pipeline.tables.schema import TABLES
 
 #: The rules file shared by coverage and metrics.
@@ -136,7 +135,7 @@ def read_rules_section(section: str, path: Path | None = None) -> dict[str, Any]
 def _parsed_rules(text: str) -> Any:
     """The YAML of a rules file, parsed once per distinct content: the evidence stage reads
     eight sections of one file, and parsing it was most of the time they took."""
-    return yaml.safe_load(text)
+    return parse_yaml(text)
 
 
 def load_evidence_rules(path: Path | None = None) -> EvidenceRules:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from pipeline.ingest.metadata import title_period
 from pipeline.model import Document
 from pipeline.periods import fy_bounds, fy_label, fy_span_bounds
+from pipeline.rulefiles import parse_yaml
 
 MANIFEST_NAME = "planmine.yaml"
 
@@ -156,7 +157,7 @@ def load_manifest(path: Path, inputs: list[str] | None = None) -> Manifest | Non
     if not path.is_file():
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ManifestError(f"{path}: cannot read the manifest: {' '.join(str(exc).split())}") from exc
     if data is None:

@@ -157,8 +157,11 @@ def write_duckdb(tables: dict[str, pd.DataFrame], target: Path) -> None:
                  "boolean": "BOOLEAN", "date": "DATE"}
     if target.exists():
         target.unlink()  # duckdb wants to create the file itself
-    con = duckdb.connect(str(target))
+    # one thread and one transaction: the tables are small, and more threads or a commit per
+    # statement only add CPU time (measured: ~0.18 -> ~0.12 s of CPU for the text corpus)
+    con = duckdb.connect(str(target), config={"threads": 1})
     try:
+        con.execute("BEGIN TRANSACTION")
         for name in TABLE_ORDER:
             df = tables[name]
             table = TABLES[name]
@@ -177,6 +180,7 @@ def write_duckdb(tables: dict[str, pd.DataFrame], target: Path) -> None:
                 )
                 con.execute(f'INSERT INTO "{name}" SELECT {casts} FROM frame_view')
                 con.unregister("frame_view")
+        con.execute("COMMIT")
     finally:
         con.close()
 
