@@ -114,8 +114,10 @@ def conform(name: str, df: pd.DataFrame | None) -> pd.DataFrame:
             df[col.name] = series.map(_date_text).astype("object")
         else:
             # a comprehension over the column's values, not ``Series.map`` with a lambda:
-            # the same strings at half the cost (the claims table alone has ~80k cells)
-            df[col.name] = pd.Series([_string_text(v) for v in series.tolist()],
+            # the same strings at half the cost (the claims table alone has ~80k cells);
+            # a value already a ``str`` is kept without a call (most cells are)
+            df[col.name] = pd.Series([v if type(v) is str else _string_text(v)
+                                      for v in series.tolist()],
                                      index=series.index, dtype=object)
     return df.reset_index(drop=True)
 
