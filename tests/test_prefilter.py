@@ -120,14 +120,54 @@ def test_prefilter_set_answers_as_each_prefilter(text: str) -> None:
     """The one-pass set gives, regex by regex, the answer of the regex's own prefilter."""
     regexes = _all_regexes()
     view = TextView(text)
-    assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
-                                                   for r in regexes]
+    assert PrefilterSet(regexes).passing(view) == [i for i, r in enumerate(regexes)
+                                                   if Prefilter.of(r).may_match(view)]
 
 
 def test_prefilter_set_of_regexes_without_needles() -> None:
     assert PrefilterSet([re.compile(r"\w+"), re.compile(r"x?")]).passing(TextView("abc")) == [
-        True, True]
+        0, 1]
     assert PrefilterSet([]).passing(TextView("abc")) == []
+
+
+WAYS_REGEXES = [
+    r"\b(?:our|the)\s+aims?\s+(?:is|are)\b|\bwe\s+(?:aim|intend)\b|\bhave\s+aims\b",
+    r"(?:\d+\s+in\s+\d+|one\s+in\s+ten|the\s+number\s+of)",
+    r"(?:alpha|beta)(?:gamma|delta)(?:one|two|three)",  # 2 x 2 x 3 ways: more than MAX_WAYS
+    r"(?:x(?:yy|zz)|w)v",
+    r"(?:abc|\w+)def",  # a branch needing nothing: the alternation needs nothing
+    r"plain words",
+]
+WAYS_TEXTS = ["", "the cat is here", "the aims are clear", "we intend to", "we have aims",
+              "1 in 5 did", "one in ten", "The Number Of", "in the number", "alphadeltatwo",
+              "alpha delta two", "betagammaone", "xzzv", "xyv", "wv", "qqdef", "plain words",
+              "\u212a in 5", "We AIM high", "1 in"]
+
+
+@pytest.mark.parametrize("text", WAYS_TEXTS)
+def test_alternations_read_branch_by_branch(text: str) -> None:
+    """A regex is searched only where one of its branches can match, whole: the set of all
+    prefilters gives each regex's own answer, and where that is no, the regex finds nothing."""
+    regexes = [re.compile(r, re.IGNORECASE) for r in WAYS_REGEXES]
+    view = TextView(text)
+    passing = PrefilterSet(regexes).passing(view)
+    assert passing == [i for i, r in enumerate(regexes) if Prefilter.of(r).may_match(view)]
+    for i, regex in enumerate(regexes):
+        if i not in passing:
+            assert regex.search(text) is None, (regex.pattern, text)
+
+
+def test_branch_needs_rule_out_more_than_their_union() -> None:
+    """"the" alone meets the union of the branches' needles, but no branch's needs."""
+    pre = Prefilter.of(re.compile(WAYS_REGEXES[0], re.IGNORECASE))
+    assert pre.ways is not None
+    assert not pre.may_match(TextView("the cat is here"))
+    assert not pre.may_match(TextView("we have it"))
+    assert pre.may_match(TextView("The aims are"))
+    assert pre.may_match(TextView("we intend"))
+    count = Prefilter.of(re.compile(WAYS_REGEXES[1]))
+    assert not count.may_match(TextView("in the town"))  # "in" but neither digits nor "one"
+    assert count.may_match(TextView("3 in 4"))
 
 
 GUARD_TEXTS = [*SENTENCES, "between April and June 2024 (the year to March 2025): 3 in 10",
@@ -192,8 +232,8 @@ def test_prefilter_set_short_needles_count_as_the_automatons() -> None:
              "TO X", "\u212a a9"]
     for text in texts:
         view = TextView(text)
-        assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
-                                                       for r in regexes], text
+        assert PrefilterSet(regexes).passing(view) == [
+            i for i, r in enumerate(regexes) if Prefilter.of(r).may_match(view)], text
 
 
 def test_factored_word_lists_share_first_letters() -> None:

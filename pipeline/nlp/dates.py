@@ -531,9 +531,9 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
     candidates = []
     n = len(PATTERNS)
     # a pattern whose needed words/digits are absent is not run
-    passing = _PREFILTERS.passing(TextView(text))
-    for i, pat in enumerate(PATTERNS):
-        if not passing[i] or not gate_open(pat, text):
+    for i in _PREFILTERS.passing(TextView(text)):
+        pat = PATTERNS[i]
+        if not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))

@@ -145,9 +145,9 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
     """
     candidates = []
     # a pattern whose needed words/digits are absent is not run
-    passing = _PREFILTERS.passing(TextView(text))
-    for prio, pat in enumerate(reversed(PATTERNS)):
-        if not passing[prio] or not gate_open(pat, text):
+    for prio in _PREFILTERS.passing(TextView(text)):
+        pat = PATTERNS[-1 - prio]
+        if not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))

@@ -418,23 +418,67 @@ def _selectivity(needles: frozenset[str]) -> tuple[int, int]:
     return min(1 if n == DIGIT else len(n) for n in needles), -len(needles)
 
 
-def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
-    """Needle sets that every match of the parsed sequence ``seq`` meets, ALL of them: a
-    match holds a needle of each set. Sound, not complete: only literals, alternations,
-    groups, repeats of at least one and positive look-arounds are read; everything else
-    (classes, anchors, negative look-arounds) is skipped over, which can only make the sets
-    less selective, never wrong. An alternation contributes one set, the union of its
-    branches' most selective sets. A positive look-ahead or look-behind that holds means the
-    text holds what it reads (next to the match, not in it): a needle of the text all the
-    same, and the only one a branch written as look-aheads alone (``^(?=.*\bwill\b)...``)
-    has."""
-    found: list[frozenset[str]] = []
+@dataclass(frozen=True)
+class _Need:
+    """What every match of a regex, or of a part of one, holds: a needle of each of ``sets``,
+    and for each alternation in ``alts`` everything one of its branches needs."""
+
+    sets: tuple[frozenset[str], ...] = ()
+    alts: tuple[tuple[_Need, ...], ...] = ()
+
+    def flat(self) -> list[frozenset[str]]:
+        """The needs as needle sets alone: an alternation is one set, the union of its
+        branches' most selective sets (a weaker need than any one branch's, never wrong)."""
+        return [*self.sets, *(u for u in map(_union_of_branches, self.alts) if u)]
+
+    def ways(self) -> list[list[frozenset[str]]]:
+        """The needs as alternatives, each a list of needle sets all of which a match meets
+        (one of the ways always holds). An alternation is read branch by branch (each
+        branch's :meth:`flat` sets) while the ways stay at most :data:`MAX_WAYS`, beyond that
+        as one union set; alternations inside a branch are always read as unions."""
+        ways = [list(self.sets)]
+        for alt in self.alts:
+            options = [branch.flat() for branch in alt]
+            if len(ways) * len(options) <= MAX_WAYS:
+                ways = [w + o for w in ways for o in options]
+                continue
+            union = _union_of_branches(alt)
+            if union:
+                ways = [w + [union] for w in ways]
+        return ways
+
+
+#: Most alternatives a regex's prefilter reads (see :meth:`_Need.ways`).
+MAX_WAYS = 8
+
+
+def _union_of_branches(alt: tuple[_Need, ...]) -> frozenset[str]:
+    """One needle set every match through the alternation ``alt`` meets (empty: none)."""
+    parts = [_best(branch.flat()) for branch in alt]
+    return frozenset().union(*parts) if all(p is not None for p in parts) else frozenset()  # type: ignore[arg-type]
+
+
+def _required(seq: Any, fold: bool) -> _Need:
+    """What every match of the parsed sequence ``seq`` holds. Sound, not complete: only
+    literals, alternations, groups, repeats of at least one and positive look-arounds are
+    read; everything else (classes, anchors, negative look-arounds) is skipped over, which can
+    only make the need weaker, never wrong. An alternation needs what one of its branches
+    needs, which branch not known (nothing when a branch needs nothing). A positive
+    look-ahead or look-behind that holds means the text holds what it reads (next to the
+    match, not in it): a needle of the text all the same, and the only one a branch written
+    as look-aheads alone (``^(?=.*\bwill\b)...``) has."""
+    sets: list[frozenset[str]] = []
+    alts: list[tuple[_Need, ...]] = []
     run: list[str] = []
 
     def close_run() -> None:
         if run:
-            found.append(frozenset(["".join(run)]))
+            sets.append(frozenset(["".join(run)]))
             run.clear()
+
+    def add(need: _Need) -> None:
+        sets.extend(need.sets)
+        alts.extend(need.alts)
 
     for op, av in seq:
         if op is _sre_c.LITERAL:
@@ -443,43 +487,58 @@ def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
             continue
         close_run()
         if op is _sre_c.SUBPATTERN:
-            found.extend(_required(av[-1], fold))
+            add(_required(av[-1], fold))
         elif op is _sre_c.BRANCH:
-            parts = [_best(_required(branch, fold)) for branch in av[1]]
-            if all(p is not None for p in parts):
-                found.append(frozenset().union(*parts))  # type: ignore[arg-type]
+            branches = tuple(_required(branch, fold) for branch in av[1])
+            if all(b.sets or b.alts for b in branches):
+                alts.append(branches)
         elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            found.extend(_required(av[2], fold))
+            add(_required(av[2], fold))
         elif op is _sre_c.IN and _is_digit_set(av):
-            found.append(frozenset([DIGIT]))
+            sets.append(frozenset([DIGIT]))
         elif op is _sre_c.ATOMIC_GROUP:
-            found.extend(_required(av, fold))
+            add(_required(av, fold))
         elif op is _sre_c.ASSERT:  # (direction, sequence): positive, either direction
-            found.extend(_required(av[1], fold))
+            add(_required(av[1], fold))
     close_run()
-    return [s for s in found if s]
+    return _Need(tuple(s for s in sets if s), tuple(alts))
 
 
-def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
-    """The most selective of :func:`_required`'s sets, or None when none is known."""
-    return _best(_required(seq, fold))
+#: One required needle set as a prefilter tests it: its words (sorted), whether a digit meets it.
+NeedleSet = tuple[tuple[str, ...], bool]
+
+
+def _needle_set(needles: frozenset[str]) -> NeedleSet:
+    return tuple(sorted(n for n in needles if n != DIGIT)), DIGIT in needles
+
+
+def _ordered(sets: Iterable[frozenset[str]]) -> tuple[NeedleSet, ...]:
+    """Needle sets the rarest first (most texts fail on it), in the same order in every
+    process, each as :class:`NeedleSet`."""
+    return tuple(_needle_set(g) for g in sorted(set(sets), key=lambda g: (_selectivity(g),
+                                                                         sorted(g)),
+                                                reverse=True))
 
 
 class Prefilter:
     """The needles a regex needs: it is searched only on text holding one needle of each of
-    its required sets (``groups``); ``needles`` is the most selective set alone."""
+    its required sets (``groups``) and meeting every set of one of its ``ways``;
+    ``needles`` is the most selective set alone."""
 
-    __slots__ = ("needles", "groups")
+    __slots__ = ("needles", "groups", "ways")
 
     def __init__(self, needles: frozenset[str] | None,
-                 groups: list[frozenset[str]] | None = None) -> None:
+                 groups: list[frozenset[str]] | None = None,
+                 ways: list[list[frozenset[str]]] | None = None) -> None:
         self.needles = needles
-        sets = set(groups or ([needles] if needles else []))
-        #: each required set as (its words, sorted; whether a digit meets it), the rarest set
-        #: first (most texts fail on it), in the same order in every process
-        self.groups: tuple[tuple[tuple[str, ...], bool], ...] = tuple(
-            (tuple(sorted(n for n in g if n != DIGIT)), DIGIT in g)
-            for g in sorted(sets, key=lambda g: (_selectivity(g), sorted(g)), reverse=True))
+        #: the sets every match meets (an alternation as the union of its branches')
+        self.groups = _ordered(groups or ([needles] if needles else []))
+        #: the alternatives when an alternation is read branch by branch (None: there is
+        #: one way, ``groups`` alone): one of them holds, each only what is not in ``groups``
+        self.ways: tuple[tuple[NeedleSet, ...], ...] | None = None
+        if ways is not None and len(ways) > 1:
+            self.ways = tuple(tuple(g for g in _ordered(way) if g not in self.groups)
+                              for way in ways)
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Prefilter:
@@ -489,20 +548,23 @@ class Prefilter:
         try:
             if _sre_p is None:
                 raise ImportError("re._parser is not available")
-            groups = _required(_sre_p.parse(written_source(regex), regex.flags), True)
+            need = _required(_sre_p.parse(written_source(regex), regex.flags), True)
         except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
-            groups = []
-        return cls(_best(groups), groups)
+            need = _Need()
+        groups = need.flat()
+        return cls(_best(groups), groups, need.ways())
 
     def may_match(self, view: TextView) -> bool:
         """False only when the regex cannot match ``view``'s text."""
-        if not self.groups or not view.foldable:
+        if not view.foldable:
             return True
         hay = view.lower
-        for words, digit in self.groups:
-            if not ((digit and view.has_digit) or any(w in hay for w in words)):
-                return False
-        return True
+
+        def met(sets: tuple[NeedleSet, ...]) -> bool:
+            return all((digit and view.has_digit) or any(w in hay for w in words)
+                       for words, digit in sets)
+
+        return met(self.groups) and (self.ways is None or any(map(met, self.ways)))
 
 
 #: Needles this short are looked for one by one, not by the automaton (see PrefilterSet).
@@ -512,33 +574,40 @@ SHORT_NEEDLE = 2
 class PrefilterSet:
     """The prefilters of an ordered list of regexes, read together: one pass of an
     Aho-Corasick automaton finds every needle of every regex present in a text, and each
-    regex is then judged by one bit test instead of a substring search per needle.
+    regex is then judged by bit tests instead of a substring search per needle.
 
     Why: the claim cues are a hundred regexes per sentence and the mention patterns thirty
     per text; testing each one's needles one by one cost more than many of the searches it
-    saved. The answers are exactly :meth:`Prefilter.may_match`'s: every required set of
-    every regex has a bit; a needle found sets the bits of the sets it is in (a digit those
-    of the sets a digit meets), and a regex may match when all its sets' bits are set."""
+    saved. The answers are exactly :meth:`Prefilter.may_match`'s: every distinct required set
+    has a bit; a needle found sets the bits of the sets it is in (a digit those of the sets a
+    digit meets), and a regex may match when all the bits of its groups are set, and all
+    those of one of its ways. The ways are tested only for the few regexes whose groups
+    passed: testing every way of every regex cost more than the searches it saved."""
 
     def __init__(self, regexes: Iterable[re.Pattern[str]]) -> None:
         import ahocorasick
 
         self.filters = [prefilter(r) for r in regexes]
+        set_bits: dict[NeedleSet, int] = {}
+
+        def bits(sets: tuple[NeedleSet, ...]) -> int:
+            need = 0
+            for g in sets:
+                need |= set_bits.setdefault(g, 1 << len(set_bits))
+            return need
+
+        #: per regex, (the bits of its groups, its index); 0 bits: it always runs
+        self._needs = [(bits(f.groups), i) for i, f in enumerate(self.filters)]
+        #: the bits of each way, for the regexes with ways, by index
+        self._ways = {i: tuple(map(bits, f.ways)) for i, f in enumerate(self.filters)
+                      if f.ways is not None}
         word_bits: dict[str, int] = {}
         self._digit_bits = 0
-        #: per regex, the bits of its required sets (0: no prefilter, it always runs)
-        self._needs: list[int] = []
-        bit = 1
-        for f in self.filters:
-            need = 0
-            for words, digit in f.groups:
-                for w in words:
-                    word_bits[w] = word_bits.get(w, 0) | bit
-                if digit:
-                    self._digit_bits |= bit
-                need |= bit
-                bit <<= 1
-            self._needs.append(need)
+        for (words, digit), bit in set_bits.items():
+            for w in words:
+                word_bits[w] = word_bits.get(w, 0) | bit
+            if digit:
+                self._digit_bits |= bit
         #: the needles of at most SHORT_NEEDLE characters, tested with ``in``: "e" or "to"
         #: occurs dozens of times in a text and the automaton reports every occurrence, which
         #: cost more than one substring test each; the bits they set are the same
@@ -553,10 +622,10 @@ class PrefilterSet:
             automaton.make_automaton()
             self._automaton = automaton
 
-    def passing(self, view: TextView) -> list[bool]:
-        """For each regex, in order: whether it may match ``view``'s text."""
+    def passing(self, view: TextView) -> list[int]:
+        """The indices, in order, of the regexes that may match ``view``'s text."""
         if not view.foldable:
-            return [True] * len(self._needs)
+            return list(range(len(self.filters)))
         met = self._digit_bits if view.has_digit else 0
         hay = view.lower
         for w, bits in self._short:
@@ -565,7 +634,10 @@ class PrefilterSet:
         if self._automaton is not None:
             for bits in {v for _, v in self._automaton.iter(hay)}:
                 met |= bits
-        return [need & met == need for need in self._needs]
+        passing = [i for need, i in self._needs if need & met == need]
+        ways = self._ways
+        return [i for i in passing
+                if i not in ways or any(w & met == w for w in ways[i])] if ways else passing
 
 
 class TextView:
