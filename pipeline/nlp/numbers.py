@@ -296,11 +296,26 @@ def qualifier_before(text: str, start: int, unit: str = "") -> Qualifier | None:
     return None
 
 
+def _after_number(phrase: str) -> re.Pattern[str]:
+    """``phrase`` written after a number: whitespace first, any whitespace between its words,
+    and not running on into a word."""
+    return re.compile(r"\s+" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])")
+
+
+#: The open bounds and the rates, in the order they are tried, each with its regex (compiled
+#: once: building them per number cost more than matching them).
+_SUFFIX_AFTER = tuple((q, _after_number(q.phrase)) for q in SUFFIX_QUALIFIERS)
+_PER_AFTER = tuple((PER_PHRASES[phrase], _after_number(phrase))
+                   for phrase in sorted(PER_PHRASES, key=len, reverse=True))
+
+
 def suffix_after(text: str, end: int) -> tuple[Qualifier, int] | None:
     """An open bound written right after a number ("or more", "and over"): it and its end."""
     rest = text[end:end + 20].lower()
-    for q in SUFFIX_QUALIFIERS:
-        m = re.match(r"\s+" + re.escape(q.phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])", rest)
+    if not rest[:1].isspace():
+        return None  # every one opens with whitespace (``str.isspace`` is re's ``\s``)
+    for q, regex in _SUFFIX_AFTER:
+        m = regex.match(rest)
         if m:
             return q, end + m.end()
     return None
@@ -309,10 +324,12 @@ def suffix_after(text: str, end: int) -> tuple[Qualifier, int] | None:
 def per_after(text: str, end: int) -> tuple[str, int] | None:
     """A rate written after an amount ("per year", "a week"): the period and where it ends."""
     rest = text[end:end + 20].lower()
-    for phrase in sorted(PER_PHRASES, key=len, reverse=True):
-        m = re.match(r"\s+" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])", rest)
+    if not rest[:1].isspace():
+        return None  # every one opens with whitespace (``str.isspace`` is re's ``\s``)
+    for period, regex in _PER_AFTER:
+        m = regex.match(rest)
         if m:
-            return PER_PHRASES[phrase], end + m.end()
+            return period, end + m.end()
     return None
 
 
@@ -365,6 +382,8 @@ def select_longest(candidates: Iterable[tuple[int, int, int, T]],
     """
     chosen: list[tuple[int, int, R]] = []
     candidates = list(candidates)
+    if not candidates:
+        return chosen  # most texts: nothing to mark out
     taken = list(taken)
     # one byte per character: an overlap test costs the candidate's length, not the number
     # of mentions already chosen (which made a long unbroken text quadratic)
@@ -408,6 +427,10 @@ def set_span_group(doc, key: str, mentions: Iterable[M],  # noqa: ANN001 - spaCy
     mention group (or of this one) is narrowed to whole tokens inside it, or dropped, so the
     money, dates and figures groups never overlap.
     """
+    mentions = list(mentions)
+    if not mentions:
+        doc.spans[key] = []  # most texts: no other group's spans to read
+        return
     busy: set[int] = set()
     for other in MENTION_GROUPS:
         if other != key and other in doc.spans:
