@@ -4,6 +4,7 @@ are invented."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -45,4 +46,86 @@ def test_suffix_and_rate_after_a_number_as_compiled_per_call(text: str) -> None:
 def test_suffix_and_rate_after_a_number_are_found() -> None:
     assert suffix_after("12 or more people", 2) is not None
     assert per_after("3 per year", 1) is not None
+
+
+MENTION_TEXT = ("In August 2031 we opened 3 clinics at a cost of £2m. Then 45% of 1,200 pupils "
+                "passed in 2019, and in 1990 and 2040 we spent £5m and £6m. No figures here. "
+                "By March 2035, 10 or more sites and 25% more visits; in 2031/32 a £1m grant.")
+
+
+def _facts_plain(doc, start: int, end: int, period_start, period_end) -> tuple:  # noqa: ANN001
+    """The counts read span by span, as the component did per sentence."""
+    def inside(key: str) -> list:
+        return [s for s in doc.spans.get(key, []) if start <= s.start_char < end]
+
+    figures, dates = inside("figures"), inside("dates")
+    future = sum(1 for s in dates if period_end is not None and s._.date_start is not None
+                 and s._.date_start > period_end)
+    historic = sum(1 for s in dates if period_start is not None and s._.date_end is not None
+                   and s._.date_end.year < period_start.year - 5)
+    return (sum(1 for s in figures if s._.unit == "percent"), len(figures),
+            len(inside("money")), future, len(dates), historic)
+
+
+@pytest.mark.parametrize("period", [(None, None), (date(2030, 4, 1), date(2031, 3, 31)),
+                                    (date(2030, 4, 1), None), (None, date(2031, 3, 31))])
+def test_doc_mentions_count_as_span_by_span(period: tuple) -> None:
+    """The facts read once per Doc (sorted starts, running counts) are the counts of the
+    spans that start inside each range, whatever the range and the period."""
+    from pipeline.nlp.claims import HISTORIC_YEARS, _DocMentions
+    from pipeline.nlp.pipeline import build_nlp, make_doc
+
+    assert HISTORIC_YEARS == 5
+    nlp = _nlp(build_nlp)
+    doc = nlp(make_doc(nlp, MENTION_TEXT, *period))
+    assert len(doc.spans["figures"]) >= 3 and len(doc.spans["dates"]) >= 4
+    assert len(doc.spans["money"]) >= 3
+    mentions = _DocMentions(doc)
+    cuts = sorted({0, len(MENTION_TEXT), *(s.start_char for s in doc.spans["dates"]),
+                   *(s.end_char for s in doc.spans["figures"]), 7, 60, 61, 120})
+    for a in cuts:
+        for b in cuts:
+            f = mentions.facts(a, b)
+            assert (f.n_percent, f.n_figures, f.n_money, f.n_future_dates, f.n_dates,
+                    f.n_historic_dates) == _facts_plain(doc, a, b, *period), (a, b)
+
+
+_NLPS: dict = {}
+
+
+def _nlp(build):  # noqa: ANN001, ANN202 - one pipeline for the module's tests
+    if "nlp" not in _NLPS:
+        _NLPS["nlp"] = build()
+    return _NLPS["nlp"]
+
+
+@pytest.mark.parametrize("text", [
+    "One sentence only.", "First here.  Second\there!\n\n\u2022 A bullet, then more.  ",
+    "   leading space. And a trailing one ", "x", "A.\nB.\nC.", "Tab\tseparated\t12\n",
+    "\u2022 \u2022 \n\n Last one.\u00a0", " . ", "End. \u2003"])
+def test_sentence_bounds_from_arrays_as_doc_sents(text: str) -> None:
+    """The sentence bounds read from the token arrays start where ``doc.sents`` do and end
+    after them by whitespace only, so the trimmed sentences are the same; a Doc no splitter
+    has run on is one sentence."""
+    import spacy
+
+    from pipeline.nlp import sentences  # noqa: F401  (registers the factory)
+    from pipeline.nlp.claims import _sentence_bounds, _trimmed
+
+    def trimmed(doc, bounds: list[tuple[int, int]]) -> list:  # noqa: ANN001
+        return [(span.start_char, span.end_char) if span is not None else None
+                for span in (_trimmed(doc, text, s, e, "\u2022") for s, e in bounds)]
+
+    nlp = spacy.blank("en")
+    plain = nlp(text)
+    assert _sentence_bounds(plain, text) == [(0, len(text))]
+    assert trimmed(plain, [(0, len(text))]) == trimmed(plain, [(0, plain[:].end_char)])
+    nlp.add_pipe("planmine_sentences")
+    doc = nlp(text)
+    bounds = _sentence_bounds(doc, text)
+    sents = [(s.start_char, s.end_char) for s in doc.sents]
+    assert [s for s, _ in bounds] == [s for s, _ in sents]
+    assert all(e >= end and text[end:e].strip() == ""
+               for (_, e), (_, end) in zip(bounds, sents, strict=True))
+    assert trimmed(doc, bounds) == trimmed(doc, sents)
 
