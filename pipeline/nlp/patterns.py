@@ -636,8 +636,12 @@ class PrefilterSet:
                 met |= bits
         passing = [i for need, i in self._needs if need & met == need]
         ways = self._ways
-        return [i for i in passing
-                if i not in ways or any(w & met == w for w in ways[i])] if ways else passing
+        if not ways:
+            return passing
+        # a way holds when none of its bits is missing: ``~met & way`` is 0 (read in C by
+        # map and min, not by a generator per regex)
+        missing = ~met
+        return [i for i in passing if i not in ways or not min(map(missing.__and__, ways[i]))]
 
 
 class TextView:
