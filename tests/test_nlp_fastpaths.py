@@ -129,3 +129,89 @@ def test_sentence_bounds_from_arrays_as_doc_sents(text: str) -> None:
                for (_, e), (_, end) in zip(bounds, sents, strict=True))
     assert trimmed(doc, bounds) == trimmed(doc, sents)
 
+
+CONTENTS_LOOKAHEAD = r"(?=(?s:.*)[\t.…]\s*\d{1,3}\s*$)"
+
+
+@pytest.mark.parametrize("text", [
+    "Introduction\t3", "1. Our priorities ........ 12", "Foreword … 4", "iv) Annex\t\t101",
+    "Libraries\t12\t14", "Adult Social Care . . . 7", "Page 4 of the plan", "We met 12",
+    "A title...5", "Title\t1234", "Our plan.", "x\t1 ", "Spending … 9\n", "(a) Schools .... 45",
+    "", "\t7", "Health and Wellbeing ....... 2 ", "Summary\u20263"])
+def test_contents_entry_look_ahead_changes_no_match(text: str) -> None:
+    """The shipped contents-entry rule opens with a look-ahead for how every entry ends;
+    without it the rule matches the same texts, with the same groups."""
+    from pipeline.nlp.sentences import load_sentence_rules
+
+    rule = load_sentence_rules().contents_entry
+    assert rule is not None and rule.pattern.startswith(CONTENTS_LOOKAHEAD)
+    plain = re.compile(rule.pattern[len(CONTENTS_LOOKAHEAD):], rule.flags)
+    m, p = rule.match(text), plain.match(text)
+    assert (m and (m.span(), m.groupdict())) == (p and (p.span(), p.groupdict()))
+
+
+LOOKAHEAD_TEXTS = [
+    "Between August and October 2024, then from 3 June to Friday 7 June 2025; early March -",
+    "mid-March to the end of June 2020, Sept. 2023 to May 24 and 2022/23 to 2025/26.",
+    "We saw 1,200 visitors, c.300 more, -4% and (+ 2.5pp) and (- 1.9 p.p.); twenty-five beds.",
+    "Between 105 and 116 people, four or five homes, 2-2.5yrs, 16/17 and 10-15% of the 367-423 ha.",
+    "One hundred and fifty, half a million, a quarter of a billion, three quarters of an hour.",
+    "Services, schools and seven councils; the end of May; towards the start of December 2023.",
+    "C300 and c 40; cats 12 and cost 5m; Monday 4 March; SEPTEMBER 2022 - JULY 2023.",
+]
+
+
+def _without_leading_lookahead(source: str) -> str | None:
+    """``source`` without the look-ahead it opens with, or None when it opens with none."""
+    if not source.startswith("(?="):
+        return None
+    depth, i = 0, 0
+    in_class = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            i += 1 + (source[i + 1:i + 2] == "]")
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return source[i + 1:]
+        i += 1
+    raise AssertionError(f"unbalanced: {source[:60]}")
+
+
+@pytest.mark.parametrize("name", ["dates", "figures", "money"])
+def test_leading_lookaheads_change_no_match(name: str) -> None:
+    """A pattern that opens with a look-ahead naming how its matches start (to turn other
+    positions away at once) finds, without it, the same matches with the same groups."""
+    from importlib import import_module
+
+    from pipeline.config import PATTERNS_DIR
+    from pipeline.nlp.numbers import FRAGMENTS
+    from pipeline.nlp.patterns import expand, read_yaml
+
+    module = import_module(f"pipeline.nlp.{name}")
+    by_id = {p.id: p.regex for p in module.PATTERNS}
+    data = read_yaml(PATTERNS_DIR / f"{name}.yaml")
+    fragments = {**FRAGMENTS, **(data["fragments"] or {})}
+    checked = 0
+    for entry in data["patterns"]:
+        plain_source = _without_leading_lookahead(entry["regex"])
+        if plain_source is None:
+            continue
+        checked += 1
+        shipped = by_id[entry["id"]]
+        plain = re.compile(expand(plain_source, fragments, entry["id"]), shipped.flags)
+        for text in LOOKAHEAD_TEXTS:
+            assert ([(m.span(), m.groupdict()) for m in shipped.finditer(text)]
+                    == [(m.span(), m.groupdict()) for m in plain.finditer(text)]), (
+                entry["id"], text)
+    assert checked >= {"dates": 2, "figures": 2, "money": 0}[name]

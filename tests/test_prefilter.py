@@ -319,6 +319,11 @@ GATED_TEXTS = [
     "Twenty-one  in  a hundred, and 1,200 out of 5,000 visitors came back in 2024.",
     "On March 29th, and by May 10, 2022, a 60-bed home and a three-storey block opened.",
     "A two-way street, a 2-week wait and the 1,200-seat hall: June 1st in the well-being week.",
+    "It cost 50p, then 20 pence, then 5 p; £3m-£5m, £3-5m, £2.3 - £3.4 million and £2,000 to £4k.",
+    "Between £2,000 and £10,000; between around £3.5bn and £10.3bn; US$2m to US$3m; £5 and more.",
+    "In FY23/24, financial year 25/26, in 25 / 26, the 18-19 academic year, since 21–22.",
+    "From 18–24, 367-423 hectares, between 105 and 116, four or five, 2-2.5yrs, 16/17, 10-15%.",
+    "Six to seven people, one and two, 3 or more, 12 to twenty, up 4 - 5 and 2022-2023.",
 ]
 
 
