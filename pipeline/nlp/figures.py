@@ -150,6 +150,7 @@ class _Parser:
         if self._zones is None:
             text = self.text
             self._zones = [m.span() for i in self._excludes_passing
+                           if gate_open(EXCLUDES[i], text)
                            for m in EXCLUDES[i].regex.finditer(text)]
         return self._zones
 

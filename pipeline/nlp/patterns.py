@@ -255,6 +255,8 @@ class NamedRegexSpec(StrictModel):
 
     id: str
     regex: str
+    #: a regex every match of ``regex`` holds a match of, as for a pattern
+    gate: str | None = None
 
 
 class PatternFile(StrictModel):
@@ -299,14 +301,21 @@ def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[st
         if entry["kind"] not in kinds:
             raise ValueError(f"{where}: kind {entry['kind']!r} is not one of {kinds}")
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        gate = (first_char_guarded(compile_regex(expand(str(entry["gate"]), fragments, where),
-                                                 f"{where} gate", flags))
-                if entry.get("gate") is not None else None)
+        gate = _gate(entry, fragments, where, flags)
         patterns.append(Pattern(pid, str(entry["kind"]), first_char_guarded(regex),
                                 int(entry.get("priority", 0)), gate))
     if not patterns:
         raise ValueError(f"{path} defines no patterns")
     return compiled_fragments, patterns
+
+
+def _gate(entry: dict[str, Any], fragments: dict[str, str], where: str,
+          flags: int) -> re.Pattern[str] | None:
+    """The compiled ``gate`` of a pattern file entry (None when it has none)."""
+    if entry.get("gate") is None:
+        return None
+    return first_char_guarded(compile_regex(expand(str(entry["gate"]), fragments, where),
+                                            f"{where} gate", flags))
 
 
 def alternation(words: list[str] | tuple[str, ...] | Any) -> str:
@@ -331,7 +340,8 @@ def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
     for entry in data[section] or []:
         where = f"{path} {section} {entry['id']!r}"
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        out.append(Pattern(str(entry["id"]), section, first_char_guarded(regex)))
+        out.append(Pattern(str(entry["id"]), section, first_char_guarded(regex),
+                           gate=_gate(entry, fragments, where, flags)))
     return out
 
 
