@@ -356,3 +356,16 @@ def test_gates_turn_away_texts_without_their_part() -> None:
     assert not gate_open(by_id["month_day"], "On 29 March 2022, 1,500 came.")
     assert gate_open(by_id["month_day"], "March 29th")
     assert gate_open(Pattern("x", "x", re.compile("a")), "no gate: always open")
+
+
+def test_no_guard_where_re_scans_fast_itself() -> None:
+    """A regex opening with a literal, or with a class case cannot change, is scanned for in
+    C by ``re`` itself: a guard in front would hide that, so it gets none. One opening with
+    optional parts, or with letters under IGNORECASE, is guarded as before."""
+    for source, flags in ((r"\d\d\s?/\d\d", 0), (r"between\s+\d", 0), (r"[.!?]\s\d", 0),
+                          (r"\d\s?p", re.IGNORECASE), (r"£\d+", re.IGNORECASE)):
+        regex = re.compile(source, flags)
+        assert first_char_guarded(regex) is regex, source
+    for source, flags in ((r"(?:\bbetween\s+)?\d+", 0), (r"between\s+\d", re.IGNORECASE),
+                          (r"(?<![\d.])\d+%", 0)):
+        assert first_char_guarded(re.compile(source, flags)).pattern.startswith("(?=(?i:["), source

@@ -32,10 +32,11 @@ from pipeline.rulefiles import StrictModel, read_yaml, validated
 # The parse tree of a regex, for prefilters: CPython's private re._parser (3.11+). If a later
 # Python moves it, prefilters switch off (every regex always runs) instead of failing.
 try:
+    import re._compiler as _sre_compiler
     import re._constants as _sre_c
     import re._parser as _sre_p
 except ImportError:  # pragma: no cover - depends on the interpreter
-    _sre_c = _sre_p = None
+    _sre_c = _sre_p = _sre_compiler = None
 
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -768,6 +769,19 @@ def _has_lookaround(seq: Any) -> bool:
     return any(op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT) for op, _ in seq)
 
 
+def _scanned_fast(tree: Any) -> bool:
+    """Whether ``re`` itself skips the positions where the parsed regex cannot start: it
+    opens with a literal, or with a class of characters case cannot change (``\\d``, ``£``),
+    which ``re`` looks for in C before trying the regex. A look-ahead guard in front would
+    hide that from it and make the search slower, not faster."""
+    try:
+        flags = tree.state.flags
+        return bool(_sre_compiler._get_literal_prefix(tree, flags)[0]
+                    or _sre_compiler._get_charset_prefix(tree, flags))
+    except Exception:  # a private helper of another shape: guard as before
+        return False
+
+
 def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     """``regex`` behind a look-ahead for the characters a match can start with, or ``regex``
     itself when they cannot be told (or are too many to help).
@@ -784,6 +798,8 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     try:
         tree = _sre_p.parse(regex.pattern, regex.flags)
     except Exception:  # a parse tree of another shape: no guard
+        return regex
+    if _scanned_fast(tree):
         return regex
     try:
         items, nullable = _first_chars(tree)
