@@ -215,3 +215,24 @@ def test_leading_lookaheads_change_no_match(name: str) -> None:
                     == [(m.span(), m.groupdict()) for m in plain.finditer(text)]), (
                 entry["id"], text)
     assert checked >= {"dates": 2, "figures": 2, "money": 0}[name]
+
+
+@pytest.mark.parametrize("text", [
+    "We opened 3 new libraries in 2024.", "The council will aim to halve emissions by 2030.",
+    "Demand continues to rise.", "Nothing here.", "45% of pupils passed, up from 40%.",
+    "We plan to deliver and have delivered.", ""])
+def test_claim_type_ties_go_to_the_first_in_precedence(text: str) -> None:
+    """The chosen type is the best score, ties broken by the precedence written in the file
+    (the key the rules once spelled out, score then earlier place)."""
+    from pipeline.nlp.claims import MentionFacts, classify, load_claim_rules
+
+    rules = load_claim_rules()
+    for facts in (MentionFacts(), MentionFacts(n_percent=1, n_figures=1, n_future_dates=1,
+                                               n_dates=1)):
+        decision = classify(text, facts, rules)
+        scores = decision.scores
+        best = max(rules.precedence, key=lambda t: (scores[t], -rules.precedence.index(t)))
+        expected = rules.default if scores[best] < rules.min_score else best
+        assert decision.claim_type == expected
+    tied = dict.fromkeys(rules.precedence, 1.0)
+    assert max(rules.precedence, key=tied.__getitem__) == rules.precedence[0]

@@ -307,7 +307,8 @@ def classify(text: str, facts: MentionFacts | None = None,
             ctype, weight = rules.features[name]
             scores[ctype] += weight
             fired.append(f"feature:{name}")
-    best = max(rules.precedence, key=lambda t: (scores[t], -rules.precedence.index(t)))
+    # the highest score; of equal ones the first in precedence (max keeps the first it met)
+    best = max(rules.precedence, key=scores.__getitem__)
     if scores[best] < rules.min_score:
         best = rules.default
     return ClaimDecision(best, scores, fired)
