@@ -369,3 +369,25 @@ def test_no_guard_where_re_scans_fast_itself() -> None:
     for source, flags in ((r"(?:\bbetween\s+)?\d+", 0), (r"between\s+\d", re.IGNORECASE),
                           (r"(?<![\d.])\d+%", 0)):
         assert first_char_guarded(re.compile(source, flags)).pattern.startswith("(?=(?i:["), source
+
+
+def test_prefilter_group_answers_as_a_set_per_list() -> None:
+    """Lists of regexes read together in a group get, list by list, the answers of a
+    PrefilterSet over each list alone, whatever order the texts and lists are asked in and
+    when a list joins the group late."""
+    from pipeline.nlp.patterns import PrefilterGroup
+
+    lists = [[p.regex for p in reversed(money.PATTERNS)], [p.regex for p in dates.PATTERNS],
+             [p.regex for p in (*figures.EXCLUDES, *figures.PATTERNS)],
+             [re.compile(r"\bto\s+(?:x|yz)"), re.compile(r"\w+")]]
+    alone = [PrefilterSet(regexes) for regexes in lists]
+    group = PrefilterGroup()
+    parts = [group.add(regexes) for regexes in lists[:3]]
+    texts = [*SENTENCES, "", "\u212a of 5", *GATED_TEXTS[:4]]
+    for text in texts + texts[::-1]:
+        for part, one in zip(parts, alone, strict=False):
+            assert part.passing(text) == one.passing(TextView(text)), text
+    parts.append(group.add(lists[3]))
+    for text in texts:
+        for part, one in reversed(list(zip(parts, alone, strict=True))):
+            assert part.passing(text) == one.passing(TextView(text)), text

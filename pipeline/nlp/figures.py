@@ -29,6 +29,7 @@ from pipeline.nlp.numbers import (
     FRAGMENTS,
     FREQUENCY_WORDS,
     MEASURE_STOP_WORDS,
+    MENTION_PREFILTERS,
     MONTHS,
     ORDINAL_WORDS,
     QUALIFIERS,
@@ -45,8 +46,6 @@ from pipeline.nlp.numbers import (
     word_before,
 )
 from pipeline.nlp.patterns import (
-    PrefilterSet,
-    TextView,
     gate_open,
     load_named_regexes,
     load_pattern_set,
@@ -57,7 +56,7 @@ KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rat
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
 #: The exclusion rules' and then the patterns' prefilters, read in one pass per text.
-_PREFILTERS = PrefilterSet(p.regex for p in (*EXCLUDES, *PATTERNS))
+_PREFILTERS = MENTION_PREFILTERS.add(p.regex for p in (*EXCLUDES, *PATTERNS))
 
 #: Most words in a measure phrase.
 MAX_MEASURE_WORDS = 5
@@ -136,7 +135,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         # a pattern whose needed words/digits are absent is not run
-        passing = _PREFILTERS.passing(TextView(text))
+        passing = _PREFILTERS.passing(text)
         n = bisect.bisect_left(passing, len(EXCLUDES))
         #: the indices of the patterns that may match, in order
         self.passing = [i - len(EXCLUDES) for i in passing[n:]]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from pipeline.config import LEXICONS_DIR
-from pipeline.nlp.patterns import alternation, load_lexicon
+from pipeline.nlp.patterns import PrefilterGroup, alternation, load_lexicon
 from pipeline.rulefiles import StrictModel, validated
 
 
@@ -403,6 +403,10 @@ def select_longest(candidates: Iterable[tuple[int, int, int, T]],
     chosen.sort(key=lambda c: c[0])
     return chosen
 
+
+#: The prefilters of the money, dates and figures patterns, read in one pass per text
+#: (the three components run on the same Doc text, one after the other).
+MENTION_PREFILTERS = PrefilterGroup()
 
 #: The span groups whose mentions must never overlap one another.
 MENTION_GROUPS = ("money", "dates", "figures")
