@@ -666,15 +666,17 @@ class PrefilterGroup:
 
     def __init__(self) -> None:
         self._regexes: list[re.Pattern[str]] = []
-        self._set: PrefilterSet | None = None
+        self._set = PrefilterSet(())
         #: the last text read and its passing indices (one tuple: read and replaced whole)
         self._last: tuple[str | None, list[int]] = (None, [])
 
     def add(self, regexes: Iterable[re.Pattern[str]]) -> PrefilterPart:
-        """A new list of regexes in the group, and what answers for it."""
+        """A new list of regexes in the group, and what answers for it. The set over every
+        list is built again at once (when the components are loaded, as each list's own set
+        was; the regexes' prefilters are derived once, the automaton is quick to build)."""
         start = len(self._regexes)
         self._regexes.extend(regexes)
-        self._set = None  # built again, over every list, when next asked
+        self._set = PrefilterSet(self._regexes)
         self._last = (None, [])
         return PrefilterPart(self, start, len(self._regexes) - start)
 
@@ -682,8 +684,6 @@ class PrefilterGroup:
         """The indices, in order, of the group's regexes that may match ``text``."""
         last = self._last
         if last[0] is None or last[0] != text:
-            if self._set is None:
-                self._set = PrefilterSet(self._regexes)
             last = self._last = (text, self._set.passing(TextView(text)))
         return last[1]
 
