@@ -158,6 +158,8 @@ LOOKAHEAD_TEXTS = [
     "One hundred and fifty, half a million, a quarter of a billion, three quarters of an hour.",
     "Services, schools and seven councils; the end of May; towards the start of December 2023.",
     "C300 and c 40; cats 12 and cost 5m; Monday 4 March; SEPTEMBER 2022 - JULY 2023.",
+    "Nine out of ten, one in every six homes, 3 in 4 adults; a 60-bed home, three-storey block.",
+    "Twenty-one in a hundred and 1,200 out of 5,000; a two-way street and four one-bed flats.",
 ]
 
 

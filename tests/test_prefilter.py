@@ -327,6 +327,9 @@ GATED_TEXTS = [
     "Call 0116 305 0000 or (01622) 694 000; write to LE3 8RA or ME14 1XQ; see A6006 and M1.",
     "1. Introduction\n2) The plan\n3.2 Our aims\nSee 2.4.2 and 1.3.1. It was agreed. 3.2 The board",
     "Wave 5, Covid-19, Q3 and the B1234 road; no codes in 12 homes.",
+    "In the 1970s and the 1990\u2019s, the 1620s House; at 9.30am, 10 pm and 14:00 on 3rd of May.",
+    "Quarter 3 last year, the fourth quarter of 2023, Q2 of the previous year; the 2nd year.",
+    "Tuesday, 13 th March and 1st June; 21st century skills; ranked 3rd of 12.",
 ]
 
 
