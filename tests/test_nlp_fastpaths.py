@@ -238,3 +238,31 @@ def test_claim_type_ties_go_to_the_first_in_precedence(text: str) -> None:
         assert decision.claim_type == expected
     tied = dict.fromkeys(rules.precedence, 1.0)
     assert max(rules.precedence, key=tied.__getitem__) == rules.precedence[0]
+
+
+HEADINGS = ["Our aims by 2026", "Targets", "Our actions", "Key challenges", "Background",
+            "Next steps", "Risks and pressures", "Our aims for 2030", ""]
+HEADED_SENTENCES = ["Reduce waiting times for assessments.", "We have opened 3 hubs.",
+                    "Deliver 500 new homes.", "Demand keeps rising."]
+
+
+def test_heading_cues_read_once_per_heading_as_per_sentence() -> None:
+    """The heading cues' matches kept per heading give the heading cues that fire when each
+    one is searched for each sentence, through more headings than are kept."""
+    from pipeline.nlp.claims import HEADINGS_KEPT, classify, load_claim_rules
+
+    rules = load_claim_rules()
+    headings = HEADINGS + [f"Section {i} of the plan" for i in range(HEADINGS_KEPT + 5)]
+    for heading in headings + HEADINGS:
+        for text in HEADED_SENTENCES:
+            for kind in ("bullet", "paragraph"):
+                fired = [f for f in classify(text, None, rules, heading, kind).fired
+                         if f.startswith("heading:")]
+                plain = " ".join(text.split())
+                expected = [f"heading:{c.id}" for c in rules.heading_cues if heading
+                            and not (c.block_kinds and kind not in c.block_kinds)
+                            and not (c.unless is not None and c.unless.search(plain))
+                            and c.regex.search(heading)]
+                assert fired == expected, (heading, text, kind)
+    assert any(f.startswith("heading:") for f in classify(
+        HEADED_SENTENCES[0], None, rules, "Our aims by 2026", "bullet").fired)

@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -242,16 +242,31 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     )
 
 
-_CUE_PREFILTERS: dict[int, tuple[ClaimRules, PrefilterSet]] = {}
+class _CueIndex:
+    """What :func:`classify` derives from one rule set once: the cues' prefilters (in the
+    order of ``rules.cues``), and per heading which heading cues its text matches (the
+    sentences under one heading ask the same; the last few headings are kept)."""
+
+    def __init__(self, rules: ClaimRules) -> None:
+        self.rules = rules  # kept, so its id is not reused while cached
+        self.prefilters = PrefilterSet(c.regex for c in rules.cues)
+        self.heading_hits = lru_cache(maxsize=HEADINGS_KEPT)(self._heading_hits)
+
+    def _heading_hits(self, heading: str) -> tuple[bool, ...]:
+        return tuple(c.regex.search(heading) is not None for c in self.rules.heading_cues)
 
 
-def _cue_prefilters(rules: ClaimRules) -> PrefilterSet:
-    """The cues' :class:`PrefilterSet` (in the order of ``rules.cues``), built once per rule
-    set (the rules object is kept with it, so its id is not reused while cached)."""
-    entry = _CUE_PREFILTERS.get(id(rules))
-    if entry is None or entry[0] is not rules:
-        entry = _CUE_PREFILTERS[id(rules)] = (rules, PrefilterSet(c.regex for c in rules.cues))
-    return entry[1]
+#: Headings whose heading-cue matches are kept per rule set (see :class:`_CueIndex`).
+HEADINGS_KEPT = 64
+_CUE_INDEXES: dict[int, _CueIndex] = {}
+
+
+def _cue_index(rules: ClaimRules) -> _CueIndex:
+    """The :class:`_CueIndex` of ``rules``, built once per rule set."""
+    index = _CUE_INDEXES.get(id(rules))
+    if index is None or index.rules is not rules:
+        index = _CUE_INDEXES[id(rules)] = _CueIndex(rules)
+    return index
 
 
 def classify(text: str, facts: MentionFacts | None = None,
@@ -269,7 +284,8 @@ def classify(text: str, facts: MentionFacts | None = None,
     fired: list[str] = []
     view = TextView(text)  # cues whose needed words are absent are not searched
     cues = rules.cues
-    matched = [cue for cue in map(cues.__getitem__, _cue_prefilters(rules).passing(view))
+    index = _cue_index(rules)
+    matched = [cue for cue in map(cues.__getitem__, index.prefilters.passing(view))
                if not (cue.block_kinds and block_kind not in cue.block_kinds)
                and cue.regex.search(text)]
     # a cue that reads the same words more exactly switches the generic ones off: in "981
@@ -281,14 +297,13 @@ def classify(text: str, facts: MentionFacts | None = None,
             scores[cue.type] += cue.weight
             fired.append(cue.id)
     if heading:
-        for cue in rules.heading_cues:
-            if cue.block_kinds and block_kind not in cue.block_kinds:
+        for cue, hit in zip(rules.heading_cues, index.heading_hits(heading), strict=True):
+            if not hit or (cue.block_kinds and block_kind not in cue.block_kinds):
                 continue
             if cue.unless is not None and cue.unless.search(text):
                 continue
-            if cue.regex.search(heading):
-                scores[cue.type] += cue.weight
-                fired.append(f"heading:{cue.id}")
+            scores[cue.type] += cue.weight
+            fired.append(f"heading:{cue.id}")
     has_action = any(c in rules.action_cues for c in fired)
     has_aim = any(c in rules.aim_cues for c in fired)
     active = {
