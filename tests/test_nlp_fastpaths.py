@@ -160,7 +160,22 @@ LOOKAHEAD_TEXTS = [
     "C300 and c 40; cats 12 and cost 5m; Monday 4 March; SEPTEMBER 2022 - JULY 2023.",
     "Nine out of ten, one in every six homes, 3 in 4 adults; a 60-bed home, three-storey block.",
     "Twenty-one in a hundred and 1,200 out of 5,000; a two-way street and four one-bed flats.",
+    "A dozen eggs, a-hundred, an hundred and one, zero-waste, Eleven to twelve, half a million.",
+    "A quarter of a billion, three quarters of an hour, one and a half million, an estimated 40.",
 ]
+
+
+@pytest.mark.parametrize("text", LOOKAHEAD_TEXTS)
+def test_every_number_word_starts_where_its_start_fragment_says(text: str) -> None:
+    """NUMWORDSTART names how every number word or phrase begins, so a look-ahead for it
+    turns away no position where NUMWORD matches (case ignored, as the patterns read it)."""
+    from pipeline.nlp.numbers import FRAGMENTS
+
+    word = re.compile(r"\b(?:" + FRAGMENTS["NUMWORD"] + r")\b", re.IGNORECASE)
+    start = re.compile(r"\b(?:" + FRAGMENTS["NUMWORDSTART"] + ")", re.IGNORECASE)
+    for i in range(len(text)):
+        if word.match(text, i):
+            assert start.match(text, i), (text, i)
 
 
 def _without_leading_lookahead(source: str) -> str | None:

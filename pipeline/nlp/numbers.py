@@ -143,6 +143,16 @@ FRAGMENTS: dict[str, str] = {
     "ORDWORD": alternation(ORDINAL_WORDS),
 }
 
+# What every match of NUMWORD starts with: the first word of a lexicon entry, "half",
+# "quarter" or "three" of a fraction phrase, or "a"/"an" before more words ("a hundred", "a
+# quarter of") unless the lexicon has them alone. A pattern can look ahead for it to turn
+# away, in one pass over a word list, the word starts where no number word begins: trying
+# NUMWORD there walks its word lists several times over.
+_FIRST_WORDS = {w.split()[0] for w in NUMBER_WORDS} | {"half", "quarter", "three"}
+_ARTICLES = {"a", "an"} - set(NUMBER_WORDS)
+FRAGMENTS["NUMWORDSTART"] = ("(?:" + alternation(_FIRST_WORDS - _ARTICLES) + ")"
+                             + (r"|an?[\s-]" if _ARTICLES else ""))
+
 _NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
 
 
