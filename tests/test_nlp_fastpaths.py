@@ -281,3 +281,28 @@ def test_heading_cues_read_once_per_heading_as_per_sentence() -> None:
                 assert fired == expected, (heading, text, kind)
     assert any(f.startswith("heading:") for f in classify(
         HEADED_SENTENCES[0], None, rules, "Our aims by 2026", "bullet").fired)
+
+
+@pytest.mark.parametrize("text", ["One sentence.", "  Leading space.", "Two here. And two.",
+                                  "x", " ", "\n\nAfter blank lines. Then more.", "No stop"])
+def test_sentence_flags_of_one_sentence_as_from_token_offsets(text: str) -> None:
+    """A Doc whose only sentence starts at its first character gets the flags the token
+    offsets would give it: the first token starts a sentence, no other does."""
+    import numpy
+    import spacy
+    from spacy.attrs import IDX, SENT_START
+
+    from pipeline.nlp.sentences import sentence_starts
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("planmine_sentences")
+    doc = nlp(text)
+    idx = doc.to_array(IDX).astype("int64")
+    flags = numpy.full(len(idx), -1, dtype="int64")
+    starts = sentence_starts(text)
+    if starts:
+        want = numpy.array(starts, dtype="int64")
+        at = numpy.minimum(numpy.searchsorted(idx, want), len(idx) - 1)
+        flags[at[idx[at] == want]] = 1
+    flags[0] = 1
+    assert doc.to_array(SENT_START).astype("int64").tolist() == flags.tolist()

@@ -337,12 +337,6 @@ class _DocMentions:
     made the facts cost more than the cues on short sentences."""
 
     def __init__(self, doc: Doc) -> None:
-        # the window the document says it reports on wins over the nominal (financial)
-        # period: an event in September of a report covering September to September is not
-        # in the future
-        x = doc._  # one accessor object: spaCy builds a new one on every ``doc._``/``span._``
-        period_start: date | None = x.window_start or x.period_start
-        period_end: date | None = x.window_end or x.period_end
         figures = self._sorted(doc, "figures")
         dates = self._sorted(doc, "dates")
         self.figure_starts = [s.start_char for s in figures]
@@ -350,6 +344,13 @@ class _DocMentions:
         self.date_starts = [s.start_char for s in dates]
         future: list[bool] = []
         historic: list[bool] = []
+        if dates:
+            # the window the document says it reports on wins over the nominal (financial)
+            # period: an event in September of a report covering September to September is
+            # not in the future
+            x = doc._  # one accessor object: spaCy builds a new one on every ``doc._``
+            period_start: date | None = x.window_start or x.period_start
+            period_end: date | None = x.window_end or x.period_end
         for s in dates:
             sx = s._
             date_start, date_end = sx.date_start, sx.date_end
