@@ -120,14 +120,54 @@ def test_prefilter_set_answers_as_each_prefilter(text: str) -> None:
     """The one-pass set gives, regex by regex, the answer of the regex's own prefilter."""
     regexes = _all_regexes()
     view = TextView(text)
-    assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
-                                                   for r in regexes]
+    assert PrefilterSet(regexes).passing(view) == [i for i, r in enumerate(regexes)
+                                                   if Prefilter.of(r).may_match(view)]
 
 
 def test_prefilter_set_of_regexes_without_needles() -> None:
     assert PrefilterSet([re.compile(r"\w+"), re.compile(r"x?")]).passing(TextView("abc")) == [
-        True, True]
+        0, 1]
     assert PrefilterSet([]).passing(TextView("abc")) == []
+
+
+WAYS_REGEXES = [
+    r"\b(?:our|the)\s+aims?\s+(?:is|are)\b|\bwe\s+(?:aim|intend)\b|\bhave\s+aims\b",
+    r"(?:\d+\s+in\s+\d+|one\s+in\s+ten|the\s+number\s+of)",
+    r"(?:alpha|beta)(?:gamma|delta)(?:one|two|three)",  # 2 x 2 x 3 ways: more than MAX_WAYS
+    r"(?:x(?:yy|zz)|w)v",
+    r"(?:abc|\w+)def",  # a branch needing nothing: the alternation needs nothing
+    r"plain words",
+]
+WAYS_TEXTS = ["", "the cat is here", "the aims are clear", "we intend to", "we have aims",
+              "1 in 5 did", "one in ten", "The Number Of", "in the number", "alphadeltatwo",
+              "alpha delta two", "betagammaone", "xzzv", "xyv", "wv", "qqdef", "plain words",
+              "\u212a in 5", "We AIM high", "1 in"]
+
+
+@pytest.mark.parametrize("text", WAYS_TEXTS)
+def test_alternations_read_branch_by_branch(text: str) -> None:
+    """A regex is searched only where one of its branches can match, whole: the set of all
+    prefilters gives each regex's own answer, and where that is no, the regex finds nothing."""
+    regexes = [re.compile(r, re.IGNORECASE) for r in WAYS_REGEXES]
+    view = TextView(text)
+    passing = PrefilterSet(regexes).passing(view)
+    assert passing == [i for i, r in enumerate(regexes) if Prefilter.of(r).may_match(view)]
+    for i, regex in enumerate(regexes):
+        if i not in passing:
+            assert regex.search(text) is None, (regex.pattern, text)
+
+
+def test_branch_needs_rule_out_more_than_their_union() -> None:
+    """"the" alone meets the union of the branches' needles, but no branch's needs."""
+    pre = Prefilter.of(re.compile(WAYS_REGEXES[0], re.IGNORECASE))
+    assert pre.ways is not None
+    assert not pre.may_match(TextView("the cat is here"))
+    assert not pre.may_match(TextView("we have it"))
+    assert pre.may_match(TextView("The aims are"))
+    assert pre.may_match(TextView("we intend"))
+    count = Prefilter.of(re.compile(WAYS_REGEXES[1]))
+    assert not count.may_match(TextView("in the town"))  # "in" but neither digits nor "one"
+    assert count.may_match(TextView("3 in 4"))
 
 
 GUARD_TEXTS = [*SENTENCES, "between April and June 2024 (the year to March 2025): 3 in 10",
@@ -192,8 +232,8 @@ def test_prefilter_set_short_needles_count_as_the_automatons() -> None:
              "TO X", "\u212a a9"]
     for text in texts:
         view = TextView(text)
-        assert PrefilterSet(regexes).passing(view) == [Prefilter.of(r).may_match(view)
-                                                       for r in regexes], text
+        assert PrefilterSet(regexes).passing(view) == [
+            i for i, r in enumerate(regexes) if Prefilter.of(r).may_match(view)], text
 
 
 def test_factored_word_lists_share_first_letters() -> None:
@@ -279,13 +319,25 @@ GATED_TEXTS = [
     "Twenty-one  in  a hundred, and 1,200 out of 5,000 visitors came back in 2024.",
     "On March 29th, and by May 10, 2022, a 60-bed home and a three-storey block opened.",
     "A two-way street, a 2-week wait and the 1,200-seat hall: June 1st in the well-being week.",
+    "It cost 50p, then 20 pence, then 5 p; £3m-£5m, £3-5m, £2.3 - £3.4 million and £2,000 to £4k.",
+    "Between £2,000 and £10,000; between around £3.5bn and £10.3bn; US$2m to US$3m; £5 and more.",
+    "In FY23/24, financial year 25/26, in 25 / 26, the 18-19 academic year, since 21–22.",
+    "From 18–24, 367-423 hectares, between 105 and 116, four or five, 2-2.5yrs, 16/17, 10-15%.",
+    "Six to seven people, one and two, 3 or more, 12 to twenty, up 4 - 5 and 2022-2023.",
+    "Call 0116 305 0000 or (01622) 694 000; write to LE3 8RA or ME14 1XQ; see A6006 and M1.",
+    "1. Introduction\n2) The plan\n3.2 Our aims\nSee 2.4.2 and 1.3.1. It was agreed. 3.2 The board",
+    "Wave 5, Covid-19, Q3 and the B1234 road; no codes in 12 homes.",
+    "In the 1970s and the 1990\u2019s, the 1620s House; at 9.30am, 10 pm and 14:00 on 3rd of May.",
+    "Quarter 3 last year, the fourth quarter of 2023, Q2 of the previous year; the 2nd year.",
+    "Tuesday, 13 th March and 1st June; 21st century skills; ranked 3rd of 12.",
 ]
 
 
 @pytest.mark.parametrize("text", GATED_TEXTS + SENTENCES)
 def test_gates_never_hide_a_match(text: str) -> None:
     """A pattern's gate only saves work: where it is not found, the pattern finds nothing."""
-    gated = [p for p in (*dates.PATTERNS, *figures.PATTERNS, *money.PATTERNS) if p.gate]
+    gated = [p for p in (*dates.PATTERNS, *figures.PATTERNS, *money.PATTERNS,
+                         *figures.EXCLUDES) if p.gate]
     assert gated
     for p in gated:
         if not gate_open(p, text):
@@ -307,3 +359,38 @@ def test_gates_turn_away_texts_without_their_part() -> None:
     assert not gate_open(by_id["month_day"], "On 29 March 2022, 1,500 came.")
     assert gate_open(by_id["month_day"], "March 29th")
     assert gate_open(Pattern("x", "x", re.compile("a")), "no gate: always open")
+
+
+def test_no_guard_where_re_scans_fast_itself() -> None:
+    """A regex opening with a literal, or with a class case cannot change, is scanned for in
+    C by ``re`` itself: a guard in front would hide that, so it gets none. One opening with
+    optional parts, or with letters under IGNORECASE, is guarded as before."""
+    for source, flags in ((r"\d\d\s?/\d\d", 0), (r"between\s+\d", 0), (r"[.!?]\s\d", 0),
+                          (r"\d\s?p", re.IGNORECASE), (r"£\d+", re.IGNORECASE)):
+        regex = re.compile(source, flags)
+        assert first_char_guarded(regex) is regex, source
+    for source, flags in ((r"(?:\bbetween\s+)?\d+", 0), (r"between\s+\d", re.IGNORECASE),
+                          (r"(?<![\d.])\d+%", 0)):
+        assert first_char_guarded(re.compile(source, flags)).pattern.startswith("(?=(?i:["), source
+
+
+def test_prefilter_group_answers_as_a_set_per_list() -> None:
+    """Lists of regexes read together in a group get, list by list, the answers of a
+    PrefilterSet over each list alone, whatever order the texts and lists are asked in and
+    when a list joins the group late."""
+    from pipeline.nlp.patterns import PrefilterGroup
+
+    lists = [[p.regex for p in reversed(money.PATTERNS)], [p.regex for p in dates.PATTERNS],
+             [p.regex for p in (*figures.EXCLUDES, *figures.PATTERNS)],
+             [re.compile(r"\bto\s+(?:x|yz)"), re.compile(r"\w+")]]
+    alone = [PrefilterSet(regexes) for regexes in lists]
+    group = PrefilterGroup()
+    parts = [group.add(regexes) for regexes in lists[:3]]
+    texts = [*SENTENCES, "", "\u212a of 5", *GATED_TEXTS[:4]]
+    for text in texts + texts[::-1]:
+        for part, one in zip(parts, alone, strict=False):
+            assert part.passing(text) == one.passing(TextView(text)), text
+    parts.append(group.add(lists[3]))
+    for text in texts:
+        for part, one in reversed(list(zip(parts, alone, strict=True))):
+            assert part.passing(text) == one.passing(TextView(text)), text

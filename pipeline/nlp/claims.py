@@ -40,14 +40,15 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from itertools import compress
+from functools import cache, lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -241,16 +242,31 @@ def load_claim_rules(path: Path = DEFAULT_RULES_PATH) -> ClaimRules:
     )
 
 
-_CUE_PREFILTERS: dict[int, tuple[ClaimRules, PrefilterSet]] = {}
+class _CueIndex:
+    """What :func:`classify` derives from one rule set once: the cues' prefilters (in the
+    order of ``rules.cues``), and per heading which heading cues its text matches (the
+    sentences under one heading ask the same; the last few headings are kept)."""
+
+    def __init__(self, rules: ClaimRules) -> None:
+        self.rules = rules  # kept, so its id is not reused while cached
+        self.prefilters = PrefilterSet(c.regex for c in rules.cues)
+        self.heading_hits = lru_cache(maxsize=HEADINGS_KEPT)(self._heading_hits)
+
+    def _heading_hits(self, heading: str) -> tuple[bool, ...]:
+        return tuple(c.regex.search(heading) is not None for c in self.rules.heading_cues)
 
 
-def _cue_prefilters(rules: ClaimRules) -> PrefilterSet:
-    """The cues' :class:`PrefilterSet` (in the order of ``rules.cues``), built once per rule
-    set (the rules object is kept with it, so its id is not reused while cached)."""
-    entry = _CUE_PREFILTERS.get(id(rules))
-    if entry is None or entry[0] is not rules:
-        entry = _CUE_PREFILTERS[id(rules)] = (rules, PrefilterSet(c.regex for c in rules.cues))
-    return entry[1]
+#: Headings whose heading-cue matches are kept per rule set (see :class:`_CueIndex`).
+HEADINGS_KEPT = 64
+_CUE_INDEXES: dict[int, _CueIndex] = {}
+
+
+def _cue_index(rules: ClaimRules) -> _CueIndex:
+    """The :class:`_CueIndex` of ``rules``, built once per rule set."""
+    index = _CUE_INDEXES.get(id(rules))
+    if index is None or index.rules is not rules:
+        index = _CUE_INDEXES[id(rules)] = _CueIndex(rules)
+    return index
 
 
 def classify(text: str, facts: MentionFacts | None = None,
@@ -267,9 +283,9 @@ def classify(text: str, facts: MentionFacts | None = None,
     scores = dict.fromkeys(CLAIM_TYPES, 0.0)
     fired: list[str] = []
     view = TextView(text)  # cues whose needed words are absent are not searched
-    passing = _cue_prefilters(rules).passing(view)
-    # only the cues that passed are looked at (compress walks the rest in C)
-    matched = [cue for cue in compress(rules.cues, passing)
+    cues = rules.cues
+    index = _cue_index(rules)
+    matched = [cue for cue in map(cues.__getitem__, index.prefilters.passing(view))
                if not (cue.block_kinds and block_kind not in cue.block_kinds)
                and cue.regex.search(text)]
     # a cue that reads the same words more exactly switches the generic ones off: in "981
@@ -281,14 +297,13 @@ def classify(text: str, facts: MentionFacts | None = None,
             scores[cue.type] += cue.weight
             fired.append(cue.id)
     if heading:
-        for cue in rules.heading_cues:
-            if cue.block_kinds and block_kind not in cue.block_kinds:
+        for cue, hit in zip(rules.heading_cues, index.heading_hits(heading), strict=True):
+            if not hit or (cue.block_kinds and block_kind not in cue.block_kinds):
                 continue
             if cue.unless is not None and cue.unless.search(text):
                 continue
-            if cue.regex.search(heading):
-                scores[cue.type] += cue.weight
-                fired.append(f"heading:{cue.id}")
+            scores[cue.type] += cue.weight
+            fired.append(f"heading:{cue.id}")
     has_action = any(c in rules.action_cues for c in fired)
     has_aim = any(c in rules.aim_cues for c in fired)
     active = {
@@ -307,77 +322,109 @@ def classify(text: str, facts: MentionFacts | None = None,
             ctype, weight = rules.features[name]
             scores[ctype] += weight
             fired.append(f"feature:{name}")
-    best = max(rules.precedence, key=lambda t: (scores[t], -rules.precedence.index(t)))
+    # the highest score; of equal ones the first in precedence (max keeps the first it met)
+    best = max(rules.precedence, key=scores.__getitem__)
     if scores[best] < rules.min_score:
         best = rules.default
     return ClaimDecision(best, scores, fired)
 
 
-def _spans_by_start(doc: Doc, key: str) -> tuple[list[int], list[Span]]:
-    """The Doc's ``key`` spans sorted by start (and their starts), built once per Doc: looking
-    them up per sentence by scanning them all made a long text quadratic."""
-    memo = doc.user_data.setdefault("planmine_spans_by_start", {})
-    group = doc.spans.get(key, [])
-    if key not in memo or memo[key][0] != len(group):
-        spans = sorted(group, key=lambda s: s.start_char)
-        memo[key] = (len(group), [s.start_char for s in spans], spans)
-    return memo[key][1], memo[key][2]
+class _DocMentions:
+    """A Doc's money, figures and dates spans as sorted starts with running counts, read
+    once per Doc: a sentence's :class:`MentionFacts` are then a few bisections.
+
+    Why: reading the spans, their extensions and the report period again for each sentence
+    made the facts cost more than the cues on short sentences."""
+
+    def __init__(self, doc: Doc) -> None:
+        figures = self._sorted(doc, "figures")
+        dates = self._sorted(doc, "dates")
+        self.figure_starts = [s.start_char for s in figures]
+        self.percent_before = self._running(s._.unit == "percent" for s in figures)
+        self.date_starts = [s.start_char for s in dates]
+        future: list[bool] = []
+        historic: list[bool] = []
+        if dates:
+            # the window the document says it reports on wins over the nominal (financial)
+            # period: an event in September of a report covering September to September is
+            # not in the future
+            x = doc._  # one accessor object: spaCy builds a new one on every ``doc._``
+            period_start: date | None = x.window_start or x.period_start
+            period_end: date | None = x.window_end or x.period_end
+        for s in dates:
+            sx = s._
+            date_start, date_end = sx.date_start, sx.date_end
+            future.append(period_end is not None and date_start is not None
+                          and date_start > period_end)
+            historic.append(period_start is not None and date_end is not None
+                            and date_end.year < period_start.year - HISTORIC_YEARS)
+        self.future_before = self._running(future)
+        self.historic_before = self._running(historic)
+        self.money_starts = [s.start_char for s in self._sorted(doc, "money")]
+
+    @staticmethod
+    def _sorted(doc: Doc, key: str) -> list[Span]:
+        """The Doc's ``key`` spans by start (none when the group is absent)."""
+        return sorted(doc.spans.get(key, []), key=lambda s: s.start_char)
+
+    @staticmethod
+    def _running(flags: Iterable[bool]) -> list[int]:
+        """``out[k]``: how many of the first ``k`` flags are set."""
+        return [0, *accumulate(map(int, flags))]
+
+    def facts(self, start_char: int, end_char: int) -> MentionFacts:
+        """The counts for the spans that start inside ``[start_char, end_char)``."""
+        f0, f1 = self._between(self.figure_starts, start_char, end_char)
+        d0, d1 = self._between(self.date_starts, start_char, end_char)
+        m0, m1 = self._between(self.money_starts, start_char, end_char)
+        return MentionFacts(
+            n_percent=self.percent_before[f1] - self.percent_before[f0],
+            n_figures=f1 - f0,
+            n_money=m1 - m0,
+            n_future_dates=self.future_before[d1] - self.future_before[d0],
+            n_dates=d1 - d0,
+            n_historic_dates=self.historic_before[d1] - self.historic_before[d0],
+        )
+
+    @staticmethod
+    def _between(starts: list[int], start_char: int, end_char: int) -> tuple[int, int]:
+        """The index range of the ``starts`` inside ``[start_char, end_char)`` (empty when
+        the range is)."""
+        first = bisect.bisect_left(starts, start_char)
+        return first, max(first, bisect.bisect_left(starts, end_char))
 
 
 def mention_facts(doc: Doc, start_char: int, end_char: int) -> MentionFacts:
     """Count the money/figures/dates spans inside one sentence (zero if a group is absent)."""
-
-    def inside(key: str) -> list[Span]:
-        starts, spans = _spans_by_start(doc, key)
-        return spans[bisect.bisect_left(starts, start_char):bisect.bisect_left(starts, end_char)]
-
-    figures = inside("figures")
-    dates = inside("dates")
-    # the window the document says it reports on wins over the nominal (financial) period: an
-    # event in September of a report covering September to September is not in the future
-    x = doc._  # one accessor object: spaCy builds a new one on every ``doc._``/``span._``
-    period_start: date | None = x.window_start or x.period_start
-    period_end: date | None = x.window_end or x.period_end
-    future = historic = 0
-    if period_end is not None or period_start is not None:
-        for s in dates:
-            sx = s._
-            date_start, date_end = sx.date_start, sx.date_end
-            if period_end is not None and date_start is not None and date_start > period_end:
-                future += 1
-            if (period_start is not None and date_end is not None
-                    and date_end.year < period_start.year - HISTORIC_YEARS):
-                historic += 1
-    return MentionFacts(
-        n_percent=sum(1 for s in figures if s._.unit == "percent"),
-        n_figures=len(figures),
-        n_money=len(inside("money")),
-        n_future_dates=future,
-        n_dates=len(dates),
-        n_historic_dates=historic,
-    )
+    return _DocMentions(doc).facts(start_char, end_char)
 
 
-def _trimmed(doc: Doc, sent: Span, glyphs: str, doc_str: str | None = None) -> Span | None:
-    """The sentence without surrounding whitespace or leading bullet glyphs, or None.
-
-    ``doc_str`` is the Doc's text when the caller has it: slicing it is what ``sent.text``
-    gives, without joining the sentence's tokens."""
-    text = sent.text if doc_str is None else doc_str[sent.start_char:sent.end_char]
+def _trimmed(doc: Doc, doc_str: str, start_char: int, end_char: int,
+             glyphs: str) -> Span | None:
+    """The sentence at ``[start_char, end_char)`` of the Doc's text ``doc_str`` without
+    surrounding whitespace or leading bullet glyphs, or None."""
+    text = doc_str[start_char:end_char]
     lead = len(text) - len(text.lstrip(glyphs + " \t\r\n\u00a0"))
     body = text.rstrip()
-    start, end = sent.start_char + lead, sent.start_char + len(body)
+    start, end = start_char + lead, start_char + len(body)
     if end <= start or not any(ch.isalnum() for ch in text[lead:len(body)]):
         return None
     return doc.char_span(start, end, alignment_mode="expand")
 
 
-def _sentences(doc: Doc) -> list[Span]:
-    """``list(doc.sents)`` read from the SENT_START array in one call: spaCy's iterator
-    builds a Token object per token to test its flag."""
-    flags = doc.to_array("SENT_START").astype("int64")  # uint64 from spaCy: -1 wraps round
-    cuts = [0, *(int(i) for i in numpy.flatnonzero(flags[1:] == 1) + 1), len(doc)]
-    return [doc[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
+def _sentence_bounds(doc: Doc, doc_str: str) -> list[tuple[int, int]]:
+    """Each of ``doc.sents`` as character bounds, from its first character to where the next
+    one starts (the end of the text for the last). Past a sentence's ``end_char`` that takes
+    in only the whitespace of its last token, which :func:`_trimmed` strips.
+
+    Why not ``doc.sents``: its iterator builds a Token object per token to test its flag,
+    and a Span per sentence; the flags and offsets are read here as arrays in one call."""
+    if not doc.has_annotation("SENT_START"):
+        return [(0, len(doc_str))]  # without a sentence splitter upstream: one sentence
+    flags, idx = doc.to_array([SENT_START, IDX]).T
+    # the first token always starts one
+    starts = [*idx[:1].tolist(), *idx[1:][flags[1:] == 1].tolist()]
+    return list(zip(starts, [*starts[1:], len(doc_str)], strict=True))
 
 
 @Language.factory("planmine_claims", assigns=["doc.spans"],
@@ -404,20 +451,19 @@ class ClaimsComponent(RuleFileComponent):
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
-        # without a sentence splitter upstream the whole Doc is one sentence
-        sents = _sentences(doc) if doc.has_annotation("SENT_START") else [doc[:]]
         if len(doc):
             text = doc_text(doc)
             x = doc._
             heading, block_kind = x.heading or "", x.block_kind or ""
-            for sent in sents:
-                span = _trimmed(doc, sent, self.rules.bullet_glyphs, text)
+            mentions = _DocMentions(doc)
+            for start_char, end_char in _sentence_bounds(doc, text):
+                span = _trimmed(doc, text, start_char, end_char, self.rules.bullet_glyphs)
                 if span is None:
                     continue
                 span_text = text[span.start_char:span.end_char]  # span.text, not re-joined
                 if is_non_sentence(span_text, heading):
                     continue  # a contents entry or a fragment with no word says nothing
-                facts = mention_facts(doc, span.start_char, span.end_char)
+                facts = mentions.facts(span.start_char, span.end_char)
                 span._.claim_type = classify(span_text, facts, self.rules, heading,
                                              block_kind).claim_type
                 spans.append(span)

@@ -33,6 +33,7 @@ from spacy.tokens import Doc
 from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.numbers import (
     FRAGMENTS,
+    MENTION_PREFILTERS,
     MONTH_LEAD_WORDS,
     MONTHS,
     SEASONS,
@@ -45,7 +46,7 @@ from pipeline.nlp.numbers import (
     sentence_bounds,
     taken_offsets,
 )
-from pipeline.nlp.patterns import PrefilterSet, TextView, gate_open, load_pattern_set
+from pipeline.nlp.patterns import gate_open, load_pattern_set
 from pipeline.periods import fy_bounds, fy_month, fy_of, fy_span_bounds
 
 KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair", "year",
@@ -55,7 +56,7 @@ KINDS = ("range", "numeric", "day", "month", "season", "year_part", "year_pair",
          "relative_academic_year", "year_to")
 _FRAGMENTS, PATTERNS = load_pattern_set("dates", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 _SINGLE = [p for p in PATTERNS if p.kind != "range"]
-_PREFILTERS = PrefilterSet(p.regex for p in PATTERNS)
+_PREFILTERS = MENTION_PREFILTERS.add(p.regex for p in PATTERNS)
 
 #: Earliest plausible year for a bare four-digit number without a lead word ("1816" after "in").
 MIN_BARE_YEAR = 1600
@@ -531,9 +532,9 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
     candidates = []
     n = len(PATTERNS)
     # a pattern whose needed words/digits are absent is not run
-    passing = _PREFILTERS.passing(TextView(text))
-    for i, pat in enumerate(PATTERNS):
-        if not passing[i] or not gate_open(pat, text):
+    for i in _PREFILTERS.passing(text):
+        pat = PATTERNS[i]
+        if not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))
@@ -544,7 +545,9 @@ def parse_dates(text: str, period_start: date | None = None, period_end: date | 
         return None if parsed is None else (parsed, m)
 
     chosen = select_longest(candidates, accept, taken or ())
-    sentences = sentence_bounds(text)
+    # the sentences only place a mention written without a year: found when there is one
+    sentences = (sentence_bounds(text) if any(r[0].needs_year for _, _, r in chosen)
+                 else [])
     out: list[DateMention] = []
     for start, end, result in chosen:
         parsed, m = result

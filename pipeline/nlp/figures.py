@@ -29,6 +29,7 @@ from pipeline.nlp.numbers import (
     FRAGMENTS,
     FREQUENCY_WORDS,
     MEASURE_STOP_WORDS,
+    MENTION_PREFILTERS,
     MONTHS,
     ORDINAL_WORDS,
     QUALIFIERS,
@@ -45,8 +46,6 @@ from pipeline.nlp.numbers import (
     word_before,
 )
 from pipeline.nlp.patterns import (
-    PrefilterSet,
-    TextView,
     gate_open,
     load_named_regexes,
     load_pattern_set,
@@ -57,7 +56,7 @@ KINDS = ("proportion", "fraction", "quantity", "halve", "ordinal", "range", "rat
 _FRAGMENTS, PATTERNS = load_pattern_set("figures", KINDS, FRAGMENTS, flags=re.IGNORECASE)
 EXCLUDES = load_named_regexes("figures", "exclude", FRAGMENTS)
 #: The exclusion rules' and then the patterns' prefilters, read in one pass per text.
-_PREFILTERS = PrefilterSet(p.regex for p in (*EXCLUDES, *PATTERNS))
+_PREFILTERS = MENTION_PREFILTERS.add(p.regex for p in (*EXCLUDES, *PATTERNS))
 
 #: Most words in a measure phrase.
 MAX_MEASURE_WORDS = 5
@@ -136,9 +135,11 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         # a pattern whose needed words/digits are absent is not run
-        passing = _PREFILTERS.passing(TextView(text))
-        self.passing = passing[len(EXCLUDES):]  # the patterns', in order
-        self._excludes_passing = passing[:len(EXCLUDES)]
+        passing = _PREFILTERS.passing(text)
+        n = bisect.bisect_left(passing, len(EXCLUDES))
+        #: the indices of the patterns that may match, in order
+        self.passing = [i - len(EXCLUDES) for i in passing[n:]]
+        self._excludes_passing = passing[:n]  # the exclusion rules'
         self._zones: list[tuple[int, int]] | None = None
 
     @property
@@ -147,9 +148,9 @@ class _Parser:
         whose candidates gets as far as :meth:`interpret` needs no exclusion search."""
         if self._zones is None:
             text = self.text
-            self._zones = [m.span() for pat, may in zip(EXCLUDES, self._excludes_passing,
-                                                        strict=False) if may
-                           for m in pat.regex.finditer(text)]
+            self._zones = [m.span() for i in self._excludes_passing
+                           if gate_open(EXCLUDES[i], text)
+                           for m in EXCLUDES[i].regex.finditer(text)]
         return self._zones
 
     def excluded(self, start: int, end: int) -> bool:
@@ -318,8 +319,9 @@ def parse_figures(text: str, taken: list[tuple[int, int]] | None = None,
     parser = _Parser(text)
     candidates = []
     n = len(PATTERNS)
-    for i, pat in enumerate(PATTERNS):
-        if not parser.passing[i] or not gate_open(pat, text):
+    for i in parser.passing:
+        pat = PATTERNS[i]
+        if not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), n - i, (pat.kind, m)))

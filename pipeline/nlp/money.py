@@ -17,6 +17,7 @@ from spacy.tokens import Doc
 from pipeline.nlp.extensions import doc_text
 from pipeline.nlp.numbers import (
     FRAGMENTS,
+    MENTION_PREFILTERS,
     MentionComponent,
     multiplier,
     parse_number,
@@ -25,12 +26,12 @@ from pipeline.nlp.numbers import (
     scaled_by_table,
     select_longest,
 )
-from pipeline.nlp.patterns import PrefilterSet, TextView, gate_open, load_pattern_set
+from pipeline.nlp.patterns import gate_open, load_pattern_set
 
 KINDS = ("amount", "range", "pence", "nil")
 _FRAGMENTS, PATTERNS = load_pattern_set("money", KINDS, FRAGMENTS)
 #: The patterns' prefilters, in the order :func:`parse_money` tries them.
-_PREFILTERS = PrefilterSet(p.regex for p in reversed(PATTERNS))
+_PREFILTERS = MENTION_PREFILTERS.add(p.regex for p in reversed(PATTERNS))
 
 #: Currency symbols and words to ISO codes.
 CURRENCIES = {"£": "GBP", "$": "USD", "us$": "USD", "€": "EUR", "pound": "GBP",
@@ -145,9 +146,9 @@ def parse_money(text: str, taken: list[tuple[int, int]] | None = None,
     """
     candidates = []
     # a pattern whose needed words/digits are absent is not run
-    passing = _PREFILTERS.passing(TextView(text))
-    for prio, pat in enumerate(reversed(PATTERNS)):
-        if not passing[prio] or not gate_open(pat, text):
+    for prio in _PREFILTERS.passing(text):
+        pat = PATTERNS[-1 - prio]
+        if not gate_open(pat, text):
             continue
         for m in pat.regex.finditer(text):
             candidates.append((m.start(), m.end(), prio, (pat.kind, m)))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 from pipeline.config import LEXICONS_DIR
-from pipeline.nlp.patterns import alternation, load_lexicon
+from pipeline.nlp.patterns import PrefilterGroup, alternation, load_lexicon
 from pipeline.rulefiles import StrictModel, validated
 
 
@@ -142,6 +142,16 @@ FRAGMENTS: dict[str, str] = {
     "FRACTION": alternation(FRACTION_WORDS),
     "ORDWORD": alternation(ORDINAL_WORDS),
 }
+
+# What every match of NUMWORD starts with: the first word of a lexicon entry, "half",
+# "quarter" or "three" of a fraction phrase, or "a"/"an" before more words ("a hundred", "a
+# quarter of") unless the lexicon has them alone. A pattern can look ahead for it to turn
+# away, in one pass over a word list, the word starts where no number word begins: trying
+# NUMWORD there walks its word lists several times over.
+_FIRST_WORDS = {w.split()[0] for w in NUMBER_WORDS} | {"half", "quarter", "three"}
+_ARTICLES = {"a", "an"} - set(NUMBER_WORDS)
+FRAGMENTS["NUMWORDSTART"] = ("(?:" + alternation(_FIRST_WORDS - _ARTICLES) + ")"
+                             + (r"|an?[\s-]" if _ARTICLES else ""))
 
 _NUMERAL = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
 
@@ -296,11 +306,26 @@ def qualifier_before(text: str, start: int, unit: str = "") -> Qualifier | None:
     return None
 
 
+def _after_number(phrase: str) -> re.Pattern[str]:
+    """``phrase`` written after a number: whitespace first, any whitespace between its words,
+    and not running on into a word."""
+    return re.compile(r"\s+" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])")
+
+
+#: The open bounds and the rates, in the order they are tried, each with its regex (compiled
+#: once: building them per number cost more than matching them).
+_SUFFIX_AFTER = tuple((q, _after_number(q.phrase)) for q in SUFFIX_QUALIFIERS)
+_PER_AFTER = tuple((PER_PHRASES[phrase], _after_number(phrase))
+                   for phrase in sorted(PER_PHRASES, key=len, reverse=True))
+
+
 def suffix_after(text: str, end: int) -> tuple[Qualifier, int] | None:
     """An open bound written right after a number ("or more", "and over"): it and its end."""
     rest = text[end:end + 20].lower()
-    for q in SUFFIX_QUALIFIERS:
-        m = re.match(r"\s+" + re.escape(q.phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])", rest)
+    if not rest[:1].isspace():
+        return None  # every one opens with whitespace (``str.isspace`` is re's ``\s``)
+    for q, regex in _SUFFIX_AFTER:
+        m = regex.match(rest)
         if m:
             return q, end + m.end()
     return None
@@ -309,10 +334,12 @@ def suffix_after(text: str, end: int) -> tuple[Qualifier, int] | None:
 def per_after(text: str, end: int) -> tuple[str, int] | None:
     """A rate written after an amount ("per year", "a week"): the period and where it ends."""
     rest = text[end:end + 20].lower()
-    for phrase in sorted(PER_PHRASES, key=len, reverse=True):
-        m = re.match(r"\s+" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?![A-Za-z])", rest)
+    if not rest[:1].isspace():
+        return None  # every one opens with whitespace (``str.isspace`` is re's ``\s``)
+    for period, regex in _PER_AFTER:
+        m = regex.match(rest)
         if m:
-            return PER_PHRASES[phrase], end + m.end()
+            return period, end + m.end()
     return None
 
 
@@ -365,6 +392,8 @@ def select_longest(candidates: Iterable[tuple[int, int, int, T]],
     """
     chosen: list[tuple[int, int, R]] = []
     candidates = list(candidates)
+    if not candidates:
+        return chosen  # most texts: nothing to mark out
     taken = list(taken)
     # one byte per character: an overlap test costs the candidate's length, not the number
     # of mentions already chosen (which made a long unbroken text quadratic)
@@ -384,6 +413,10 @@ def select_longest(candidates: Iterable[tuple[int, int, int, T]],
     chosen.sort(key=lambda c: c[0])
     return chosen
 
+
+#: The prefilters of the money, dates and figures patterns, read in one pass per text
+#: (the three components run on the same Doc text, one after the other).
+MENTION_PREFILTERS = PrefilterGroup()
 
 #: The span groups whose mentions must never overlap one another.
 MENTION_GROUPS = ("money", "dates", "figures")
@@ -408,6 +441,10 @@ def set_span_group(doc, key: str, mentions: Iterable[M],  # noqa: ANN001 - spaCy
     mention group (or of this one) is narrowed to whole tokens inside it, or dropped, so the
     money, dates and figures groups never overlap.
     """
+    mentions = list(mentions)
+    if not mentions:
+        doc.spans[key] = []  # most texts: no other group's spans to read
+        return
     busy: set[int] = set()
     for other in MENTION_GROUPS:
         if other != key and other in doc.spans:

@@ -19,6 +19,7 @@ repetition braces such as ``{1,3}``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,10 +33,11 @@ from pipeline.rulefiles import StrictModel, read_yaml, validated
 # The parse tree of a regex, for prefilters: CPython's private re._parser (3.11+). If a later
 # Python moves it, prefilters switch off (every regex always runs) instead of failing.
 try:
+    import re._compiler as _sre_compiler
     import re._constants as _sre_c
     import re._parser as _sre_p
 except ImportError:  # pragma: no cover - depends on the interpreter
-    _sre_c = _sre_p = None
+    _sre_c = _sre_p = _sre_compiler = None
 
 _PLACEHOLDER = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
 
@@ -255,6 +257,8 @@ class NamedRegexSpec(StrictModel):
 
     id: str
     regex: str
+    #: a regex every match of ``regex`` holds a match of, as for a pattern
+    gate: str | None = None
 
 
 class PatternFile(StrictModel):
@@ -299,14 +303,21 @@ def load_pattern_set(name: str, kinds: tuple[str, ...], extra_fragments: dict[st
         if entry["kind"] not in kinds:
             raise ValueError(f"{where}: kind {entry['kind']!r} is not one of {kinds}")
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        gate = (first_char_guarded(compile_regex(expand(str(entry["gate"]), fragments, where),
-                                                 f"{where} gate", flags))
-                if entry.get("gate") is not None else None)
+        gate = _gate(entry, fragments, where, flags)
         patterns.append(Pattern(pid, str(entry["kind"]), first_char_guarded(regex),
                                 int(entry.get("priority", 0)), gate))
     if not patterns:
         raise ValueError(f"{path} defines no patterns")
     return compiled_fragments, patterns
+
+
+def _gate(entry: dict[str, Any], fragments: dict[str, str], where: str,
+          flags: int) -> re.Pattern[str] | None:
+    """The compiled ``gate`` of a pattern file entry (None when it has none)."""
+    if entry.get("gate") is None:
+        return None
+    return first_char_guarded(compile_regex(expand(str(entry["gate"]), fragments, where),
+                                            f"{where} gate", flags))
 
 
 def alternation(words: list[str] | tuple[str, ...] | Any) -> str:
@@ -331,7 +342,8 @@ def load_named_regexes(name: str, section: str, extra_fragments: dict[str, str],
     for entry in data[section] or []:
         where = f"{path} {section} {entry['id']!r}"
         regex = compile_regex(expand(str(entry["regex"]), fragments, where), where, flags)
-        out.append(Pattern(str(entry["id"]), section, first_char_guarded(regex)))
+        out.append(Pattern(str(entry["id"]), section, first_char_guarded(regex),
+                           gate=_gate(entry, fragments, where, flags)))
     return out
 
 
@@ -418,23 +430,67 @@ def _selectivity(needles: frozenset[str]) -> tuple[int, int]:
     return min(1 if n == DIGIT else len(n) for n in needles), -len(needles)
 
 
-def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
-    """Needle sets that every match of the parsed sequence ``seq`` meets, ALL of them: a
-    match holds a needle of each set. Sound, not complete: only literals, alternations,
-    groups, repeats of at least one and positive look-arounds are read; everything else
-    (classes, anchors, negative look-arounds) is skipped over, which can only make the sets
-    less selective, never wrong. An alternation contributes one set, the union of its
-    branches' most selective sets. A positive look-ahead or look-behind that holds means the
-    text holds what it reads (next to the match, not in it): a needle of the text all the
-    same, and the only one a branch written as look-aheads alone (``^(?=.*\bwill\b)...``)
-    has."""
-    found: list[frozenset[str]] = []
+@dataclass(frozen=True)
+class _Need:
+    """What every match of a regex, or of a part of one, holds: a needle of each of ``sets``,
+    and for each alternation in ``alts`` everything one of its branches needs."""
+
+    sets: tuple[frozenset[str], ...] = ()
+    alts: tuple[tuple[_Need, ...], ...] = ()
+
+    def flat(self) -> list[frozenset[str]]:
+        """The needs as needle sets alone: an alternation is one set, the union of its
+        branches' most selective sets (a weaker need than any one branch's, never wrong)."""
+        return [*self.sets, *(u for u in map(_union_of_branches, self.alts) if u)]
+
+    def ways(self) -> list[list[frozenset[str]]]:
+        """The needs as alternatives, each a list of needle sets all of which a match meets
+        (one of the ways always holds). An alternation is read branch by branch (each
+        branch's :meth:`flat` sets) while the ways stay at most :data:`MAX_WAYS`, beyond that
+        as one union set; alternations inside a branch are always read as unions."""
+        ways = [list(self.sets)]
+        for alt in self.alts:
+            options = [branch.flat() for branch in alt]
+            if len(ways) * len(options) <= MAX_WAYS:
+                ways = [w + o for w in ways for o in options]
+                continue
+            union = _union_of_branches(alt)
+            if union:
+                ways = [w + [union] for w in ways]
+        return ways
+
+
+#: Most alternatives a regex's prefilter reads (see :meth:`_Need.ways`).
+MAX_WAYS = 8
+
+
+def _union_of_branches(alt: tuple[_Need, ...]) -> frozenset[str]:
+    """One needle set every match through the alternation ``alt`` meets (empty: none)."""
+    parts = [_best(branch.flat()) for branch in alt]
+    return frozenset().union(*parts) if all(p is not None for p in parts) else frozenset()  # type: ignore[arg-type]
+
+
+def _required(seq: Any, fold: bool) -> _Need:
+    """What every match of the parsed sequence ``seq`` holds. Sound, not complete: only
+    literals, alternations, groups, repeats of at least one and positive look-arounds are
+    read; everything else (classes, anchors, negative look-arounds) is skipped over, which can
+    only make the need weaker, never wrong. An alternation needs what one of its branches
+    needs, which branch not known (nothing when a branch needs nothing). A positive
+    look-ahead or look-behind that holds means the text holds what it reads (next to the
+    match, not in it): a needle of the text all the same, and the only one a branch written
+    as look-aheads alone (``^(?=.*\bwill\b)...``) has."""
+    sets: list[frozenset[str]] = []
+    alts: list[tuple[_Need, ...]] = []
     run: list[str] = []
 
     def close_run() -> None:
         if run:
-            found.append(frozenset(["".join(run)]))
+            sets.append(frozenset(["".join(run)]))
             run.clear()
+
+    def add(need: _Need) -> None:
+        sets.extend(need.sets)
+        alts.extend(need.alts)
 
     for op, av in seq:
         if op is _sre_c.LITERAL:
@@ -443,43 +499,58 @@ def _required(seq: Any, fold: bool) -> list[frozenset[str]]:
             continue
         close_run()
         if op is _sre_c.SUBPATTERN:
-            found.extend(_required(av[-1], fold))
+            add(_required(av[-1], fold))
         elif op is _sre_c.BRANCH:
-            parts = [_best(_required(branch, fold)) for branch in av[1]]
-            if all(p is not None for p in parts):
-                found.append(frozenset().union(*parts))  # type: ignore[arg-type]
+            branches = tuple(_required(branch, fold) for branch in av[1])
+            if all(b.sets or b.alts for b in branches):
+                alts.append(branches)
         elif op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            found.extend(_required(av[2], fold))
+            add(_required(av[2], fold))
         elif op is _sre_c.IN and _is_digit_set(av):
-            found.append(frozenset([DIGIT]))
+            sets.append(frozenset([DIGIT]))
         elif op is _sre_c.ATOMIC_GROUP:
-            found.extend(_required(av, fold))
+            add(_required(av, fold))
         elif op is _sre_c.ASSERT:  # (direction, sequence): positive, either direction
-            found.extend(_required(av[1], fold))
+            add(_required(av[1], fold))
     close_run()
-    return [s for s in found if s]
+    return _Need(tuple(s for s in sets if s), tuple(alts))
 
 
-def _needles(seq: Any, fold: bool) -> frozenset[str] | None:
-    """The most selective of :func:`_required`'s sets, or None when none is known."""
-    return _best(_required(seq, fold))
+#: One required needle set as a prefilter tests it: its words (sorted), whether a digit meets it.
+NeedleSet = tuple[tuple[str, ...], bool]
+
+
+def _needle_set(needles: frozenset[str]) -> NeedleSet:
+    return tuple(sorted(n for n in needles if n != DIGIT)), DIGIT in needles
+
+
+def _ordered(sets: Iterable[frozenset[str]]) -> tuple[NeedleSet, ...]:
+    """Needle sets the rarest first (most texts fail on it), in the same order in every
+    process, each as :class:`NeedleSet`."""
+    return tuple(_needle_set(g) for g in sorted(set(sets), key=lambda g: (_selectivity(g),
+                                                                         sorted(g)),
+                                                reverse=True))
 
 
 class Prefilter:
     """The needles a regex needs: it is searched only on text holding one needle of each of
-    its required sets (``groups``); ``needles`` is the most selective set alone."""
+    its required sets (``groups``) and meeting every set of one of its ``ways``;
+    ``needles`` is the most selective set alone."""
 
-    __slots__ = ("needles", "groups")
+    __slots__ = ("needles", "groups", "ways")
 
     def __init__(self, needles: frozenset[str] | None,
-                 groups: list[frozenset[str]] | None = None) -> None:
+                 groups: list[frozenset[str]] | None = None,
+                 ways: list[list[frozenset[str]]] | None = None) -> None:
         self.needles = needles
-        sets = set(groups or ([needles] if needles else []))
-        #: each required set as (its words, sorted; whether a digit meets it), the rarest set
-        #: first (most texts fail on it), in the same order in every process
-        self.groups: tuple[tuple[tuple[str, ...], bool], ...] = tuple(
-            (tuple(sorted(n for n in g if n != DIGIT)), DIGIT in g)
-            for g in sorted(sets, key=lambda g: (_selectivity(g), sorted(g)), reverse=True))
+        #: the sets every match meets (an alternation as the union of its branches')
+        self.groups = _ordered(groups or ([needles] if needles else []))
+        #: the alternatives when an alternation is read branch by branch (None: there is
+        #: one way, ``groups`` alone): one of them holds, each only what is not in ``groups``
+        self.ways: tuple[tuple[NeedleSet, ...], ...] | None = None
+        if ways is not None and len(ways) > 1:
+            self.ways = tuple(tuple(g for g in _ordered(way) if g not in self.groups)
+                              for way in ways)
 
     @classmethod
     def of(cls, regex: re.Pattern[str]) -> Prefilter:
@@ -489,20 +560,23 @@ class Prefilter:
         try:
             if _sre_p is None:
                 raise ImportError("re._parser is not available")
-            groups = _required(_sre_p.parse(written_source(regex), regex.flags), True)
+            need = _required(_sre_p.parse(written_source(regex), regex.flags), True)
         except Exception:  # an unreadable parse tree: no prefilter, the regex always runs
-            groups = []
-        return cls(_best(groups), groups)
+            need = _Need()
+        groups = need.flat()
+        return cls(_best(groups), groups, need.ways())
 
     def may_match(self, view: TextView) -> bool:
         """False only when the regex cannot match ``view``'s text."""
-        if not self.groups or not view.foldable:
+        if not view.foldable:
             return True
         hay = view.lower
-        for words, digit in self.groups:
-            if not ((digit and view.has_digit) or any(w in hay for w in words)):
-                return False
-        return True
+
+        def met(sets: tuple[NeedleSet, ...]) -> bool:
+            return all((digit and view.has_digit) or any(w in hay for w in words)
+                       for words, digit in sets)
+
+        return met(self.groups) and (self.ways is None or any(map(met, self.ways)))
 
 
 #: Needles this short are looked for one by one, not by the automaton (see PrefilterSet).
@@ -512,33 +586,40 @@ SHORT_NEEDLE = 2
 class PrefilterSet:
     """The prefilters of an ordered list of regexes, read together: one pass of an
     Aho-Corasick automaton finds every needle of every regex present in a text, and each
-    regex is then judged by one bit test instead of a substring search per needle.
+    regex is then judged by bit tests instead of a substring search per needle.
 
     Why: the claim cues are a hundred regexes per sentence and the mention patterns thirty
     per text; testing each one's needles one by one cost more than many of the searches it
-    saved. The answers are exactly :meth:`Prefilter.may_match`'s: every required set of
-    every regex has a bit; a needle found sets the bits of the sets it is in (a digit those
-    of the sets a digit meets), and a regex may match when all its sets' bits are set."""
+    saved. The answers are exactly :meth:`Prefilter.may_match`'s: every distinct required set
+    has a bit; a needle found sets the bits of the sets it is in (a digit those of the sets a
+    digit meets), and a regex may match when all the bits of its groups are set, and all
+    those of one of its ways. The ways are tested only for the few regexes whose groups
+    passed: testing every way of every regex cost more than the searches it saved."""
 
     def __init__(self, regexes: Iterable[re.Pattern[str]]) -> None:
         import ahocorasick
 
         self.filters = [prefilter(r) for r in regexes]
+        set_bits: dict[NeedleSet, int] = {}
+
+        def bits(sets: tuple[NeedleSet, ...]) -> int:
+            need = 0
+            for g in sets:
+                need |= set_bits.setdefault(g, 1 << len(set_bits))
+            return need
+
+        #: per regex, (the bits of its groups, its index); 0 bits: it always runs
+        self._needs = [(bits(f.groups), i) for i, f in enumerate(self.filters)]
+        #: the bits of each way, for the regexes with ways, by index
+        self._ways = {i: tuple(map(bits, f.ways)) for i, f in enumerate(self.filters)
+                      if f.ways is not None}
         word_bits: dict[str, int] = {}
         self._digit_bits = 0
-        #: per regex, the bits of its required sets (0: no prefilter, it always runs)
-        self._needs: list[int] = []
-        bit = 1
-        for f in self.filters:
-            need = 0
-            for words, digit in f.groups:
-                for w in words:
-                    word_bits[w] = word_bits.get(w, 0) | bit
-                if digit:
-                    self._digit_bits |= bit
-                need |= bit
-                bit <<= 1
-            self._needs.append(need)
+        for (words, digit), bit in set_bits.items():
+            for w in words:
+                word_bits[w] = word_bits.get(w, 0) | bit
+            if digit:
+                self._digit_bits |= bit
         #: the needles of at most SHORT_NEEDLE characters, tested with ``in``: "e" or "to"
         #: occurs dozens of times in a text and the automaton reports every occurrence, which
         #: cost more than one substring test each; the bits they set are the same
@@ -553,10 +634,10 @@ class PrefilterSet:
             automaton.make_automaton()
             self._automaton = automaton
 
-    def passing(self, view: TextView) -> list[bool]:
-        """For each regex, in order: whether it may match ``view``'s text."""
+    def passing(self, view: TextView) -> list[int]:
+        """The indices, in order, of the regexes that may match ``view``'s text."""
         if not view.foldable:
-            return [True] * len(self._needs)
+            return list(range(len(self.filters)))
         met = self._digit_bits if view.has_digit else 0
         hay = view.lower
         for w, bits in self._short:
@@ -565,7 +646,63 @@ class PrefilterSet:
         if self._automaton is not None:
             for bits in {v for _, v in self._automaton.iter(hay)}:
                 met |= bits
-        return [need & met == need for need in self._needs]
+        passing = [i for need, i in self._needs if need & met == need]
+        ways = self._ways
+        if not ways:
+            return passing
+        # a way holds when none of its bits is missing: ``~met & way`` is 0 (read in C by
+        # map and min, not by a generator per regex)
+        missing = ~met
+        return [i for i in passing if i not in ways or not min(map(missing.__and__, ways[i]))]
+
+
+class PrefilterGroup:
+    """Several lists of regexes run on the same texts (the money, dates and figures patterns
+    on each Doc's text), their prefilters read together: one :class:`PrefilterSet` over all
+    of them, read once per text whichever list asks first; each list gets its own answers.
+
+    Why: the three components built a text view and ran an automaton over the whole text
+    each; the needles of all three in one automaton cost little more than one of them."""
+
+    def __init__(self) -> None:
+        self._regexes: list[re.Pattern[str]] = []
+        self._set = PrefilterSet(())
+        #: the last text read and its passing indices (one tuple: read and replaced whole)
+        self._last: tuple[str | None, list[int]] = (None, [])
+
+    def add(self, regexes: Iterable[re.Pattern[str]]) -> PrefilterPart:
+        """A new list of regexes in the group, and what answers for it. The set over every
+        list is built again at once (when the components are loaded, as each list's own set
+        was; the regexes' prefilters are derived once, the automaton is quick to build)."""
+        start = len(self._regexes)
+        self._regexes.extend(regexes)
+        self._set = PrefilterSet(self._regexes)
+        self._last = (None, [])
+        return PrefilterPart(self, start, len(self._regexes) - start)
+
+    def passing(self, text: str) -> list[int]:
+        """The indices, in order, of the group's regexes that may match ``text``."""
+        last = self._last
+        if last[0] is None or last[0] != text:
+            last = self._last = (text, self._set.passing(TextView(text)))
+        return last[1]
+
+
+class PrefilterPart:
+    """One list of regexes of a :class:`PrefilterGroup`."""
+
+    __slots__ = ("group", "start", "size")
+
+    def __init__(self, group: PrefilterGroup, start: int, size: int) -> None:
+        self.group, self.start, self.size = group, start, size
+
+    def passing(self, text: str) -> list[int]:
+        """The indices, in order, of this list's regexes that may match ``text``: the
+        answers of a :class:`PrefilterSet` over this list alone."""
+        found = self.group.passing(text)
+        lo = bisect.bisect_left(found, self.start)
+        hi = bisect.bisect_left(found, self.start + self.size, lo)
+        return [i - self.start for i in found[lo:hi]]
 
 
 class TextView:
@@ -682,6 +819,19 @@ def _has_lookaround(seq: Any) -> bool:
     return any(op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT) for op, _ in seq)
 
 
+def _scanned_fast(tree: Any) -> bool:
+    """Whether ``re`` itself skips the positions where the parsed regex cannot start: it
+    opens with a literal, or with a class of characters case cannot change (``\\d``, ``£``),
+    which ``re`` looks for in C before trying the regex. A look-ahead guard in front would
+    hide that from it and make the search slower, not faster."""
+    try:
+        flags = tree.state.flags
+        return bool(_sre_compiler._get_literal_prefix(tree, flags)[0]
+                    or _sre_compiler._get_charset_prefix(tree, flags))
+    except Exception:  # a private helper of another shape: guard as before
+        return False
+
+
 def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     """``regex`` behind a look-ahead for the characters a match can start with, or ``regex``
     itself when they cannot be told (or are too many to help).
@@ -698,6 +848,8 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     try:
         tree = _sre_p.parse(regex.pattern, regex.flags)
     except Exception:  # a parse tree of another shape: no guard
+        return regex
+    if _scanned_fast(tree):
         return regex
     try:
         items, nullable = _first_chars(tree)

@@ -273,9 +273,9 @@ class SentenceSplitter(RuleFileComponent):
         # one array write, not a per-token ``is_sent_start`` assignment: spaCy's setter scans
         # the whole Doc each time, which made a long unbroken line quadratic; the tokens'
         # offsets are read as one array too, not through a Token object each
-        idx = doc.to_array(IDX).astype("int64")  # ascending, as the starts are
-        flags = numpy.full(len(idx), -1, dtype="int64")
-        if starts:
+        flags = numpy.full(len(doc), -1, dtype="int64")
+        if starts and starts != [0]:  # one sentence from the first character: flags[0] alone
+            idx = doc.to_array(IDX).astype("int64")  # ascending, as the starts are
             want = numpy.array(starts, dtype="int64")
             at = numpy.minimum(numpy.searchsorted(idx, want), len(idx) - 1)
             flags[at[idx[at] == want]] = 1  # the starts that fall on a token's first character
