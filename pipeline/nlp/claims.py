@@ -449,6 +449,12 @@ class ClaimsComponent(RuleFileComponent):
         self.span_key = span_key
         self.use_rules(rules_path)
 
+    def use_rules(self, path: Path) -> None:
+        """Read the cue file and derive the cues' prefilters from it now, with the rules,
+        as the mention components do theirs: not inside the first document processed."""
+        super().use_rules(path)
+        _cue_index(self.rules)
+
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
         if len(doc):
