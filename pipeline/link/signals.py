@@ -360,10 +360,13 @@ def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
         # a multi-word term of plain words: the text's words are its runs, and words parted
         # only by white space (\s+ holds no word character nor hyphen) are consecutive runs
         if index.rest_by_pair:
-            for pair in index.rest_by_pair.keys() & zip(runs, runs[1:], strict=False):
-                for column, pattern, _, weight in index.rest_by_pair[pair]:
-                    if pattern.search(text):
-                        hits[column] += weight
+            pairs = index.rest_by_pair.keys() & zip(runs, runs[1:], strict=False)
+            if pairs:
+                spaced = _spaced(lowered)
+                for pair in pairs:
+                    for column, pattern, _, weight in index.rest_by_pair[pair]:
+                        if _runs_at(index.words[id(pattern)], runs, spaced):
+                            hits[column] += weight
         if index.runs_cs:
             for run in index.runs_cs.keys() & _RUN.findall(text):
                 for entry in index.runs_cs[run]:
@@ -383,6 +386,27 @@ def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
         if needle in lowered and pattern.search(text):
             hits[column] += weight
     return hits
+
+
+def _spaced(lowered: str) -> list[bool]:
+    r"""Per two consecutive runs (``[\w-]+``) of ``lowered``: whether only white space parts them."""
+    return [gap.isspace() for gap in _RUN.split(lowered)[1:-1]]
+
+
+def _runs_at(words: tuple[str, ...], runs: list[str], spaced: list[bool]) -> bool:
+    r"""Whether ``words`` are consecutive runs of a text parted only by white space: for a term
+    of plain words (ASCII letters, digits, ``_``, ``-``), case-blind, in a text of ASCII runs,
+    what its pattern ``(?<![\w-])w1\s+w2...(?![\w-])`` finds, without compiling it.
+
+    Each word of such a term is all run characters and is bounded by non-run characters (the
+    guards, or the ``\s+`` either side), so it is a whole run; ``\s+`` then spans the whole gap
+    between two runs, which must be white space (``\s`` is ``str.isspace``); the runs of the
+    lower-cased text are the text's runs lower-cased, as in :func:`_term_index`.
+    ``runs``: the text's runs (``_RUN.findall``), ``spaced``: :func:`_spaced` of the text."""
+    k = len(words)
+    first = words[0]
+    return any(run == first and tuple(runs[i:i + k]) == words and all(spaced[i:i + k - 1])
+               for i, run in enumerate(runs[:len(runs) - k + 1]))
 
 
 def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
