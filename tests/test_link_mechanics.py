@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from rapidfuzz import fuzz
+from scipy import sparse
 
-from pipeline.link.matcher import Matcher
+from pipeline.link.matcher import Matcher, _rownorm
 from pipeline.link.signals import (
     MULTIWORD_WEIGHT,
     Lexicon,
@@ -48,6 +49,12 @@ TEXTS = [
     # punctuation, hyphens or a longer word they are not the term; a third word is still needed
     "road, safety; road-safety; roads safety; park and rides; park and; council\ttax",
     "Park and\n\nRide then council taxes, the council-tax and COUNCIL TAX",
+    # ... matched by their runs, not a regex: any white space between them (a control
+    # separator, a no-break space), and a near miss before the real one
+    "park and\x1cride; park and  ride2; park\u00a0and\u2003RIDE",
+    "park and - ride park and_ride park and ride",
+    "council tax",
+    "park",
 ]
 
 
@@ -75,6 +82,20 @@ NON_ASCII += ["EV charging at 5\u212a; e-bi\u212ae hire",
 def test_topic_hits_match_the_term_by_term_search(text: str) -> None:
     lex = build_lexicon(TOPICS, NONE_TERMS, ["finance"])
     assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex))
+
+
+def test_topic_hits_of_random_texts_match_the_term_by_term_search() -> None:
+    """Texts made of the terms' words and near misses, parted by white space and punctuation
+    of every kind, so that multi-word terms meet every kind of gap."""
+    lex = build_lexicon(TOPICS, NONE_TERMS, ["finance"])
+    words = ["park", "and", "ride", "Ride", "rides", "road", "safety", "council", "tax", "TAX",
+             "children's", "centre", "bus", "e-bike", "EV", "ride_", "-", "(draft)", "equality"]
+    gaps = [" ", "  ", "\n", "\t", "\u00a0", "\x1c", "-", ", ", "_", "'", " - ", "\u2013", ""]
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        n = int(rng.integers(1, 8))
+        text = "".join(str(rng.choice(words)) + str(rng.choice(gaps)) for _ in range(n))
+        assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex)), text
 
 
 def test_topic_hits_count_each_term_once_and_respect_word_edges() -> None:
@@ -148,15 +169,47 @@ def test_phrase_matrix_without_texts_or_phrases() -> None:
     assert not phrase_matrix(["Family Hubs"], {}, LABELS).any()
 
 
-def test_best_aim_is_the_first_most_similar_element_of_the_sub_outcome() -> None:
+def _matcher_with_elements(subs_of_elements: list[str], elements: sparse.csr_matrix) -> Matcher:
     m = Matcher.__new__(Matcher)
-    m.plan_aims = [{"aim_id": f"e{k}", "sub_outcome_id": sub}
-                   for k, sub in enumerate(["s1", "s2", "s1", "s1", "s2"])]
-    sims = np.array([0.2, 0.9, 0.5, 0.5, 0.1])
+    m.plan_aims = [{"aim_id": f"e{k}", "sub_outcome_id": sub} for k, sub in enumerate(subs_of_elements)]
+    m._subs = list(dict.fromkeys(subs_of_elements))
+    m.elements = elements
+    return m
+
+
+def test_best_aim_is_the_first_most_similar_element_of_the_sub_outcome() -> None:
+    m = _matcher_with_elements(["s1", "s2", "s1", "s1", "s2"],
+                               sparse.csr_matrix(np.eye(5)[:, :3] * [[1], [2], [3], [3], [0]]))
+    assert [list(v) for v in m._members().values()] == [[0, 2, 3], [1, 4]]
+    claims = sparse.csr_matrix(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    rows, subs = np.array([0, 0, 1, 2, 2]), np.array([0, 1, 0, 0, 1])
+    # e2 and e3 tie for claim 0: the first wins; a claim like no element gets the first
+    assert m._best_aims(claims, rows, subs) == ["e2", "e1", "e0", "e0", "e1"]
+    assert m._best_aims(claims, rows[:0], subs[:0]) == []
+
+
+def test_best_aims_are_those_of_the_product_with_every_element() -> None:
+    """The per-sub-outcome products give the very similarities of the full product (the
+    argmax sees equal numbers, ties included), on rows with many overlapping terms."""
+    rng = np.random.default_rng(3)
+    n_claims, n_terms = 60, 40
+    subs_of_elements = [f"s{k}" for k in rng.integers(0, 6, size=25)]
+    elements = sparse.random(25, n_terms, density=0.3, random_state=4, format="csr")
+    elements.data = np.round(elements.data, 1)  # coarse values: ties happen
+    elements = sparse.csr_matrix(np.vstack([elements.toarray(), elements.toarray()[:3]]))
+    subs_of_elements += subs_of_elements[:3]  # exact duplicates within a sub-outcome
+    m = _matcher_with_elements(subs_of_elements, elements)
+    x = sparse.random(n_claims, n_terms, density=0.4, random_state=5, format="csr")
+    x = _rownorm(x)
+    rows = np.repeat(np.arange(n_claims), 3)
+    subs = np.concatenate([rng.choice(len(m._subs), size=3, replace=False) for _ in range(n_claims)])
+    full = (x @ elements.T).toarray()
     members = m._members()
-    assert [list(v) for v in members.values()] == [[0, 2, 3], [1, 4]]
-    assert m._best_aim("s1", sims, members) == "e2"  # e2 and e3 tie: the first wins
-    assert m._best_aim("s2", sims) == "e1"
+    expected = []
+    for i, j in zip(rows, subs, strict=True):
+        idx = members[m._subs[j]]
+        expected.append(f"e{idx[np.argmax(full[i, idx])]}")
+    assert m._best_aims(x, rows, subs) == expected
 
 
 def _reference_topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:

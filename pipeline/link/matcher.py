@@ -414,25 +414,26 @@ class Matcher:
         x = self.transform([c.text for c in claims])
         x_unit = _rownorm(x)
         score, order, gate = self.scores(claims, self.signals(claims, x, x_unit))
-        # element similarities only for the claims that can link (the gate drops most): each
-        # row of a product depends on that claim's row alone, so the values are the same
         kept = (np.flatnonzero(~(gate < self.settings.min_score)) if min_score is None
                 else np.arange(len(claims)))
-        elem_sims = (x_unit[kept] @ self.elements.T).toarray()
-        members = self._members()
-        links: list[Link] = []
-        for row, i in enumerate(kept.tolist()):
-            claim = claims[i]
+        rows: list[int] = []
+        subs: list[int] = []
+        ranks: list[int] = []
+        values: list[float] = []
+        for i in kept.tolist():
             rank = 0
-            for j in order[i, :MAX_CANDIDATES]:
+            for j in order[i, :MAX_CANDIDATES].tolist():
                 value = float(score[i, j])
                 if min_score is not None and value < min_score:
                     break
                 rank += 1
-                sub_id = self._subs[j]
-                links.append(Link(claim.claim_id, self._best_aim(sub_id, elem_sims[row], members),
-                                  sub_id, rank, round(value, 4), "combined"))
-        return links
+                rows.append(i)
+                subs.append(j)
+                ranks.append(rank)
+                values.append(value)
+        aims = self._best_aims(x_unit, np.asarray(rows, dtype=np.intp), np.asarray(subs, dtype=np.intp))
+        return [Link(claims[i].claim_id, aim, self._subs[j], rank, round(value, 4), "combined")
+                for i, j, rank, value, aim in zip(rows, subs, ranks, values, aims, strict=True)]
 
     def _members(self) -> dict[str, np.ndarray]:
         """sub_outcome_id → the indices of its elements in ``plan_aims`` (in plan order)."""
@@ -441,11 +442,23 @@ class Matcher:
             members.setdefault(a["sub_outcome_id"], []).append(k)
         return {sub: np.asarray(idx) for sub, idx in members.items()}
 
-    def _best_aim(self, sub_id: str, sims: np.ndarray,
-                  members: dict[str, np.ndarray] | None = None) -> str:
-        """The element of ``sub_id`` most similar to the claim (the first of equals)."""
-        idx = (members if members is not None else self._members())[sub_id]
-        return self.plan_aims[int(idx[np.argmax(sims[idx])])]["aim_id"]
+    def _best_aims(self, x_unit: sparse.csr_matrix, rows: np.ndarray, subs: np.ndarray) -> list[str]:
+        """Per candidate (claim ``rows[c]`` of ``x_unit``, sub-outcome column ``subs[c]``), the
+        element of that sub-outcome most similar to the claim (the first of equals).
+
+        Only the elements of the candidate sub-outcomes are compared, one sparse product per
+        sub-outcome over the claims that have it as a candidate (the product of every claim
+        with every element, most of it never read, cost more than the rest of the linking
+        loop). An entry of a sparse product sums the claim row's terms in their order whatever
+        the other rows and columns, so each similarity is the one the full product gives."""
+        members = self._members()
+        best = np.zeros(len(rows), dtype=np.intp)
+        for j in np.unique(subs).tolist():
+            sel = np.flatnonzero(subs == j)
+            idx = members[self._subs[j]]
+            sims = (x_unit[rows[sel]] @ self.elements[idx].T).toarray()
+            best[sel] = idx[np.argmax(sims, axis=1)]
+        return [self.plan_aims[k]["aim_id"] for k in best.tolist()]
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: Path, scores: dict | None = None) -> Path:
