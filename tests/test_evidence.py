@@ -349,6 +349,16 @@ def test_ratio_cdist_is_rapidfuzz_cdist(cutoff):
     assert (want > 0).sum() > 40  # near-duplicates above every cutoff: the test can fail
 
 
+def test_ratio_cdist_of_texts_too_long_for_16_bit_counts():
+    """Counts past 2**15 take the wide integers in the coarse pass, with the same scores."""
+    long = "the council opened new school places " * 900
+    queries = [long, long[:-40] + "x", "short text"]
+    choices = [long.replace("school", "schools"), long[:20000], "short text!"]
+    want = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=90, workers=1)
+    got = ratio_cdist(queries, choices, 90)
+    assert np.array_equal(got, want) and (want > 0).sum() >= 3
+
+
 def test_class_histograms_count_each_text_alone():
     """The one bincount over all texts gives each text its own counts, as a count per text
     would: empty texts, accents, the DEL character, astral characters and digits."""
