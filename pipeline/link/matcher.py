@@ -446,17 +446,19 @@ class Matcher:
         """Per candidate (claim ``rows[c]`` of ``x_unit``, sub-outcome column ``subs[c]``), the
         element of that sub-outcome most similar to the claim (the first of equals).
 
-        Only the elements of the candidate sub-outcomes are compared, one sparse product per
+        Only the elements of the candidate sub-outcomes are compared, one product per
         sub-outcome over the claims that have it as a candidate (the product of every claim
         with every element, most of it never read, cost more than the rest of the linking
-        loop). An entry of a sparse product sums the claim row's terms in their order whatever
-        the other rows and columns, so each similarity is the one the full product gives."""
+        loop), against the sub-outcome's few elements as a dense array (a sparse result cost
+        more to build). An entry of either product sums the claim row's terms in their order
+        (a dense zero adds an exact 0), whatever the other rows and columns, so each
+        similarity is the one the full sparse product gives."""
         members = self._members()
         best = np.zeros(len(rows), dtype=np.intp)
         for j in np.unique(subs).tolist():
             sel = np.flatnonzero(subs == j)
             idx = members[self._subs[j]]
-            sims = (x_unit[rows[sel]] @ self.elements[idx].T).toarray()
+            sims = x_unit[rows[sel]] @ self.elements[idx].T.toarray()
             best[sel] = idx[np.argmax(sims, axis=1)]
         return [self.plan_aims[k]["aim_id"] for k in best.tolist()]
 
