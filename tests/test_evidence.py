@@ -386,6 +386,24 @@ def test_fuzzy_pairs_are_token_set_ratio():
     assert ElementScorer.fuzzy_pairs([], []).shape == (0,)
 
 
+def test_scorer_rows_are_the_vectorizers_transform():
+    """The scorer's own counting gives, to the bit, the rows of ``vectorizer.transform``:
+    repeated words, words outside the fitted vocabulary, texts without content words,
+    texts prepared in two batches."""
+    corpus = ["Household waste recycling rates rose", "New school places opened in rural areas",
+              "Waste collections and recycling centres", "Buses buses buses"]
+    scorer = ElementScorer(corpus, 0.3)
+    texts = ["recycling recycling waste", "the and of", "", "Zebra crossings near schools",
+             "rural buses and school buses", "household waste"]
+    scorer.prepare(texts[:2])
+    for batch in (texts, texts[::-1]):
+        got = scorer._vectors(batch)
+        want = scorer.vectorizer.transform(batch)
+        assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+        assert np.array_equal(got.data, want.data) and got.shape == want.shape
+    assert scorer._vectors(texts).nnz > 5
+
+
 def test_normalise_all_takes_known_forms():
     """Known forms are used as given; the rest are normalised."""
     texts = pd.Series(["The Café, opened!", "£45m   spent", 7])

@@ -23,6 +23,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
 from pipeline.evidence.rules import AllRules, default_rules
+from pipeline.link.vectorise import count_matrix, tfidf_of, vocabulary_ids
 from pipeline.plan.diff import plan_diff_from_tables
 from pipeline.tables.schema import TABLES
 
@@ -380,6 +381,7 @@ class ElementScorer:
         self._analysed: dict[str, list[str]] = {}
         self.vectorizer = TfidfVectorizer(analyzer=self._content_words, sublinear_tf=True)
         self.vectorizer.fit(corpus or ["empty"])
+        self._tfidf = tfidf_of(self.vectorizer)
         self._row: dict[str, int] = {}
         self._blocks: list = []
         self._matrix = None
@@ -394,14 +396,24 @@ class ElementScorer:
         return got
 
     def prepare(self, texts: list[str]) -> None:
-        """Transform every text not seen yet in one batch (the fast path for many texts)."""
+        """Transform every text not seen yet in one batch (the fast path for many texts).
+
+        ``vectorizer.transform`` counted each text's words in a Python loop; the words are
+        the analyser's own (cached), counted in one sparse sum into the same canonical count
+        matrix (:func:`pipeline.link.vectorise.count_matrix`) and weighed by the vectorizer's
+        own IDF and settings, so the rows are the ones ``transform`` gives."""
         from scipy.sparse import vstack
 
         todo = [t for t in dict.fromkeys(texts) if t not in self._row]
         if not todo:
             return
         start = len(self._row)
-        self._blocks.append(self.vectorizer.transform(todo).tocsr())
+        words = [self._content_words(t) for t in todo]
+        rows = np.repeat(np.arange(len(todo), dtype=np.int64), [len(w) for w in words])
+        vocabulary = self.vectorizer.vocabulary_
+        counts = count_matrix(rows, vocabulary_ids([w for got in words for w in got], vocabulary),
+                              len(todo), len(vocabulary))
+        self._blocks.append(self._tfidf.transform(counts, copy=False).tocsr())
         self._row.update({t: start + i for i, t in enumerate(todo)})
         self._matrix = vstack(self._blocks).tocsr() if len(self._blocks) > 1 else self._blocks[0]
         self._blocks = [self._matrix]
@@ -495,14 +507,20 @@ def build_evidence(
     mv_by_claim = {c: g for c, g in mv.groupby(mv["claim_id"].astype(str))}
     scorer = aim_scorer(claims, in_force, documents, rules)
     # (period, sub-outcome, kind) -> (element ids, element texts) in plan order, built once
+    # from plain lists (as a groupby would: groups in order of first row, no missing kind)
     groups: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
     for period, elems in in_force.items():
         if elems is None or elems.empty:
             continue
-        for (sub, kind), g in elems.groupby([elems["sub_outcome_id"].astype(str), elems["kind"]],
-                                            sort=False):
-            groups[(period, sub, kind)] = (g["aim_id"].astype(str).tolist(),
-                                           g["text"].astype(str).tolist())
+        for sub, kind, aim_id, text in zip(
+                elems["sub_outcome_id"].astype(str).tolist(), elems["kind"].tolist(),
+                elems["aim_id"].astype(str).tolist(), elems["text"].astype(str).tolist(),
+                strict=True):
+            if not pd.isna(kind):
+                ids, texts = groups.setdefault((period, sub, kind), ([], []))
+                ids.append(aim_id)
+                texts.append(text)
+    group_words = {key: [scorer.content(t) for t in texts] for key, (_, texts) in groups.items()}
     elem_texts = list(dict.fromkeys(t for _, texts in groups.values() for t in texts))
     elem_col = {t: i for i, t in enumerate(elem_texts)}
     group_cols = {key: np.array([elem_col[t] for t in texts], dtype=int)
@@ -542,10 +560,8 @@ def build_evidence(
                 if key not in groups:
                     continue
                 scored.append((k, kind, key))
-                words = scorer.content(text)
-                for t in groups[key][1]:
-                    pair_claims.append(words)
-                    pair_elems.append(scorer.content(t))
+                pair_claims.extend([scorer.content(text)] * len(group_words[key]))
+                pair_elems.extend(group_words[key])
         work.append((cid, period, role, values, link_score, text, scored))
     fuzzy = scorer.fuzzy_pairs(pair_claims, pair_elems)
     at = 0

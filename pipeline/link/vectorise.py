@@ -51,7 +51,7 @@ def _vec_is_plain(vec: Any) -> bool:
             and hasattr(vec, "vocabulary_") and hasattr(vec, "idf_"))
 
 
-def _tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
+def tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
     """A TfidfTransformer with ``vec``'s settings and IDF: what ``vec.transform`` applies to
     its counts."""
     tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
@@ -60,12 +60,12 @@ def _tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
     return tfidf
 
 
-def _vocabulary_ids(grams: list[str], vocabulary: dict[str, int]) -> np.ndarray:
+def vocabulary_ids(grams: list[str], vocabulary: dict[str, int]) -> np.ndarray:
     """The column of each of ``grams`` in ``vocabulary``, -1 for a gram outside it."""
     return np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
 
 
-def _count_matrix(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_features: int
+def count_matrix(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_features: int
                   ) -> sparse.csr_matrix:
     """The (n_rows, n_features) float64 counts of the n-grams with columns ``ids`` (``rows``:
     the row of each; -1, outside the vocabulary, left out); summed duplicates, sorted indices
@@ -145,7 +145,7 @@ class _WordGrams:
         self.stop = frozenset(stop) if stop is not None else None
         self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
-        self.tfidf = _tfidf_of(vec)
+        self.tfidf = tfidf_of(vec)
 
     def grams(self, text: str) -> list[str]:
         """``vec.build_analyzer()(text)`` for this vectoriser: tokens of the (lower-cased)
@@ -167,7 +167,7 @@ class _WordGrams:
         per_text = [self.grams(text) for text in texts]
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(g) for g in per_text])
         grams = [g for got in per_text for g in got]
-        return self.tfidf.transform(_count_matrix(rows, _vocabulary_ids(grams, self.vocabulary),
+        return self.tfidf.transform(count_matrix(rows, vocabulary_ids(grams, self.vocabulary),
                                                   len(texts), len(self.vocabulary)), copy=False)
 
 
@@ -185,7 +185,7 @@ class _CharWords:
         self.lowercase = bool(vec.lowercase)
         self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
-        self.tfidf = _tfidf_of(vec)
+        self.tfidf = tfidf_of(vec)
         #: the vocabulary as numbers (:class:`_GramCodes`), None when they would not fit
         self.codes = (_GramCodes(self.vocabulary, self.ngram_range[1])
                       if _GramCodes.usable(self.vocabulary, self.ngram_range[1]) else None)
@@ -220,7 +220,7 @@ class _CharWords:
             for n in range(lo, hi + 1):
                 grams.extend([p[i:i + n] for p in padded for i in range(len(p) - n + 1)])
                 rows.append(np.repeat(owners, np.maximum(sizes - n + 1, 0)))
-            ids = _vocabulary_ids(grams, self.vocabulary)
+            ids = vocabulary_ids(grams, self.vocabulary)
         else:
             # the same n-grams, in the same order, as numbers: each piece's windows of n
             # characters are read from the digits of all the pieces joined
@@ -238,7 +238,7 @@ class _CharWords:
                 parts.append(self.codes.lookup(digits, starts, n))
                 rows.append(np.repeat(owners, per))
             ids = np.concatenate(parts)
-        self._blocks.append(_count_matrix(np.concatenate(rows), ids, len(words),
+        self._blocks.append(count_matrix(np.concatenate(rows), ids, len(words),
                                           len(self.vocabulary)))
         self._words = None
 
