@@ -174,6 +174,8 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
     norm = norm[norm["norm"].str.len() >= r.min_chars]
     by_doc = {d: g for d, g in norm.groupby(norm["doc_id"].astype(str)) if d in periods}
     docs = sorted(by_doc, key=lambda d: period_key(periods[d]))
+    # each document's claim ids as a plain list (a pandas lookup per scored pair cost more)
+    ids_of = {d: g["claim_id"].astype(str).tolist() for d, g in by_doc.items()}
     best: dict[str, tuple[float, int, str]] = {}
     for j, later in enumerate(docs):
         for i, earlier in enumerate(docs[:j]):
@@ -182,9 +184,10 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
             a, b = by_doc[later], by_doc[earlier]
             scores = ratio_cdist(a["norm"].tolist(), b["norm"].tolist(), r.min_ratio)
             rows, cols = np.nonzero(scores)
-            for ri, ci in zip(rows, cols, strict=True):
-                cid, score = str(a["claim_id"].iloc[ri]), float(scores[ri, ci])
-                cand = (score, -i, str(b["claim_id"].iloc[ci]))
+            a_ids, b_ids = ids_of[later], ids_of[earlier]
+            for ri, ci in zip(rows.tolist(), cols.tolist(), strict=True):
+                cid, score = a_ids[ri], float(scores[ri, ci])
+                cand = (score, -i, b_ids[ci])
                 if cid not in best or cand[:2] > best[cid][:2]:
                     best[cid] = cand
     for cid, (_, _, target) in best.items():
@@ -294,7 +297,8 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     section_ids = claims["section_id"].astype(str).tolist() if "section_id" in claims else []
     subs = list(zip(aims["sub_outcome_id"].fillna("").astype(str),
                     aims["sub_outcome"].fillna("").astype(str).map(normalise), strict=True))
-    for ci in np.nonzero(hit.any(axis=1))[0]:
+    restated = out.tolist()  # filled as a list, not a pandas assignment per claim
+    for ci in np.nonzero(hit.any(axis=1))[0].tolist():
         score = np.where(hit[ci], ratio[ci] + tsort[ci], -1)
         best = int(np.argmax(score))
         tied = np.nonzero(score == score[best])[0]
@@ -303,8 +307,8 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
             named = [int(ei) for ei in tied if _names_element(heads, *subs[int(ei)])]
             if len(named) == 1:
                 best = named[0]
-        out.iloc[ci] = aim_ids[best]
-    return out
+        restated[ci] = aim_ids[best]
+    return pd.Series(restated, index=out.index, dtype=object)
 
 
 # --- the plan version in force ----------------------------------------------------------------
