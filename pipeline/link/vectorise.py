@@ -191,7 +191,7 @@ class _CharWords:
                       if _GramCodes.usable(self.vocabulary, self.ngram_range[1]) else None)
         self.word_id: dict[str, int] = {}
         self._blocks: list[sparse.csr_matrix] = []  # per batch of new words: their counts
-        self._words: sparse.csr_matrix | None = None  # (n_words, n_features) counts
+        self._words: sparse.csr_matrix | None = None  # (n_features, n_words) counts
 
     def _new_words(self, words: list[str]) -> None:
         """Give each of ``words`` (distinct, not seen yet) an id and its row of counts.
@@ -242,13 +242,15 @@ class _CharWords:
                                           len(self.vocabulary)))
         self._words = None
 
-    def _word_matrix(self) -> sparse.csr_matrix:
+    def _features_by_word(self) -> sparse.csr_matrix:
+        """(n_features, n_words): the words' counts, transposed (see :meth:`counts`)."""
         if self._words is None:
-            self._words = sparse.csr_matrix(
+            words = sparse.csr_matrix(
                 sparse.vstack(self._blocks, format="csr") if len(self._blocks) > 1
                 else self._blocks[0] if self._blocks
                 else sparse.csr_matrix((0, len(self.vocabulary))))
-            self._blocks = [self._words]
+            self._blocks = [words]
+            self._words = words.T.tocsr()
         return self._words
 
     def counts(self, texts: list[str]) -> sparse.csr_matrix:
@@ -264,10 +266,14 @@ class _CharWords:
             self._new_words(new)
         cols = [known[w] for words in split for w in words]
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(words) for words in split])
+        # the product taken transposed, (features x words) @ (words x texts), and turned back
+        # to rows per text: the conversion leaves each row's columns sorted, where sorting
+        # the rows of the product cost twice as much. The counts are whole numbers, so the
+        # order they are summed in does not change them.
         occurrences = sparse.csr_matrix(
-            (np.ones(len(cols)), (rows, np.asarray(cols, dtype=np.int64))),
-            shape=(len(texts), len(known)))
-        x = sparse.csr_matrix(occurrences @ self._word_matrix())
+            (np.ones(len(cols)), (np.asarray(cols, dtype=np.int64), rows)),
+            shape=(len(known), len(texts)))
+        x = sparse.csr_matrix((self._features_by_word() @ occurrences).T)
         x.eliminate_zeros()
         x.sort_indices()
         return x
