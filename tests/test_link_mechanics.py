@@ -274,6 +274,21 @@ def test_window_mean_of_nothing_and_of_lone_rows() -> None:
     assert np.array_equal(_window_mean(x, np.array([5, 5]), 1), np.array([[2.0, 3.0], [2.0, 3.0]]))
 
 
+def test_group_mean_adds_each_groups_rows_in_order() -> None:
+    """The membership product gives the very sums of np.add.at (rows of a group added in
+    their order), on values whose sums round differently in another order."""
+    from pipeline.link.matcher import _group_mean
+
+    rng = np.random.default_rng(5)
+    x = rng.random((400, 9)) * 10.0 ** rng.integers(-8, 8, size=(400, 9))
+    groups = rng.integers(0, 30, size=400)
+    sums = np.zeros((30, 9))
+    np.add.at(sums, groups, x)
+    want = (sums / np.bincount(groups, minlength=30).astype(float)[:, None])[groups]
+    assert np.array_equal(_group_mean(x, groups), want)
+    assert _group_mean(np.zeros((0, 3)), np.zeros(0, dtype=int)).shape == (0, 3)
+
+
 def test_may_reach_never_leaves_out_a_pair_that_reaches_the_score() -> None:
     """The q-gram filter is exact: every pair it leaves out scores under the cut (checked on
     made-up strings over a small alphabet, so near misses, typos and repeats are common;
