@@ -503,8 +503,8 @@ def build_evidence(
     links = conform_input(links, "links")
     top = links[pd.to_numeric(links["rank"], errors="coerce") == 1]
     top = top[pd.to_numeric(top["score"], errors="coerce").fillna(0) >= e.min_link_score]
-    link_of = {str(r.claim_id): (str(r.sub_outcome_id), float(r.score))
-               for r in top.itertuples(index=False)}
+    link_of = {str(cid): (str(sub), float(score)) for cid, sub, score in zip(
+        top["claim_id"].tolist(), top["sub_outcome_id"].tolist(), top["score"].tolist(), strict=True)}
     n_q = pd.concat([conform_input(money, "money")["claim_id"],
                      conform_input(figures, "figures")["claim_id"]]).astype(str).value_counts().to_dict()
     mv = conform_input(measure_values, "measure_values")

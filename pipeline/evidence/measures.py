@@ -209,7 +209,8 @@ def money_roles(money: pd.DataFrame, claims: pd.DataFrame, rules: AllRules | Non
     r = (rules or default_rules()).money_roles
     money = conform_input(money, "money")
     claims = conform_input(claims, "claims")
-    text_of = dict(zip(claims["claim_id"].astype(str), claims["text"].astype(str), strict=True))
+    text_of = dict(zip(claims["claim_id"].astype(str).tolist(), claims["text"].astype(str).tolist(),
+                       strict=True))
     out = []
     for row in money.itertuples(index=False):
         sentence = text_of.get(str(row.claim_id), "")

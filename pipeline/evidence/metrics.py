@@ -211,15 +211,17 @@ def _candidates(figures: pd.DataFrame, claims: pd.DataFrame, documents: pd.DataF
     f["value"] = pd.to_numeric(f["value"], errors="coerce")
     f["unit"] = f["unit"].astype(str).str.strip().str.lower()
     cids = claims["claim_id"].astype(str)
-    ctype = dict(zip(cids, claims["claim_type"].astype(str), strict=True))
+    ctype = dict(zip(cids.tolist(), claims["claim_type"].astype(str).tolist(), strict=True))
     f["claim_type"] = f["claim_id"].astype(str).map(ctype).fillna("")
     # context of every report sentence, with the text of all its figures taken out
     fig_texts: dict[str, list[str]] = {}
-    for cid, text in zip(figures["claim_id"].astype(str), figures["text"].astype(str), strict=True):
+    for cid, text in zip(figures["claim_id"].astype(str).tolist(),
+                         figures["text"].astype(str).tolist(), strict=True):
         fig_texts.setdefault(cid, []).append(text)
     in_reports = claims["doc_id"].astype(str).isin(periods)
     contexts = {cid: context_words(text, rules, tuple(fig_texts.get(cid, ())))
-                for cid, text in zip(cids[in_reports], claims.loc[in_reports, "text"].astype(str),
+                for cid, text in zip(cids[in_reports].tolist(),
+                                     claims.loc[in_reports, "text"].astype(str).tolist(),
                                      strict=True)}
     informative = _informative(list(contexts.values()), rules)
     f = f[f["period_label"].notna() & f["value"].notna()
