@@ -319,6 +319,28 @@ def test_containing_is_the_substring_test(texts: list[str], needles: list[str]) 
     assert containing(texts, needles) == [[i for i, t in enumerate(texts) if n in t] for n in needles]
 
 
+def test_containing_by_inner_words_is_the_substring_test() -> None:
+    """Needles found through an inner word are the substring test's too: slices of the texts
+    (starting or ending inside a word), white space of every kind around and inside the
+    words, repeated and empty needles."""
+    from pipeline.evidence.elements import containing
+
+    rng = random.Random(3)
+    words = ["bus", "buses", "minibus", "service", "services", "new", "a", "£5m", "45%"]
+    gaps = [" ", " ", " ", "  ", "\t", "\n", "\x1c", "\u00a0", " \t "]
+    texts = ["".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 12)))
+             for _ in range(300)]
+    needles = []
+    for _ in range(300):
+        t = rng.choice(texts)
+        a = rng.randrange(len(t) + 1)
+        needles.append(t[a:a + rng.randint(0, 40)])
+    needles += ["bus service new", "new  bus service", "a bus a", "bus\tservice new", ""] * 2
+    want = [[i for i, t in enumerate(texts) if n in t] for n in needles]
+    assert containing(texts, needles) == want
+    assert sum(map(len, want)) > 300
+
+
 def _edited(rng, text: str) -> str:
     """``text`` with up to six random single-character substitutions, deletions, insertions."""
     chars = list(text)

@@ -195,13 +195,41 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
     return out
 
 
+def _inner_word(needle: str) -> str | None:
+    """The longest word of ``needle`` that has a space either side of it in the needle and no
+    white space in it (None when there is none): a text that holds the needle holds this word
+    as one of its own white-space separated words."""
+    inner = [w for w in needle.split(" ")[1:-1] if w and not any(c.isspace() for c in w)]
+    return max(inner, key=len) if inner else None
+
+
 def containing(texts: list[str], needles: list[str]) -> list[list[int]]:
     """Per needle, the indices of the ``texts`` that contain it (``needle in text``).
 
-    Found by ``str.find`` over the texts joined with NUL, which neither side holds (checked),
-    so a hit never spans two texts: one scan in C per needle instead of a Python test per
-    text and needle. An empty needle is in every text.
+    A needle with an inner word (:func:`_inner_word`) is tested only on the texts that have
+    that word among their words, found for all such needles in one pass over the texts (a
+    set intersection in C per text). The other needles are found by ``str.find`` over the
+    texts joined with NUL, which neither side holds (checked), so a hit never spans two
+    texts: one scan in C per needle instead of a Python test per text and needle. An empty
+    needle is in every text.
     """
+    inner = {n: w for n in dict.fromkeys(needles) if (w := _inner_word(n)) is not None}
+    with_word: dict[str, list[int]] = {}
+    if inner:
+        wanted = set(inner.values())
+        for i, text in enumerate(texts):
+            for w in wanted.intersection(text.split()):
+                with_word.setdefault(w, []).append(i)
+    rest = [n for n in dict.fromkeys(needles) if n not in inner]
+    scanned = dict(zip(rest, _scan(texts, rest), strict=True))
+    return [[i for i in with_word.get(inner[n], ()) if n in texts[i]] if n in inner
+            else list(scanned[n]) for n in needles]
+
+
+def _scan(texts: list[str], needles: list[str]) -> list[list[int]]:
+    """:func:`containing` by ``str.find`` over the texts joined with NUL (see there)."""
+    if not needles:
+        return []
     if any("\0" in t for t in texts) or any("\0" in n for n in needles):
         return [[i for i, t in enumerate(texts) if n in t] for n in needles]
     joined = "\0".join(texts)
@@ -581,8 +609,8 @@ def build_evidence(
             at += len(texts)
             best = int(np.argmax(sims))  # ties: the first in plan order
             if kind == "aim":
-                share = np.exp(sims / 0.1) / np.exp(sims / 0.1).sum()
-                score = link_score * float(share[best])
+                weight = np.exp(sims / 0.1)  # the best aim's softmax share, e_best / sum e
+                score = link_score * float(weight[best] / weight.sum())
             else:
                 if sims[best] < (e.min_action_score if kind == "action" else e.min_measure_score):
                     continue
