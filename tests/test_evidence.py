@@ -18,6 +18,7 @@ from pipeline.evidence.elements import (
     _class_histograms,
     build_evidence,
     claim_role,
+    content_words,
     elements_in_force,
     find_repeats,
     find_restatements,
@@ -408,22 +409,32 @@ def test_fuzzy_pairs_are_token_set_ratio():
     assert ElementScorer.fuzzy_pairs([], []).shape == (0,)
 
 
-def test_scorer_rows_are_the_vectorizers_transform():
-    """The scorer's own counting gives, to the bit, the rows of ``vectorizer.transform``:
-    repeated words, words outside the fitted vocabulary, texts without content words,
-    texts prepared in two batches."""
+def test_scorer_is_the_fitted_vectorizers_transform():
+    """The scorer's own vocabulary, IDF and counting give, to the bit, what a fitted
+    ``TfidfVectorizer`` over the content words gives: repeated texts and words, words outside
+    the vocabulary, texts without content words, texts prepared in two batches."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     corpus = ["Household waste recycling rates rose", "New school places opened in rural areas",
-              "Waste collections and recycling centres", "Buses buses buses"]
+              "Waste collections and recycling centres", "Buses buses buses",
+              "Household waste recycling rates rose", "the and of"]
     scorer = ElementScorer(corpus, 0.3)
+    vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True).fit(corpus)
+    assert scorer.vocabulary == vectorizer.vocabulary_
+    assert np.array_equal(scorer._tfidf.idf_, vectorizer.idf_)
     texts = ["recycling recycling waste", "the and of", "", "Zebra crossings near schools",
-             "rural buses and school buses", "household waste"]
+             "rural buses and school buses", "household waste", *corpus]
     scorer.prepare(texts[:2])
     for batch in (texts, texts[::-1]):
         got = scorer._vectors(batch)
-        want = scorer.vectorizer.transform(batch)
+        want = vectorizer.transform(batch)
         assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
         assert np.array_equal(got.data, want.data) and got.shape == want.shape
     assert scorer._vectors(texts).nnz > 5
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        ElementScorer(["the and of", "a"], 0.3)
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        TfidfVectorizer(analyzer=content_words).fit(["the and of", "a"])
 
 
 def test_normalise_all_takes_known_forms():

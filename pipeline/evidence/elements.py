@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
 from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
 from pipeline.evidence.rules import AllRules, default_rules
-from pipeline.link.vectorise import count_matrix, tfidf_of, vocabulary_ids
+from pipeline.link.vectorise import count_matrix, vocabulary_ids
 from pipeline.plan.diff import plan_diff_from_tables
 from pipeline.tables.schema import TABLES
 
@@ -409,15 +410,34 @@ class ElementScorer:
     """
 
     def __init__(self, corpus: list[str], fuzzy_weight: float) -> None:
+        """Learn what ``TfidfVectorizer(analyzer=content words, sublinear_tf=True).fit(corpus)``
+        learns, counting the corpus once: with the vectorizer's defaults no word is pruned, so
+        its vocabulary is every content word of the corpus in sorted order, and its IDF is a
+        ``TfidfTransformer`` fitted on the corpus's counts. The corpus's rows are kept (a
+        scorer is asked for them next), weighed from the same counts."""
         self.fuzzy_weight = fuzzy_weight
         self._analysed: dict[str, list[str]] = {}
-        self.vectorizer = TfidfVectorizer(analyzer=self._content_words, sublinear_tf=True)
-        self.vectorizer.fit(corpus or ["empty"])
-        self._tfidf = tfidf_of(self.vectorizer)
         self._row: dict[str, int] = {}
         self._blocks: list = []
         self._matrix = None
         self._words: dict[str, str] = {}
+        docs = corpus or ["empty"]
+        words = [self._content_words(t) for t in docs]
+        self.vocabulary = {w: i for i, w in enumerate(sorted({w for got in words for w in got}))}
+        if not self.vocabulary:  # what the vectorizer's fit raises
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        counts = self._counts(words)
+        self._tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        first: dict[str, int] = {}  # each distinct text's first row
+        for i, text in enumerate(docs):
+            first.setdefault(text, i)
+        self._add(list(first), counts[list(first.values())])
+
+    def _counts(self, words: list[list[str]]) -> sparse.csr_matrix:
+        """The canonical count matrix of texts with these words (:func:`count_matrix`)."""
+        rows = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+        return count_matrix(rows, vocabulary_ids([w for got in words for w in got], self.vocabulary),
+                            len(words), len(self.vocabulary))
 
     def _content_words(self, text: str) -> list[str]:
         """:func:`content_words` of a text, worked out once: the IDF fit, the transform and
@@ -430,24 +450,20 @@ class ElementScorer:
     def prepare(self, texts: list[str]) -> None:
         """Transform every text not seen yet in one batch (the fast path for many texts).
 
-        ``vectorizer.transform`` counted each text's words in a Python loop; the words are
-        the analyser's own (cached), counted in one sparse sum into the same canonical count
-        matrix (:func:`pipeline.link.vectorise.count_matrix`) and weighed by the vectorizer's
-        own IDF and settings, so the rows are the ones ``transform`` gives."""
-        from scipy.sparse import vstack
-
+        The rows ``TfidfVectorizer.transform`` gives: the texts' content words (cached)
+        counted in one sparse sum into the same canonical count matrix
+        (:func:`pipeline.link.vectorise.count_matrix`), weighed by the fitted IDF."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._row]
-        if not todo:
-            return
+        if todo:
+            self._add(todo, self._counts([self._content_words(t) for t in todo]))
+
+    def _add(self, texts: list[str], counts: sparse.csr_matrix) -> None:
+        """Keep the TF-IDF rows of ``texts`` (new, distinct) from their counts."""
         start = len(self._row)
-        words = [self._content_words(t) for t in todo]
-        rows = np.repeat(np.arange(len(todo), dtype=np.int64), [len(w) for w in words])
-        vocabulary = self.vectorizer.vocabulary_
-        counts = count_matrix(rows, vocabulary_ids([w for got in words for w in got], vocabulary),
-                              len(todo), len(vocabulary))
         self._blocks.append(self._tfidf.transform(counts, copy=False).tocsr())
-        self._row.update({t: start + i for i, t in enumerate(todo)})
-        self._matrix = vstack(self._blocks).tocsr() if len(self._blocks) > 1 else self._blocks[0]
+        self._row.update({t: start + i for i, t in enumerate(texts)})
+        self._matrix = sparse.vstack(self._blocks).tocsr() if len(self._blocks) > 1 \
+            else self._blocks[0]
         self._blocks = [self._matrix]
 
     def _vectors(self, texts: list[str]):
