@@ -314,3 +314,54 @@ def test_may_reach_never_leaves_out_a_pair_that_reaches_the_score() -> None:
                     assert fuzz.partial_ratio(needle, text) < cut, (needle, text, cut)
         if cut >= 90.0:
             assert left_out  # the filter does leave pairs out
+
+
+def _reference_links(m: Matcher, claims: list, min_score: float | None) -> list:
+    """The per-claim loop :meth:`Matcher.link` replaced: candidates in rank order up to the
+    first under an explicit ``min_score``, each with the first most similar element of its
+    sub-outcome in the product of every claim with every element."""
+    from pipeline.link.matcher import MAX_CANDIDATES, Link
+
+    x = m.transform([c.text for c in claims])
+    x_unit = _rownorm(x)
+    score, order, gate = m.scores(claims, m.signals(claims, x, x_unit))
+    kept = (np.flatnonzero(~(gate < m.settings.min_score)) if min_score is None
+            else np.arange(len(claims)))
+    sims = (x_unit @ m.elements.T).toarray()
+    members = m._members()
+    links = []
+    for i in kept.tolist():
+        rank = 0
+        for j in order[i, :MAX_CANDIDATES]:
+            value = float(score[i, j])
+            if min_score is not None and value < min_score:
+                break
+            rank += 1
+            idx = members[m._subs[j]]
+            aim = m.plan_aims[int(idx[np.argmax(sims[i, idx])])]["aim_id"]
+            links.append(Link(claims[i].claim_id, aim, m._subs[j], rank, round(value, 4), "combined"))
+    return links
+
+
+def test_link_lists_the_candidates_of_the_per_claim_loop() -> None:
+    """Candidates, ranks, scores and best elements are those of the loop, by the gate and
+    under explicit thresholds that cut a claim's list part way."""
+    from pipeline.config import MATCHER_DIR
+    from pipeline.link.matcher import ClaimInput
+
+    m = Matcher.load(MATCHER_DIR)
+    texts = ["We planted 20,000 trees on council land to boost biodiversity.",
+             "Bus services were extended to rural villages.",
+             "Over 700 carers received a carers assessment.",
+             "The revenue budget and council tax were agreed by Cabinet.",
+             "Recycling rates rose to 45% at household waste sites.",
+             "New school places opened for children with SEND.",
+             "Road safety checks were carried out near 40 schools.",
+             "Nothing here at all."]
+    claims = [ClaimInput(f"c{i}", t, ("Our Year",) if i % 2 else (), "annual_report", "d1")
+              for i, t in enumerate(texts * 2)]
+    for min_score in (None, 0.0, 0.01, 0.02, 0.05, 0.2, 0.5, 1.0):
+        got = m.link(claims, min_score=min_score)
+        assert got == _reference_links(m, claims, min_score), min_score
+    ranks = [link.rank for link in m.link(claims, min_score=0.02)]
+    assert ranks.count(1) > ranks.count(2) > ranks.count(3) > 0  # lists cut part way

@@ -416,24 +416,19 @@ class Matcher:
         score, order, gate = self.scores(claims, self.signals(claims, x, x_unit))
         kept = (np.flatnonzero(~(gate < self.settings.min_score)) if min_score is None
                 else np.arange(len(claims)))
-        rows: list[int] = []
-        subs: list[int] = []
-        ranks: list[int] = []
-        values: list[float] = []
-        for i in kept.tolist():
-            rank = 0
-            for j in order[i, :MAX_CANDIDATES].tolist():
-                value = float(score[i, j])
-                if min_score is not None and value < min_score:
-                    break
-                rank += 1
-                rows.append(i)
-                subs.append(j)
-                ranks.append(rank)
-                values.append(value)
-        aims = self._best_aims(x_unit, np.asarray(rows, dtype=np.intp), np.asarray(subs, dtype=np.intp))
+        # each kept claim's best candidates in rank order, up to the first under an explicit
+        # min_score (a candidate under it ends the claim's list)
+        top = order[kept, :MAX_CANDIDATES]
+        value_of = score[kept[:, None], top]
+        listed = (np.ones(top.shape, dtype=bool) if min_score is None
+                  else np.cumprod(~(value_of < min_score), axis=1).astype(bool))
+        rows = np.broadcast_to(kept[:, None], top.shape)[listed]
+        subs = top[listed]
+        ranks = np.broadcast_to(np.arange(1, top.shape[1] + 1), top.shape)[listed]
+        aims = self._best_aims(x_unit, rows, subs)
         return [Link(claims[i].claim_id, aim, self._subs[j], rank, round(value, 4), "combined")
-                for i, j, rank, value, aim in zip(rows, subs, ranks, values, aims, strict=True)]
+                for i, j, rank, value, aim in zip(rows.tolist(), subs.tolist(), ranks.tolist(),
+                                                  value_of[listed].tolist(), aims, strict=True)]
 
     def _members(self) -> dict[str, np.ndarray]:
         """sub_outcome_id → the indices of its elements in ``plan_aims`` (in plan order)."""
