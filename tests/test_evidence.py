@@ -25,6 +25,7 @@ from pipeline.evidence.elements import (
     normalise,
     normalise_all,
     ratio_cdist,
+    ratio_pairs,
 )
 from pipeline.evidence.measures import build_measure_values, measure_unit, money_role
 from pipeline.evidence.rules import LevelRules, default_rules, load_all_rules
@@ -369,6 +370,10 @@ def test_ratio_cdist_is_rapidfuzz_cdist(cutoff):
     want = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
     got = ratio_cdist(queries, choices, cutoff, block=17)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+    rows, cols, scores = ratio_pairs(queries, choices, cutoff, block=17)  # np.nonzero's order
+    want_rows, want_cols = np.nonzero(want)
+    assert np.array_equal(rows, want_rows) and np.array_equal(cols, want_cols)
+    assert scores.dtype == want.dtype and np.array_equal(scores, want[want_rows, want_cols])
     assert (want > 0).sum() > 40  # near-duplicates above every cutoff: the test can fail
 
 

@@ -99,7 +99,19 @@ def _coarse_histograms(hist: np.ndarray, lengths: np.ndarray, classes: np.ndarra
 def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
                 block: int = 128) -> np.ndarray:
     """``rapidfuzz.process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=cutoff)``,
-    the same matrix (float32, 0 below the cutoff), without scoring pairs that cannot reach it.
+    the same matrix (float32, 0 below the cutoff), without scoring pairs that cannot reach it
+    (:func:`ratio_pairs`)."""
+    out = np.zeros((len(queries), len(choices)), dtype=np.float32)
+    rows, cols, scores = ratio_pairs(queries, choices, cutoff, block)
+    out[rows, cols] = scores
+    return out
+
+
+def ratio_pairs(queries: list[str], choices: list[str], cutoff: float, block: int = 128
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nonzero entries of :func:`ratio_cdist` (rows, columns and float32 scores, in
+    ``np.nonzero`` order), without the dense matrix: a caller that reads only the pairs
+    reaching the cutoff need not allocate and search (queries x choices) numbers.
 
     ``fuzz.ratio`` is 100 * (1 - indel / (a + b)) for lengths a and b, and the indel distance
     is a + b - 2 * LCS. Two bounds on the LCS rule pairs out before any alignment:
@@ -114,9 +126,11 @@ def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
     then over all the classes for the pairs that pass. Merging classes can only raise the
     sum, so a pair ruled out by the coarse pass is ruled out by the full bound too.
     """
-    out = np.zeros((len(queries), len(choices)), dtype=np.float32)
+    found_rows: list[int] = []
+    found_cols: list[int] = []
+    found: list[float] = []
     if not queries or not choices:
-        return out
+        return _pairs(found_rows, found_cols, found)
     q = cutoff / (200 - cutoff) if cutoff < 200 else 1.0  # shortest/longest that can reach it
     qlen = np.array([len(t) for t in queries])
     clen = np.array([len(t) for t in choices])
@@ -147,8 +161,21 @@ def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
         pair_total = qlen[ri] + clen[ci]
         reach = (200.0 * shared_all >= need * pair_total) | (pair_total == 0)  # two empty: 100
         for i, j in zip(ri[reach].tolist(), ci[reach].tolist(), strict=True):
-            out[i, j] = fuzz.ratio(queries[i], choices[j], score_cutoff=cutoff)
-    return out
+            score = fuzz.ratio(queries[i], choices[j], score_cutoff=cutoff)
+            if score:
+                found_rows.append(i)
+                found_cols.append(j)
+                found.append(score)
+    return _pairs(found_rows, found_cols, found)
+
+
+def _pairs(rows: list[int], cols: list[int], scores: list[float]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs as arrays in row-major order, the scores as float32 (as in the matrix)."""
+    r = np.asarray(rows, dtype=np.intp)
+    c = np.asarray(cols, dtype=np.intp)
+    order = np.lexsort((c, r))
+    return r[order], c[order], np.asarray(scores, dtype=np.float32)[order]
 
 
 def _sorted_words(text: str) -> str:
@@ -183,11 +210,10 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
             if period_key(periods[earlier]) >= period_key(periods[later]):
                 continue
             a, b = by_doc[later], by_doc[earlier]
-            scores = ratio_cdist(a["norm"].tolist(), b["norm"].tolist(), r.min_ratio)
-            rows, cols = np.nonzero(scores)
+            rows, cols, scores = ratio_pairs(a["norm"].tolist(), b["norm"].tolist(), r.min_ratio)
             a_ids, b_ids = ids_of[later], ids_of[earlier]
-            for ri, ci in zip(rows.tolist(), cols.tolist(), strict=True):
-                cid, score = a_ids[ri], float(scores[ri, ci])
+            for ri, ci, score in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
+                cid = a_ids[ri]
                 cand = (score, -i, b_ids[ci])
                 if cid not in best or cand[:2] > best[cid][:2]:
                     best[cid] = cand
