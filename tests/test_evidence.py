@@ -18,12 +18,14 @@ from pipeline.evidence.elements import (
     _class_histograms,
     build_evidence,
     claim_role,
+    content_words,
     elements_in_force,
     find_repeats,
     find_restatements,
     normalise,
     normalise_all,
     ratio_cdist,
+    ratio_pairs,
 )
 from pipeline.evidence.measures import build_measure_values, measure_unit, money_role
 from pipeline.evidence.rules import LevelRules, default_rules, load_all_rules
@@ -319,6 +321,28 @@ def test_containing_is_the_substring_test(texts: list[str], needles: list[str]) 
     assert containing(texts, needles) == [[i for i, t in enumerate(texts) if n in t] for n in needles]
 
 
+def test_containing_by_inner_words_is_the_substring_test() -> None:
+    """Needles found through an inner word are the substring test's too: slices of the texts
+    (starting or ending inside a word), white space of every kind around and inside the
+    words, repeated and empty needles."""
+    from pipeline.evidence.elements import containing
+
+    rng = random.Random(3)
+    words = ["bus", "buses", "minibus", "service", "services", "new", "a", "£5m", "45%"]
+    gaps = [" ", " ", " ", "  ", "\t", "\n", "\x1c", "\u00a0", " \t "]
+    texts = ["".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 12)))
+             for _ in range(300)]
+    needles = []
+    for _ in range(300):
+        t = rng.choice(texts)
+        a = rng.randrange(len(t) + 1)
+        needles.append(t[a:a + rng.randint(0, 40)])
+    needles += ["bus service new", "new  bus service", "a bus a", "bus\tservice new", ""] * 2
+    want = [[i for i, t in enumerate(texts) if n in t] for n in needles]
+    assert containing(texts, needles) == want
+    assert sum(map(len, want)) > 300
+
+
 def _edited(rng, text: str) -> str:
     """``text`` with up to six random single-character substitutions, deletions, insertions."""
     chars = list(text)
@@ -346,7 +370,21 @@ def test_ratio_cdist_is_rapidfuzz_cdist(cutoff):
     want = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
     got = ratio_cdist(queries, choices, cutoff, block=17)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+    rows, cols, scores = ratio_pairs(queries, choices, cutoff, block=17)  # np.nonzero's order
+    want_rows, want_cols = np.nonzero(want)
+    assert np.array_equal(rows, want_rows) and np.array_equal(cols, want_cols)
+    assert scores.dtype == want.dtype and np.array_equal(scores, want[want_rows, want_cols])
     assert (want > 0).sum() > 40  # near-duplicates above every cutoff: the test can fail
+
+
+def test_ratio_cdist_of_texts_too_long_for_16_bit_counts():
+    """Counts past 2**15 take the wide integers in the coarse pass, with the same scores."""
+    long = "the council opened new school places " * 900
+    queries = [long, long[:-40] + "x", "short text"]
+    choices = [long.replace("school", "schools"), long[:20000], "short text!"]
+    want = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=90, workers=1)
+    got = ratio_cdist(queries, choices, 90)
+    assert np.array_equal(got, want) and (want > 0).sum() >= 3
 
 
 def test_class_histograms_count_each_text_alone():
@@ -374,6 +412,34 @@ def test_fuzzy_pairs_are_token_set_ratio():
     assert got.dtype == want.dtype and np.array_equal(got, want)
     assert len(set(got.tolist())) > 2
     assert ElementScorer.fuzzy_pairs([], []).shape == (0,)
+
+
+def test_scorer_is_the_fitted_vectorizers_transform():
+    """The scorer's own vocabulary, IDF and counting give, to the bit, what a fitted
+    ``TfidfVectorizer`` over the content words gives: repeated texts and words, words outside
+    the vocabulary, texts without content words, texts prepared in two batches."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    corpus = ["Household waste recycling rates rose", "New school places opened in rural areas",
+              "Waste collections and recycling centres", "Buses buses buses",
+              "Household waste recycling rates rose", "the and of"]
+    scorer = ElementScorer(corpus, 0.3)
+    vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True).fit(corpus)
+    assert scorer.vocabulary == vectorizer.vocabulary_
+    assert np.array_equal(scorer._tfidf.idf_, vectorizer.idf_)
+    texts = ["recycling recycling waste", "the and of", "", "Zebra crossings near schools",
+             "rural buses and school buses", "household waste", *corpus]
+    scorer.prepare(texts[:2])
+    for batch in (texts, texts[::-1]):
+        got = scorer._vectors(batch)
+        want = vectorizer.transform(batch)
+        assert np.array_equal(got.indptr, want.indptr) and np.array_equal(got.indices, want.indices)
+        assert np.array_equal(got.data, want.data) and got.shape == want.shape
+    assert scorer._vectors(texts).nnz > 5
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        ElementScorer(["the and of", "a"], 0.3)
+    with pytest.raises(ValueError, match="empty vocabulary"):
+        TfidfVectorizer(analyzer=content_words).fit(["the and of", "a"])
 
 
 def test_normalise_all_takes_known_forms():

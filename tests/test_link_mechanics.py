@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from rapidfuzz import fuzz
+from scipy import sparse
 
-from pipeline.link.matcher import Matcher
+from pipeline.link.matcher import Matcher, _rownorm
 from pipeline.link.signals import (
     MULTIWORD_WEIGHT,
     Lexicon,
@@ -48,6 +49,12 @@ TEXTS = [
     # punctuation, hyphens or a longer word they are not the term; a third word is still needed
     "road, safety; road-safety; roads safety; park and rides; park and; council\ttax",
     "Park and\n\nRide then council taxes, the council-tax and COUNCIL TAX",
+    # ... matched by their runs, not a regex: any white space between them (a control
+    # separator, a no-break space), and a near miss before the real one
+    "park and\x1cride; park and  ride2; park\u00a0and\u2003RIDE",
+    "park and - ride park and_ride park and ride",
+    "council tax",
+    "park",
 ]
 
 
@@ -75,6 +82,20 @@ NON_ASCII += ["EV charging at 5\u212a; e-bi\u212ae hire",
 def test_topic_hits_match_the_term_by_term_search(text: str) -> None:
     lex = build_lexicon(TOPICS, NONE_TERMS, ["finance"])
     assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex))
+
+
+def test_topic_hits_of_random_texts_match_the_term_by_term_search() -> None:
+    """Texts made of the terms' words and near misses, parted by white space and punctuation
+    of every kind, so that multi-word terms meet every kind of gap."""
+    lex = build_lexicon(TOPICS, NONE_TERMS, ["finance"])
+    words = ["park", "and", "ride", "Ride", "rides", "road", "safety", "council", "tax", "TAX",
+             "children's", "centre", "bus", "e-bike", "EV", "ride_", "-", "(draft)", "equality"]
+    gaps = [" ", "  ", "\n", "\t", "\u00a0", "\x1c", "-", ", ", "_", "'", " - ", "\u2013", ""]
+    rng = np.random.default_rng(11)
+    for _ in range(400):
+        n = int(rng.integers(1, 8))
+        text = "".join(str(rng.choice(words)) + str(rng.choice(gaps)) for _ in range(n))
+        assert np.array_equal(topic_hits(text, lex), _reference_topic_hits(text, lex)), text
 
 
 def test_topic_hits_count_each_term_once_and_respect_word_edges() -> None:
@@ -148,15 +169,47 @@ def test_phrase_matrix_without_texts_or_phrases() -> None:
     assert not phrase_matrix(["Family Hubs"], {}, LABELS).any()
 
 
-def test_best_aim_is_the_first_most_similar_element_of_the_sub_outcome() -> None:
+def _matcher_with_elements(subs_of_elements: list[str], elements: sparse.csr_matrix) -> Matcher:
     m = Matcher.__new__(Matcher)
-    m.plan_aims = [{"aim_id": f"e{k}", "sub_outcome_id": sub}
-                   for k, sub in enumerate(["s1", "s2", "s1", "s1", "s2"])]
-    sims = np.array([0.2, 0.9, 0.5, 0.5, 0.1])
+    m.plan_aims = [{"aim_id": f"e{k}", "sub_outcome_id": sub} for k, sub in enumerate(subs_of_elements)]
+    m._subs = list(dict.fromkeys(subs_of_elements))
+    m.elements = elements
+    return m
+
+
+def test_best_aim_is_the_first_most_similar_element_of_the_sub_outcome() -> None:
+    m = _matcher_with_elements(["s1", "s2", "s1", "s1", "s2"],
+                               sparse.csr_matrix(np.eye(5)[:, :3] * [[1], [2], [3], [3], [0]]))
+    assert [list(v) for v in m._members().values()] == [[0, 2, 3], [1, 4]]
+    claims = sparse.csr_matrix(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]))
+    rows, subs = np.array([0, 0, 1, 2, 2]), np.array([0, 1, 0, 0, 1])
+    # e2 and e3 tie for claim 0: the first wins; a claim like no element gets the first
+    assert m._best_aims(claims, rows, subs) == ["e2", "e1", "e0", "e0", "e1"]
+    assert m._best_aims(claims, rows[:0], subs[:0]) == []
+
+
+def test_best_aims_are_those_of_the_product_with_every_element() -> None:
+    """The per-sub-outcome products give the very similarities of the full product (the
+    argmax sees equal numbers, ties included), on rows with many overlapping terms."""
+    rng = np.random.default_rng(3)
+    n_claims, n_terms = 60, 40
+    subs_of_elements = [f"s{k}" for k in rng.integers(0, 6, size=25)]
+    elements = sparse.random(25, n_terms, density=0.3, random_state=4, format="csr")
+    elements.data = np.round(elements.data, 1)  # coarse values: ties happen
+    elements = sparse.csr_matrix(np.vstack([elements.toarray(), elements.toarray()[:3]]))
+    subs_of_elements += subs_of_elements[:3]  # exact duplicates within a sub-outcome
+    m = _matcher_with_elements(subs_of_elements, elements)
+    x = sparse.random(n_claims, n_terms, density=0.4, random_state=5, format="csr")
+    x = _rownorm(x)
+    rows = np.repeat(np.arange(n_claims), 3)
+    subs = np.concatenate([rng.choice(len(m._subs), size=3, replace=False) for _ in range(n_claims)])
+    full = (x @ elements.T).toarray()
     members = m._members()
-    assert [list(v) for v in members.values()] == [[0, 2, 3], [1, 4]]
-    assert m._best_aim("s1", sims, members) == "e2"  # e2 and e3 tie: the first wins
-    assert m._best_aim("s2", sims) == "e1"
+    expected = []
+    for i, j in zip(rows, subs, strict=True):
+        idx = members[m._subs[j]]
+        expected.append(f"e{idx[np.argmax(full[i, idx])]}")
+    assert m._best_aims(x, rows, subs) == expected
 
 
 def _reference_topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:
@@ -221,6 +274,21 @@ def test_window_mean_of_nothing_and_of_lone_rows() -> None:
     assert np.array_equal(_window_mean(x, np.array([5, 5]), 1), np.array([[2.0, 3.0], [2.0, 3.0]]))
 
 
+def test_group_mean_adds_each_groups_rows_in_order() -> None:
+    """The membership product gives the very sums of np.add.at (rows of a group added in
+    their order), on values whose sums round differently in another order."""
+    from pipeline.link.matcher import _group_mean
+
+    rng = np.random.default_rng(5)
+    x = rng.random((400, 9)) * 10.0 ** rng.integers(-8, 8, size=(400, 9))
+    groups = rng.integers(0, 30, size=400)
+    sums = np.zeros((30, 9))
+    np.add.at(sums, groups, x)
+    want = (sums / np.bincount(groups, minlength=30).astype(float)[:, None])[groups]
+    assert np.array_equal(_group_mean(x, groups), want)
+    assert _group_mean(np.zeros((0, 3)), np.zeros(0, dtype=int)).shape == (0, 3)
+
+
 def test_may_reach_never_leaves_out_a_pair_that_reaches_the_score() -> None:
     """The q-gram filter is exact: every pair it leaves out scores under the cut (checked on
     made-up strings over a small alphabet, so near misses, typos and repeats are common;
@@ -246,3 +314,54 @@ def test_may_reach_never_leaves_out_a_pair_that_reaches_the_score() -> None:
                     assert fuzz.partial_ratio(needle, text) < cut, (needle, text, cut)
         if cut >= 90.0:
             assert left_out  # the filter does leave pairs out
+
+
+def _reference_links(m: Matcher, claims: list, min_score: float | None) -> list:
+    """The per-claim loop :meth:`Matcher.link` replaced: candidates in rank order up to the
+    first under an explicit ``min_score``, each with the first most similar element of its
+    sub-outcome in the product of every claim with every element."""
+    from pipeline.link.matcher import MAX_CANDIDATES, Link
+
+    x = m.transform([c.text for c in claims])
+    x_unit = _rownorm(x)
+    score, order, gate = m.scores(claims, m.signals(claims, x, x_unit))
+    kept = (np.flatnonzero(~(gate < m.settings.min_score)) if min_score is None
+            else np.arange(len(claims)))
+    sims = (x_unit @ m.elements.T).toarray()
+    members = m._members()
+    links = []
+    for i in kept.tolist():
+        rank = 0
+        for j in order[i, :MAX_CANDIDATES]:
+            value = float(score[i, j])
+            if min_score is not None and value < min_score:
+                break
+            rank += 1
+            idx = members[m._subs[j]]
+            aim = m.plan_aims[int(idx[np.argmax(sims[i, idx])])]["aim_id"]
+            links.append(Link(claims[i].claim_id, aim, m._subs[j], rank, round(value, 4), "combined"))
+    return links
+
+
+def test_link_lists_the_candidates_of_the_per_claim_loop() -> None:
+    """Candidates, ranks, scores and best elements are those of the loop, by the gate and
+    under explicit thresholds that cut a claim's list part way."""
+    from pipeline.config import MATCHER_DIR
+    from pipeline.link.matcher import ClaimInput
+
+    m = Matcher.load(MATCHER_DIR)
+    texts = ["We planted 20,000 trees on council land to boost biodiversity.",
+             "Bus services were extended to rural villages.",
+             "Over 700 carers received a carers assessment.",
+             "The revenue budget and council tax were agreed by Cabinet.",
+             "Recycling rates rose to 45% at household waste sites.",
+             "New school places opened for children with SEND.",
+             "Road safety checks were carried out near 40 schools.",
+             "Nothing here at all."]
+    claims = [ClaimInput(f"c{i}", t, ("Our Year",) if i % 2 else (), "annual_report", "d1")
+              for i, t in enumerate(texts * 2)]
+    for min_score in (None, 0.0, 0.01, 0.02, 0.05, 0.2, 0.5, 1.0):
+        got = m.link(claims, min_score=min_score)
+        assert got == _reference_links(m, claims, min_score), min_score
+    ranks = [link.rank for link in m.link(claims, min_score=0.02)]
+    assert ranks.count(1) > ranks.count(2) > ranks.count(3) > 0  # lists cut part way

@@ -8,7 +8,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.link.vectorise import FastUnion, _CharWords, _WordGrams
+from pipeline.link.vectorise import FastUnion, _CharWords, _GramCodes, _WordGrams
 
 TRAIN = [
     "Recycling rates rose across the county's household waste sites.",
@@ -54,6 +54,27 @@ def test_fast_union_is_the_vectoriser_transform(char: dict) -> None:
     assert _same(fast.transform(TEXTS), union.transform(TEXTS))
     assert _same(fast.transform(TEXTS[::-1]), union.transform(TEXTS[::-1]))  # cache warm
     assert _same(fast.transform(TEXTS[:1]), union.transform(TEXTS[:1]))
+
+
+@pytest.mark.parametrize("char", [{}, {"max_features": 60}, {"lowercase": False},
+                                  {"ngram_range": (1, 2)}, {"ngram_range": (6, 7)}])
+def test_char_ngrams_as_numbers_are_the_strings(char: dict) -> None:
+    """The n-grams cut and looked up as numbers (:class:`_GramCodes`) count as the strings do
+    (the path kept for a vocabulary whose numbers would not fit in 64 bits): characters
+    outside the vocabulary, words shorter than the n-grams, n-grams of one character."""
+    union = _union(**char)
+    texts = TEXTS + TRAIN + ["x y zz \u00e9t\u00e9 " + "w" * 12]
+    by_numbers, by_strings = FastUnion(union), FastUnion(union)
+    assert by_numbers.parts[1].codes is not None
+    by_strings.parts[1].codes = None
+    got = by_numbers.transform(texts)
+    assert _same(got, by_strings.transform(texts)) and _same(got, union.transform(texts))
+
+
+def test_gram_codes_are_not_used_when_they_would_not_fit() -> None:
+    vocabulary = {chr(0x4E00 + k) * 2: k for k in range(300)}  # 300 characters, n-grams of 2
+    assert _GramCodes.usable(vocabulary, 7) and not _GramCodes.usable(vocabulary, 8)
+    assert not _GramCodes.usable({"abcd": 0}, 3)  # an n-gram longer than the longest cut
 
 
 @pytest.mark.parametrize("char", [{"binary": True}, {"analyzer": "char"},

@@ -323,7 +323,8 @@ def build_element_coverage(
     ev = conform_input(evidence, "evidence").astype({"claim_id": str, "aim_id": str})
     mv = conform_input(measure_values, "measure_values")
     claims = conform_input(claims, "claims")
-    ctype = dict(zip(claims["claim_id"].astype(str), claims["claim_type"].astype(str), strict=True))
+    ctype = dict(zip(claims["claim_id"].astype(str).tolist(), claims["claim_type"].astype(str).tolist(),
+                     strict=True))
     m = conform_input(money, "money")
     if "role" in m.columns:
         m = m[m["role"].fillna("council").isin(["council", ""])]

@@ -19,10 +19,12 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from scipy import sparse
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer
 
 from pipeline.evidence.coverage import conform_input, natural_key, period_key, reporting_periods
 from pipeline.evidence.rules import AllRules, default_rules
+from pipeline.link.vectorise import count_matrix, vocabulary_ids
 from pipeline.plan.diff import plan_diff_from_tables
 from pipeline.tables.schema import TABLES
 
@@ -80,10 +82,36 @@ def _class_histograms(texts: list[str]) -> np.ndarray:
     return out.astype(np.int16) if out.size and out.max() < 2 ** 15 else out
 
 
+#: How many classes the first, coarse pass of :func:`ratio_cdist` keeps apart: the commonest
+#: of the texts at hand, the others merged into one (measured on the text corpus: 10 of 38
+#: classes leave about a quarter of the pairs for the full bound, at a quarter of its cost).
+_COARSE_CLASSES = 10
+
+
+def _coarse_histograms(hist: np.ndarray, lengths: np.ndarray, classes: np.ndarray,
+                       dtype: type) -> np.ndarray:
+    """(len(classes) + 1, n_texts): the counts of ``classes``, then of every other character
+    (a coarser partition of the alphabet, whose bound is looser but sound)."""
+    part = hist[:, classes].astype(np.int64)
+    return np.vstack([part.T, lengths - part.sum(axis=1)]).astype(dtype)
+
+
 def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
-                block: int = 256) -> np.ndarray:
+                block: int = 128) -> np.ndarray:
     """``rapidfuzz.process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=cutoff)``,
-    the same matrix (float32, 0 below the cutoff), without scoring pairs that cannot reach it.
+    the same matrix (float32, 0 below the cutoff), without scoring pairs that cannot reach it
+    (:func:`ratio_pairs`)."""
+    out = np.zeros((len(queries), len(choices)), dtype=np.float32)
+    rows, cols, scores = ratio_pairs(queries, choices, cutoff, block)
+    out[rows, cols] = scores
+    return out
+
+
+def ratio_pairs(queries: list[str], choices: list[str], cutoff: float, block: int = 128
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nonzero entries of :func:`ratio_cdist` (rows, columns and float32 scores, in
+    ``np.nonzero`` order), without the dense matrix: a caller that reads only the pairs
+    reaching the cutoff need not allocate and search (queries x choices) numbers.
 
     ``fuzz.ratio`` is 100 * (1 - indel / (a + b)) for lengths a and b, and the indel distance
     is a + b - 2 * LCS. Two bounds on the LCS rule pairs out before any alignment:
@@ -93,14 +121,28 @@ def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
       the two strings (a common subsequence uses each character once), so ratio <= 200 *
       that sum / (a + b). For sentences of ordinary prose this rules out all but a handful
       of pairs, which alone are scored, each with ``fuzz.ratio`` itself.
+    The character bound is taken twice: over a few coarse classes (:data:`_COARSE_CLASSES`)
+    for every pair of a block, one class at a time over the block's (queries, choices) grid,
+    then over all the classes for the pairs that pass. Merging classes can only raise the
+    sum, so a pair ruled out by the coarse pass is ruled out by the full bound too.
     """
-    out = np.zeros((len(queries), len(choices)), dtype=np.float32)
+    found_rows: list[int] = []
+    found_cols: list[int] = []
+    found: list[float] = []
     if not queries or not choices:
-        return out
+        return _pairs(found_rows, found_cols, found)
     q = cutoff / (200 - cutoff) if cutoff < 200 else 1.0  # shortest/longest that can reach it
     qlen = np.array([len(t) for t in queries])
     clen = np.array([len(t) for t in choices])
     qhist, chist = _class_histograms(queries), _class_histograms(choices)
+    common = np.argsort(-(qhist.sum(axis=0, dtype=np.int64) + chist.sum(axis=0, dtype=np.int64)),
+                        kind="stable")[:_COARSE_CLASSES]
+    # a sum of smaller counts is at most the shorter length: int16 holds it when that fits
+    small = np.int16 if max(qlen.max(), clen.max()) < 2 ** 15 else np.int64
+    qcoarse = _coarse_histograms(qhist, qlen, common, small)
+    ccoarse = _coarse_histograms(chist, clen, common, small)
+    # the bound, kept a hair generous so float rounding can never drop a reachable pair
+    need = cutoff - 1e-6
     order = np.argsort(qlen, kind="stable")
     for start in range(0, len(order), block):
         rows = order[start:start + block]
@@ -108,15 +150,32 @@ def ratio_cdist(queries: list[str], choices: list[str], cutoff: float,
         cols = np.nonzero((clen >= lo * q - 1) & (clen * q <= hi + 1))[0]
         if len(cols) == 0:
             continue
-        shared = np.minimum(qhist[rows][:, None, :], chist[cols][None, :, :]).sum(axis=2, dtype=np.int64)
+        qc, cc = qcoarse[:, rows], ccoarse[:, cols]
+        shared = np.minimum(qc[0][:, None], cc[0][None, :])
+        for k in range(1, len(qc)):
+            shared += np.minimum(qc[k][:, None], cc[k][None, :])
         total = qlen[rows][:, None] + clen[cols][None, :]
-        # the bound, kept a hair generous so float rounding can never drop a reachable pair;
-        # two empty strings are equal (ratio 100)
-        reach = (200.0 * shared >= (cutoff - 1e-6) * total) | (total == 0)
-        for ri, ci in zip(*np.nonzero(reach), strict=True):
-            i, j = int(rows[ri]), int(cols[ci])
-            out[i, j] = fuzz.ratio(queries[i], choices[j], score_cutoff=cutoff)
-    return out
+        ri, ci = np.nonzero((200.0 * shared >= need * total) | (total == 0))
+        ri, ci = rows[ri], cols[ci]
+        shared_all = np.minimum(qhist[ri], chist[ci]).sum(axis=1, dtype=np.int64)
+        pair_total = qlen[ri] + clen[ci]
+        reach = (200.0 * shared_all >= need * pair_total) | (pair_total == 0)  # two empty: 100
+        for i, j in zip(ri[reach].tolist(), ci[reach].tolist(), strict=True):
+            score = fuzz.ratio(queries[i], choices[j], score_cutoff=cutoff)
+            if score:
+                found_rows.append(i)
+                found_cols.append(j)
+                found.append(score)
+    return _pairs(found_rows, found_cols, found)
+
+
+def _pairs(rows: list[int], cols: list[int], scores: list[float]
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scored pairs as arrays in row-major order, the scores as float32 (as in the matrix)."""
+    r = np.asarray(rows, dtype=np.intp)
+    c = np.asarray(cols, dtype=np.intp)
+    order = np.lexsort((c, r))
+    return r[order], c[order], np.asarray(scores, dtype=np.float32)[order]
 
 
 def _sorted_words(text: str) -> str:
@@ -143,17 +202,19 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
     norm = norm[norm["norm"].str.len() >= r.min_chars]
     by_doc = {d: g for d, g in norm.groupby(norm["doc_id"].astype(str)) if d in periods}
     docs = sorted(by_doc, key=lambda d: period_key(periods[d]))
+    # each document's claim ids as a plain list (a pandas lookup per scored pair cost more)
+    ids_of = {d: g["claim_id"].astype(str).tolist() for d, g in by_doc.items()}
     best: dict[str, tuple[float, int, str]] = {}
     for j, later in enumerate(docs):
         for i, earlier in enumerate(docs[:j]):
             if period_key(periods[earlier]) >= period_key(periods[later]):
                 continue
             a, b = by_doc[later], by_doc[earlier]
-            scores = ratio_cdist(a["norm"].tolist(), b["norm"].tolist(), r.min_ratio)
-            rows, cols = np.nonzero(scores)
-            for ri, ci in zip(rows, cols, strict=True):
-                cid, score = str(a["claim_id"].iloc[ri]), float(scores[ri, ci])
-                cand = (score, -i, str(b["claim_id"].iloc[ci]))
+            rows, cols, scores = ratio_pairs(a["norm"].tolist(), b["norm"].tolist(), r.min_ratio)
+            a_ids, b_ids = ids_of[later], ids_of[earlier]
+            for ri, ci, score in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
+                cid = a_ids[ri]
+                cand = (score, -i, b_ids[ci])
                 if cid not in best or cand[:2] > best[cid][:2]:
                     best[cid] = cand
     for cid, (_, _, target) in best.items():
@@ -161,13 +222,41 @@ def find_repeats(claims: pd.DataFrame, documents: pd.DataFrame,
     return out
 
 
+def _inner_word(needle: str) -> str | None:
+    """The longest word of ``needle`` that has a space either side of it in the needle and no
+    white space in it (None when there is none): a text that holds the needle holds this word
+    as one of its own white-space separated words."""
+    inner = [w for w in needle.split(" ")[1:-1] if w and not any(c.isspace() for c in w)]
+    return max(inner, key=len) if inner else None
+
+
 def containing(texts: list[str], needles: list[str]) -> list[list[int]]:
     """Per needle, the indices of the ``texts`` that contain it (``needle in text``).
 
-    Found by ``str.find`` over the texts joined with NUL, which neither side holds (checked),
-    so a hit never spans two texts: one scan in C per needle instead of a Python test per
-    text and needle. An empty needle is in every text.
+    A needle with an inner word (:func:`_inner_word`) is tested only on the texts that have
+    that word among their words, found for all such needles in one pass over the texts (a
+    set intersection in C per text). The other needles are found by ``str.find`` over the
+    texts joined with NUL, which neither side holds (checked), so a hit never spans two
+    texts: one scan in C per needle instead of a Python test per text and needle. An empty
+    needle is in every text.
     """
+    inner = {n: w for n in dict.fromkeys(needles) if (w := _inner_word(n)) is not None}
+    with_word: dict[str, list[int]] = {}
+    if inner:
+        wanted = set(inner.values())
+        for i, text in enumerate(texts):
+            for w in wanted.intersection(text.split()):
+                with_word.setdefault(w, []).append(i)
+    rest = [n for n in dict.fromkeys(needles) if n not in inner]
+    scanned = dict(zip(rest, _scan(texts, rest), strict=True))
+    return [[i for i in with_word.get(inner[n], ()) if n in texts[i]] if n in inner
+            else list(scanned[n]) for n in needles]
+
+
+def _scan(texts: list[str], needles: list[str]) -> list[list[int]]:
+    """:func:`containing` by ``str.find`` over the texts joined with NUL (see there)."""
+    if not needles:
+        return []
     if any("\0" in t for t in texts) or any("\0" in n for n in needles):
         return [[i for i, t in enumerate(texts) if n in t] for n in needles]
     joined = "\0".join(texts)
@@ -263,7 +352,8 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
     section_ids = claims["section_id"].astype(str).tolist() if "section_id" in claims else []
     subs = list(zip(aims["sub_outcome_id"].fillna("").astype(str),
                     aims["sub_outcome"].fillna("").astype(str).map(normalise), strict=True))
-    for ci in np.nonzero(hit.any(axis=1))[0]:
+    restated = out.tolist()  # filled as a list, not a pandas assignment per claim
+    for ci in np.nonzero(hit.any(axis=1))[0].tolist():
         score = np.where(hit[ci], ratio[ci] + tsort[ci], -1)
         best = int(np.argmax(score))
         tied = np.nonzero(score == score[best])[0]
@@ -272,8 +362,8 @@ def find_restatements(claims: pd.DataFrame, aims: pd.DataFrame,
             named = [int(ei) for ei in tied if _names_element(heads, *subs[int(ei)])]
             if len(named) == 1:
                 best = named[0]
-        out.iloc[ci] = aim_ids[best]
-    return out
+        restated[ci] = aim_ids[best]
+    return pd.Series(restated, index=out.index, dtype=object)
 
 
 # --- the plan version in force ----------------------------------------------------------------
@@ -346,14 +436,34 @@ class ElementScorer:
     """
 
     def __init__(self, corpus: list[str], fuzzy_weight: float) -> None:
+        """Learn what ``TfidfVectorizer(analyzer=content words, sublinear_tf=True).fit(corpus)``
+        learns, counting the corpus once: with the vectorizer's defaults no word is pruned, so
+        its vocabulary is every content word of the corpus in sorted order, and its IDF is a
+        ``TfidfTransformer`` fitted on the corpus's counts. The corpus's rows are kept (a
+        scorer is asked for them next), weighed from the same counts."""
         self.fuzzy_weight = fuzzy_weight
         self._analysed: dict[str, list[str]] = {}
-        self.vectorizer = TfidfVectorizer(analyzer=self._content_words, sublinear_tf=True)
-        self.vectorizer.fit(corpus or ["empty"])
         self._row: dict[str, int] = {}
         self._blocks: list = []
         self._matrix = None
         self._words: dict[str, str] = {}
+        docs = corpus or ["empty"]
+        words = [self._content_words(t) for t in docs]
+        self.vocabulary = {w: i for i, w in enumerate(sorted({w for got in words for w in got}))}
+        if not self.vocabulary:  # what the vectorizer's fit raises
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        counts = self._counts(words)
+        self._tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        first: dict[str, int] = {}  # each distinct text's first row
+        for i, text in enumerate(docs):
+            first.setdefault(text, i)
+        self._add(list(first), counts[list(first.values())])
+
+    def _counts(self, words: list[list[str]]) -> sparse.csr_matrix:
+        """The canonical count matrix of texts with these words (:func:`count_matrix`)."""
+        rows = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+        return count_matrix(rows, vocabulary_ids([w for got in words for w in got], self.vocabulary),
+                            len(words), len(self.vocabulary))
 
     def _content_words(self, text: str) -> list[str]:
         """:func:`content_words` of a text, worked out once: the IDF fit, the transform and
@@ -364,16 +474,22 @@ class ElementScorer:
         return got
 
     def prepare(self, texts: list[str]) -> None:
-        """Transform every text not seen yet in one batch (the fast path for many texts)."""
-        from scipy.sparse import vstack
+        """Transform every text not seen yet in one batch (the fast path for many texts).
 
+        The rows ``TfidfVectorizer.transform`` gives: the texts' content words (cached)
+        counted in one sparse sum into the same canonical count matrix
+        (:func:`pipeline.link.vectorise.count_matrix`), weighed by the fitted IDF."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._row]
-        if not todo:
-            return
+        if todo:
+            self._add(todo, self._counts([self._content_words(t) for t in todo]))
+
+    def _add(self, texts: list[str], counts: sparse.csr_matrix) -> None:
+        """Keep the TF-IDF rows of ``texts`` (new, distinct) from their counts."""
         start = len(self._row)
-        self._blocks.append(self.vectorizer.transform(todo).tocsr())
-        self._row.update({t: start + i for i, t in enumerate(todo)})
-        self._matrix = vstack(self._blocks).tocsr() if len(self._blocks) > 1 else self._blocks[0]
+        self._blocks.append(self._tfidf.transform(counts, copy=False).tocsr())
+        self._row.update({t: start + i for i, t in enumerate(texts)})
+        self._matrix = sparse.vstack(self._blocks).tocsr() if len(self._blocks) > 1 \
+            else self._blocks[0]
         self._blocks = [self._matrix]
 
     def _vectors(self, texts: list[str]):
@@ -457,22 +573,28 @@ def build_evidence(
     links = conform_input(links, "links")
     top = links[pd.to_numeric(links["rank"], errors="coerce") == 1]
     top = top[pd.to_numeric(top["score"], errors="coerce").fillna(0) >= e.min_link_score]
-    link_of = {str(r.claim_id): (str(r.sub_outcome_id), float(r.score))
-               for r in top.itertuples(index=False)}
+    link_of = {str(cid): (str(sub), float(score)) for cid, sub, score in zip(
+        top["claim_id"].tolist(), top["sub_outcome_id"].tolist(), top["score"].tolist(), strict=True)}
     n_q = pd.concat([conform_input(money, "money")["claim_id"],
                      conform_input(figures, "figures")["claim_id"]]).astype(str).value_counts().to_dict()
     mv = conform_input(measure_values, "measure_values")
     mv_by_claim = {c: g for c, g in mv.groupby(mv["claim_id"].astype(str))}
     scorer = aim_scorer(claims, in_force, documents, rules)
     # (period, sub-outcome, kind) -> (element ids, element texts) in plan order, built once
+    # from plain lists (as a groupby would: groups in order of first row, no missing kind)
     groups: dict[tuple[str, str, str], tuple[list[str], list[str]]] = {}
     for period, elems in in_force.items():
         if elems is None or elems.empty:
             continue
-        for (sub, kind), g in elems.groupby([elems["sub_outcome_id"].astype(str), elems["kind"]],
-                                            sort=False):
-            groups[(period, sub, kind)] = (g["aim_id"].astype(str).tolist(),
-                                           g["text"].astype(str).tolist())
+        for sub, kind, aim_id, text in zip(
+                elems["sub_outcome_id"].astype(str).tolist(), elems["kind"].tolist(),
+                elems["aim_id"].astype(str).tolist(), elems["text"].astype(str).tolist(),
+                strict=True):
+            if not pd.isna(kind):
+                ids, texts = groups.setdefault((period, sub, kind), ([], []))
+                ids.append(aim_id)
+                texts.append(text)
+    group_words = {key: [scorer.content(t) for t in texts] for key, (_, texts) in groups.items()}
     elem_texts = list(dict.fromkeys(t for _, texts in groups.values() for t in texts))
     elem_col = {t: i for i, t in enumerate(elem_texts)}
     group_cols = {key: np.array([elem_col[t] for t in texts], dtype=int)
@@ -512,10 +634,8 @@ def build_evidence(
                 if key not in groups:
                     continue
                 scored.append((k, kind, key))
-                words = scorer.content(text)
-                for t in groups[key][1]:
-                    pair_claims.append(words)
-                    pair_elems.append(scorer.content(t))
+                pair_claims.extend([scorer.content(text)] * len(group_words[key]))
+                pair_elems.extend(group_words[key])
         work.append((cid, period, role, values, link_score, text, scored))
     fuzzy = scorer.fuzzy_pairs(pair_claims, pair_elems)
     at = 0
@@ -531,8 +651,8 @@ def build_evidence(
             at += len(texts)
             best = int(np.argmax(sims))  # ties: the first in plan order
             if kind == "aim":
-                share = np.exp(sims / 0.1) / np.exp(sims / 0.1).sum()
-                score = link_score * float(share[best])
+                weight = np.exp(sims / 0.1)  # the best aim's softmax share, e_best / sum e
+                score = link_score * float(weight[best] / weight.sum())
             else:
                 if sims[best] < (e.min_action_score if kind == "action" else e.min_measure_score):
                     continue

@@ -125,15 +125,15 @@ def build_measure_values(
     specs = [s for s in specs if s[1] and len(s[2]) >= m.min_shared]
     distinct = _distinct_words(specs, dict(zip(measures["aim_id"].astype(str),
                                                measures["sub_outcome_id"].astype(str), strict=True)))
-    # claim_id -> its row as a plain dict (a pandas row lookup per claim cost most of this
-    # stage); the first row of an id, as ``.loc`` would find it first
-    # (only the columns read below: records of every column cost more than the rest)
-    info: dict[str, dict] = {}
+    # claim_id -> the first row of that id, as ``.loc`` would find it first, read as a plain
+    # dict of the columns read below only for the claims with figures (a pandas row lookup
+    # per claim, or records of every claim, cost more than the rest of this stage)
+    first_row: dict[str, int] = {}
+    for i, cid in enumerate(claims["claim_id"].astype(str).tolist()):
+        first_row.setdefault(cid, i)
     wanted = [c for c in ("doc_id", "claim_type", "text", "repeat_of", "restates_aim_id")
               if c in claims.columns]
-    for cid, row in zip(claims["claim_id"].astype(str).tolist(),
-                        claims[wanted].to_dict("records"), strict=True):
-        info.setdefault(cid, row)
+    columns = [claims[c].to_numpy(dtype=object) for c in wanted]
     skip = set(m.exclude_claim_types)
     # claim_id -> [(row, unit, phrase)] in mention order: the figures of one sentence together
     by_claim: dict[str, list[tuple[object, str, str]]] = {}
@@ -147,9 +147,10 @@ def build_measure_values(
                 (q, unit, str(getattr(q, "measure", "") or "")))
     rows: list[dict] = []
     for cid, quantities in by_claim.items():
-        claim = info.get(cid)
-        if claim is None:
+        i = first_row.get(cid)
+        if i is None:
             continue
+        claim = {c: col[i] for c, col in zip(wanted, columns, strict=True)}
         if str(claim["doc_id"]) not in periods or str(claim["claim_type"]) in skip \
                 or _filled(claim.get("repeat_of", "")) or _filled(claim.get("restates_aim_id", "")):
             continue
@@ -208,7 +209,8 @@ def money_roles(money: pd.DataFrame, claims: pd.DataFrame, rules: AllRules | Non
     r = (rules or default_rules()).money_roles
     money = conform_input(money, "money")
     claims = conform_input(claims, "claims")
-    text_of = dict(zip(claims["claim_id"].astype(str), claims["text"].astype(str), strict=True))
+    text_of = dict(zip(claims["claim_id"].astype(str).tolist(), claims["text"].astype(str).tolist(),
+                       strict=True))
     out = []
     for row in money.itertuples(index=False):
         sentence = text_of.get(str(row.claim_id), "")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +92,22 @@ class MetricRules:
         if self.min_measure_chars < 0:
             raise ValueError(f"MetricRules.min_measure_chars must be >= 0, got {self.min_measure_chars!r}")
 
+    # the word sets the per-figure and per-sentence functions read, built once per rules (a
+    # set per call cost more than the words' own work); written to the instance's __dict__
+    # by cached_property, which a frozen dataclass allows
+    @cached_property
+    def ignore_set(self) -> frozenset[str]:
+        return frozenset(self.ignore_words)
+
+    @cached_property
+    def generic_set(self) -> frozenset[str]:
+        """The generic measures and their stems."""
+        return frozenset({_stem(g) for g in self.generic_measures} | set(self.generic_measures))
+
+    @cached_property
+    def context_stop_set(self) -> frozenset[str]:
+        return frozenset(self.context_stop_words) | frozenset(self.ignore_words)
+
 
 def load_metric_rules(path: Path | None = None) -> MetricRules:
     """The ``metrics`` section of the rules YAML, validated (every key required, unknown keys
@@ -116,9 +133,9 @@ def _stem(token: str) -> str:
 def normalise_measure(measure: str, rules: MetricRules) -> str:
     """The comparable form of a measure phrase ('' if it is generic or too short)."""
     words = re.findall(r"[a-z0-9]+", str(measure).lower())
-    ignore = set(rules.ignore_words)
+    ignore = rules.ignore_set
     kept = [w for w in words if w not in ignore]
-    generic = {_stem(g) for g in rules.generic_measures} | set(rules.generic_measures)
+    generic = rules.generic_set
     pattern = re.compile(rules.generic_word_pattern) if rules.generic_word_pattern else None
     if not kept or all(w in generic or _stem(w) in generic or w.isdigit()
                        or (pattern is not None and pattern.fullmatch(w)) for w in kept):
@@ -165,7 +182,7 @@ def context_words(text: str, rules: MetricRules, remove: tuple[str, ...] = ()) -
     for piece in remove:
         if piece:
             text = text.replace(piece, " ")
-    stop = set(rules.context_stop_words) | set(rules.ignore_words)
+    stop = rules.context_stop_set
     # _stem written out (every word here has 4+ letters): a call per word cost most of this
     return frozenset(w[:-1] if w[-1] == "s" and w[-2] != "s" else w
                      for w in _LETTERS4.findall(str(text).lower()) if w not in stop)
@@ -194,15 +211,17 @@ def _candidates(figures: pd.DataFrame, claims: pd.DataFrame, documents: pd.DataF
     f["value"] = pd.to_numeric(f["value"], errors="coerce")
     f["unit"] = f["unit"].astype(str).str.strip().str.lower()
     cids = claims["claim_id"].astype(str)
-    ctype = dict(zip(cids, claims["claim_type"].astype(str), strict=True))
+    ctype = dict(zip(cids.tolist(), claims["claim_type"].astype(str).tolist(), strict=True))
     f["claim_type"] = f["claim_id"].astype(str).map(ctype).fillna("")
     # context of every report sentence, with the text of all its figures taken out
     fig_texts: dict[str, list[str]] = {}
-    for cid, text in zip(figures["claim_id"].astype(str), figures["text"].astype(str), strict=True):
+    for cid, text in zip(figures["claim_id"].astype(str).tolist(),
+                         figures["text"].astype(str).tolist(), strict=True):
         fig_texts.setdefault(cid, []).append(text)
     in_reports = claims["doc_id"].astype(str).isin(periods)
     contexts = {cid: context_words(text, rules, tuple(fig_texts.get(cid, ())))
-                for cid, text in zip(cids[in_reports], claims.loc[in_reports, "text"].astype(str),
+                for cid, text in zip(cids[in_reports].tolist(),
+                                     claims.loc[in_reports, "text"].astype(str).tolist(),
                                      strict=True)}
     informative = _informative(list(contexts.values()), rules)
     f = f[f["period_label"].notna() & f["value"].notna()

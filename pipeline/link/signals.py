@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -28,6 +29,7 @@ from pipeline.plan.model import Plan
 from pipeline.rulefiles import read_yaml, validated
 
 NONE = "none"
+_K = TypeVar("_K", str, bytes)
 LEXICON_FILE = LEXICONS_DIR / "topics.yaml"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£\"'‘“(])")
 _PROPER = re.compile(r"\b(?:[A-Z][\w'&-]*\s+){1,5}[A-Z][\w'&-]*\b")
@@ -228,10 +230,13 @@ class _TermIndex:
     #: case-blind ones and as written for the case-sensitive ones (acronyms) ...
     runs_ci: dict[str, tuple[_Entry, ...]]
     runs_cs: dict[str, tuple[_Entry, ...]]
-    #: ... and the other terms, by key word and without one, searched as for any text but
-    #: only when every word of the term is in the lower-cased text (when the term is ASCII)
-    rest_by_word: dict[str, tuple[_Entry, ...]]
-    rest_always: tuple[_Entry, ...]
+    #: the case-sensitive words lower-cased: a text can only hold one as a run if its
+    #: lower-cased runs hold it lower-cased
+    cs_lower: frozenset[str]
+    #: ... and the other terms, by needle (the first word, lower-cased), searched as for any
+    #: text but only when the needle and every word of the term are in the lower-cased text
+    #: (the words when the term is ASCII)
+    rest_by_needle: dict[str, tuple[_Entry, ...]]
     words: dict[int, tuple[str, ...]]
     #: ... of which the case-blind multi-word terms whose words are all plain runs (ASCII
     #: letters, digits, ``_``, ``-``) are keyed by their first two words instead: such a term
@@ -310,16 +315,18 @@ def _term_index(lex: Lexicon) -> _TermIndex:
                                  .split(r"\s+")) for e in rest}
         words = {k: v if all(w.isascii() for w in v) else () for k, v in words.items()}
         by_pair: dict[tuple[str, str], list[_Entry]] = {}
-        by_key: list[_Entry] = []
+        by_needle: dict[str, list[_Entry]] = {}
         for entry in rest:
             ws = words[id(entry[1])]
             if (len(ws) >= 2 and entry[1].flags & re.IGNORECASE
                     and all(_PLAIN_WORD.fullmatch(w) for w in ws)):
                 by_pair.setdefault((ws[0], ws[1]), []).append(entry)
             else:
-                by_key.append(entry)
+                by_needle.setdefault(entry[2], []).append(entry)
         index = _TermIndex(*_keyed(entries), {w: tuple(e) for w, e in runs_ci.items()},
-                           {w: tuple(e) for w, e in runs_cs.items()}, *_keyed(by_key), words,
+                           {w: tuple(e) for w, e in runs_cs.items()},
+                           frozenset(w.lower() for w in runs_cs),
+                           {w: tuple(e) for w, e in by_needle.items()}, words,
                            {w: tuple(e) for w, e in by_pair.items()})
         if len(_INDEX) >= 8:  # each loaded matcher brings its own lexicon: keep the last few
             _INDEX.pop(next(iter(_INDEX)))
@@ -360,29 +367,54 @@ def _hit_counts(text: str, index: _TermIndex, width: int) -> list[float]:
         # a multi-word term of plain words: the text's words are its runs, and words parted
         # only by white space (\s+ holds no word character nor hyphen) are consecutive runs
         if index.rest_by_pair:
-            for pair in index.rest_by_pair.keys() & zip(runs, runs[1:], strict=False):
-                for column, pattern, _, weight in index.rest_by_pair[pair]:
-                    if pattern.search(text):
-                        hits[column] += weight
-        if index.runs_cs:
+            pairs = index.rest_by_pair.keys() & zip(runs, runs[1:], strict=False)
+            if pairs:
+                spaced = _spaced(lowered)
+                for pair in pairs:
+                    for column, pattern, _, weight in index.rest_by_pair[pair]:
+                        if _runs_at(index.words[id(pattern)], runs, spaced):
+                            hits[column] += weight
+        # the text's own runs only when a case-sensitive word is among its lower-cased runs
+        if not index.cs_lower.isdisjoint(runs):
             for run in index.runs_cs.keys() & _RUN.findall(text):
                 for entry in index.runs_cs[run]:
                     hits[entry[0]] += entry[3]
+        # the few other terms (apostrophes, "&", "+", non-ASCII): their needle is a test in C
+        # per distinct needle, cheaper than the text's words and an intersection
         words = index.words
-        for w in index.rest_by_word.keys() & _WORD.findall(lowered):
-            for column, pattern, needle, weight in index.rest_by_word[w]:
-                if needle in lowered and all(x in lowered for x in words[id(pattern)]) \
-                        and pattern.search(text):
-                    hits[column] += weight
-        candidates: tuple[_Entry, ...] = index.rest_always
-    else:
-        candidates = tuple(e for w in index.by_word.keys() & _WORD.findall(lowered)
-                           for e in index.by_word[w])
-        candidates += index.always
-    for column, pattern, needle, weight in candidates:
+        for needle, entries in index.rest_by_needle.items():
+            if needle in lowered:
+                for column, pattern, _, weight in entries:
+                    if all(x in lowered for x in words[id(pattern)]) and pattern.search(text):
+                        hits[column] += weight
+        return hits
+    candidates = tuple(e for w in index.by_word.keys() & _WORD.findall(lowered)
+                       for e in index.by_word[w])
+    for column, pattern, needle, weight in candidates + index.always:
         if needle in lowered and pattern.search(text):
             hits[column] += weight
     return hits
+
+
+def _spaced(lowered: str) -> list[bool]:
+    r"""Per two consecutive runs (``[\w-]+``) of ``lowered``: whether only white space parts them."""
+    return [gap.isspace() for gap in _RUN.split(lowered)[1:-1]]
+
+
+def _runs_at(words: tuple[str, ...], runs: list[str], spaced: list[bool]) -> bool:
+    r"""Whether ``words`` are consecutive runs of a text parted only by white space: for a term
+    of plain words (ASCII letters, digits, ``_``, ``-``), case-blind, in a text of ASCII runs,
+    what its pattern ``(?<![\w-])w1\s+w2...(?![\w-])`` finds, without compiling it.
+
+    Each word of such a term is all run characters and is bounded by non-run characters (the
+    guards, or the ``\s+`` either side), so it is a whole run; ``\s+`` then spans the whole gap
+    between two runs, which must be white space (``\s`` is ``str.isspace``); the runs of the
+    lower-cased text are the text's runs lower-cased, as in :func:`_term_index`.
+    ``runs``: the text's runs (``_RUN.findall``), ``spaced``: :func:`_spaced` of the text."""
+    k = len(words)
+    first = words[0]
+    return any(run == first and tuple(runs[i:i + k]) == words and all(spaced[i:i + k - 1])
+               for i, run in enumerate(runs[:len(runs) - k + 1]))
 
 
 def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
@@ -395,9 +427,9 @@ def topic_matrix(texts: list[str], lex: Lexicon | None = None) -> np.ndarray:
     return (1.0 - 0.5 ** np.array([_hit_counts(t, index, width) for t in distinct]))[where]
 
 
-def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    """The distinct texts (first-seen order) and, per text, its index among them."""
-    index: dict[str, int] = {}
+def _distinct(texts: list[_K]) -> tuple[list[_K], np.ndarray]:
+    """The distinct texts (or other keys; first-seen order) and, per text, its index among them."""
+    index: dict[_K, int] = {}
     where = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.intp,
                         count=len(texts))
     return list(index), where
@@ -436,8 +468,13 @@ def topic_scores(hits: np.ndarray, profile: np.ndarray) -> np.ndarray:
     """Per claim and sub-outcome (then ``none``): how well the claim's topics agree with the
     sub-outcome's (noisy-OR of hit x share over topics), in 0..1. (n, n_subs + 1)."""
     # each distinct row of hits once (most claims share a row with others, no topic at all
-    # being the commonest); a row's value does not depend on the other rows
-    rows, where = np.unique(hits[:, :-1], axis=0, return_inverse=True)
+    # being the commonest); a row's value does not depend on the other rows. Rows are told
+    # apart by their bytes, in a dict (np.unique(axis=0) sorts them, which cost ten times more)
+    topics = np.ascontiguousarray(hits[:, :-1])
+    distinct, where = _distinct([row.tobytes() for row in topics])
+    first = np.zeros(len(distinct), dtype=np.intp)
+    first[where] = np.arange(len(where))  # a row with each key (all alike)
+    rows = topics[first]
     # 1 - prod_t (1 - h_t p_st), computed in log space
     log_miss = np.log1p(-np.clip(rows[:, None, :] * profile[None, :, :], 0.0, 0.999999)).sum(axis=2)
     return np.column_stack([(1.0 - np.exp(log_miss))[where.reshape(-1)], hits[:, -1]])

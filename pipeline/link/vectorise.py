@@ -51,7 +51,7 @@ def _vec_is_plain(vec: Any) -> bool:
             and hasattr(vec, "vocabulary_") and hasattr(vec, "idf_"))
 
 
-def _tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
+def tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
     """A TfidfTransformer with ``vec``'s settings and IDF: what ``vec.transform`` applies to
     its counts."""
     tfidf = TfidfTransformer(norm=vec.norm, use_idf=True, smooth_idf=vec.smooth_idf,
@@ -60,18 +60,79 @@ def _tfidf_of(vec: TfidfVectorizer) -> TfidfTransformer:
     return tfidf
 
 
-def _count_matrix(rows: np.ndarray, grams: list[str], vocabulary: dict[str, int],
-                  n_rows: int) -> sparse.csr_matrix:
-    """The (n_rows, n_features) float64 counts of ``grams`` (``rows``: the row of each), grams
-    outside ``vocabulary`` left out; summed duplicates, sorted indices (canonical, as
-    ``CountVectorizer.transform`` leaves its matrix)."""
-    ids = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+def vocabulary_ids(grams: list[str], vocabulary: dict[str, int]) -> np.ndarray:
+    """The column of each of ``grams`` in ``vocabulary``, -1 for a gram outside it."""
+    return np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+
+
+def count_matrix(rows: np.ndarray, ids: np.ndarray, n_rows: int, n_features: int
+                  ) -> sparse.csr_matrix:
+    """The (n_rows, n_features) float64 counts of the n-grams with columns ``ids`` (``rows``:
+    the row of each; -1, outside the vocabulary, left out); summed duplicates, sorted indices
+    (canonical, as ``CountVectorizer.transform`` leaves its matrix)."""
     known = ids >= 0
     x = sparse.csr_matrix((np.ones(int(known.sum())), (rows[known], ids[known])),
-                          shape=(n_rows, len(vocabulary)))
+                          shape=(n_rows, n_features))
     x.sum_duplicates()
     x.sort_indices()
     return x
+
+
+class _GramCodes:
+    """A character vocabulary's n-grams as integers, so that all the n-grams of a batch of
+    words are cut and looked up by numpy rather than as a Python string each.
+
+    Each character of the vocabulary's n-grams gets a digit, its rank among them from 1 (0
+    stands for any other character), and an n-gram of at most ``max_n`` characters the number
+    its digits spell in base (1 + the number of characters). No digit of a vocabulary n-gram
+    is 0, so two of different lengths never spell the same number; an n-gram holding another
+    character has a 0 digit and is not in the vocabulary."""
+
+    def __init__(self, vocabulary: dict[str, int], max_n: int) -> None:
+        grams = list(vocabulary)
+        self.chars = np.array(sorted({ord(c) for c in "".join(grams)}), dtype=np.int64)
+        self.base = len(self.chars) + 1
+        lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        digits = self.digits("".join(grams))
+        # each n-gram's digits right-aligned in a row of max_n (leading zeros add nothing)
+        owner = np.repeat(np.arange(len(grams)), lengths)
+        place = np.arange(len(digits)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        table = np.zeros((len(grams), max_n), dtype=np.int64)
+        table[owner, max_n - lengths[owner] + place] = digits
+        codes = np.zeros(len(grams), dtype=np.int64)
+        for k in range(max_n):
+            codes = codes * self.base + table[:, k]
+        order = np.argsort(codes)
+        self.codes = codes[order]
+        self.ids = np.fromiter(vocabulary.values(), dtype=np.int64, count=len(grams))[order]
+
+    @staticmethod
+    def usable(vocabulary: dict[str, int], max_n: int) -> bool:
+        """Whether every n-gram of ``vocabulary`` has at most ``max_n`` characters and the
+        numbers fit in 64 bits."""
+        n_chars = len(set("".join(vocabulary)))
+        return all(len(g) <= max_n for g in vocabulary) and (n_chars + 1) ** max_n < 2 ** 63
+
+    def digits(self, text: str) -> np.ndarray:
+        """The digit of each character of ``text`` (0 for a character outside the vocabulary)."""
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        rank = np.minimum(np.searchsorted(self.chars, points), max(len(self.chars) - 1, 0))
+        return np.where(self.chars[rank] == points, rank + 1, 0) if len(self.chars) \
+            else np.zeros(len(points), dtype=np.int64)
+
+    def lookup(self, digits: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+        """The vocabulary column of the n-gram of ``n`` characters at each of ``starts`` in
+        ``digits`` (-1 where it is not in the vocabulary)."""
+        if not len(self.codes):
+            return np.full(len(starts), -1, dtype=np.int64)
+        codes = np.zeros(len(starts), dtype=np.int64)
+        inside = np.ones(len(starts), dtype=bool)
+        for k in range(n):
+            d = digits[starts + k]
+            codes = codes * self.base + d
+            inside &= d != 0
+        at = np.minimum(np.searchsorted(self.codes, codes), len(self.codes) - 1)
+        return np.where(inside & (self.codes[at] == codes), self.ids[at], -1)
 
 
 class _WordGrams:
@@ -84,7 +145,7 @@ class _WordGrams:
         self.stop = frozenset(stop) if stop is not None else None
         self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
-        self.tfidf = _tfidf_of(vec)
+        self.tfidf = tfidf_of(vec)
 
     def grams(self, text: str) -> list[str]:
         """``vec.build_analyzer()(text)`` for this vectoriser: tokens of the (lower-cased)
@@ -106,8 +167,8 @@ class _WordGrams:
         per_text = [self.grams(text) for text in texts]
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(g) for g in per_text])
         grams = [g for got in per_text for g in got]
-        return self.tfidf.transform(_count_matrix(rows, grams, self.vocabulary, len(texts)),
-                                    copy=False)
+        return self.tfidf.transform(count_matrix(rows, vocabulary_ids(grams, self.vocabulary),
+                                                  len(texts), len(self.vocabulary)), copy=False)
 
 
 class _CharWords:
@@ -124,10 +185,13 @@ class _CharWords:
         self.lowercase = bool(vec.lowercase)
         self.ngram_range: tuple[int, int] = tuple(vec.ngram_range)
         self.vocabulary: dict[str, int] = vec.vocabulary_
-        self.tfidf = _tfidf_of(vec)
+        self.tfidf = tfidf_of(vec)
+        #: the vocabulary as numbers (:class:`_GramCodes`), None when they would not fit
+        self.codes = (_GramCodes(self.vocabulary, self.ngram_range[1])
+                      if _GramCodes.usable(self.vocabulary, self.ngram_range[1]) else None)
         self.word_id: dict[str, int] = {}
         self._blocks: list[sparse.csr_matrix] = []  # per batch of new words: their counts
-        self._words: sparse.csr_matrix | None = None  # (n_words, n_features) counts
+        self._words: sparse.csr_matrix | None = None  # (n_features, n_words) counts
 
     def _new_words(self, words: list[str]) -> None:
         """Give each of ``words`` (distinct, not seen yet) an id and its row of counts.
@@ -150,22 +214,43 @@ class _CharWords:
         sizes = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
         owners = np.asarray(owner_of, dtype=np.int64)
         lo, hi = self.ngram_range
-        grams: list[str] = [p for p, size in zip(padded, sizes.tolist(), strict=True) if size < lo]
         rows = [owners[sizes < lo]]
-        for n in range(lo, hi + 1):
-            grams.extend([p[i:i + n] for p in padded for i in range(len(p) - n + 1)])
-            rows.append(np.repeat(owners, np.maximum(sizes - n + 1, 0)))
-        self._blocks.append(_count_matrix(np.concatenate(rows), grams, self.vocabulary,
-                                          len(words)))
+        if self.codes is None:
+            grams = [p for p, size in zip(padded, sizes.tolist(), strict=True) if size < lo]
+            for n in range(lo, hi + 1):
+                grams.extend([p[i:i + n] for p in padded for i in range(len(p) - n + 1)])
+                rows.append(np.repeat(owners, np.maximum(sizes - n + 1, 0)))
+            ids = vocabulary_ids(grams, self.vocabulary)
+        else:
+            # the same n-grams, in the same order, as numbers: each piece's windows of n
+            # characters are read from the digits of all the pieces joined
+            digits = self.codes.digits("".join(padded))
+            offsets = np.cumsum(sizes) - sizes
+            short = np.flatnonzero(sizes < lo)
+            parts = [np.full(len(short), -1, dtype=np.int64)]
+            for size in np.unique(sizes[short]).tolist():
+                at = np.flatnonzero(sizes[short] == size)
+                parts[0][at] = self.codes.lookup(digits, offsets[short[at]], size)
+            for n in range(lo, hi + 1):
+                per = np.maximum(sizes - n + 1, 0)
+                first = np.cumsum(per) - per  # where each piece's windows start in the list
+                starts = np.repeat(offsets - first, per) + np.arange(int(per.sum()))
+                parts.append(self.codes.lookup(digits, starts, n))
+                rows.append(np.repeat(owners, per))
+            ids = np.concatenate(parts)
+        self._blocks.append(count_matrix(np.concatenate(rows), ids, len(words),
+                                          len(self.vocabulary)))
         self._words = None
 
-    def _word_matrix(self) -> sparse.csr_matrix:
+    def _features_by_word(self) -> sparse.csr_matrix:
+        """(n_features, n_words): the words' counts, transposed (see :meth:`counts`)."""
         if self._words is None:
-            self._words = sparse.csr_matrix(
+            words = sparse.csr_matrix(
                 sparse.vstack(self._blocks, format="csr") if len(self._blocks) > 1
                 else self._blocks[0] if self._blocks
                 else sparse.csr_matrix((0, len(self.vocabulary))))
-            self._blocks = [self._words]
+            self._blocks = [words]
+            self._words = words.T.tocsr()
         return self._words
 
     def counts(self, texts: list[str]) -> sparse.csr_matrix:
@@ -181,10 +266,14 @@ class _CharWords:
             self._new_words(new)
         cols = [known[w] for words in split for w in words]
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(words) for words in split])
+        # the product taken transposed, (features x words) @ (words x texts), and turned back
+        # to rows per text: the conversion leaves each row's columns sorted, where sorting
+        # the rows of the product cost twice as much. The counts are whole numbers, so the
+        # order they are summed in does not change them.
         occurrences = sparse.csr_matrix(
-            (np.ones(len(cols)), (rows, np.asarray(cols, dtype=np.int64))),
-            shape=(len(texts), len(known)))
-        x = sparse.csr_matrix(occurrences @ self._word_matrix())
+            (np.ones(len(cols)), (np.asarray(cols, dtype=np.int64), rows)),
+            shape=(len(known), len(texts)))
+        x = sparse.csr_matrix((self._features_by_word() @ occurrences).T)
         x.eliminate_zeros()
         x.sort_indices()
         return x
