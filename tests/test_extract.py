@@ -358,3 +358,36 @@ def test_cli_folder_without_documents_fails(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "no readable documents" in " ".join(result.output.split())
+
+
+def test_a_run_freezes_older_objects_and_gives_them_back(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The objects that exist before a run are out of the collector's reach while it runs
+    (``gc.freeze``) and back in it afterwards, after a failed run too: a library function
+    must not leave the process's heap frozen."""
+    import gc
+
+    import pipeline.extract as extract
+
+    seen: list[int] = []
+    real = extract._run_locked
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen.append(gc.get_freeze_count())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(extract, "_run_locked", spy)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "note.txt").write_text("In 2023 we opened 12 new libraries.\n", encoding="utf-8")
+    before = gc.get_freeze_count()
+    run_extract(src, tmp_path / "out", jobs=1)
+    assert seen and seen[0] > 0 and gc.get_freeze_count() == before
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(extract, "_run_locked", boom)
+    with pytest.raises(RuntimeError):
+        run_extract(src, tmp_path / "out2", jobs=1)
+    assert gc.get_freeze_count() == before
