@@ -167,3 +167,16 @@ def test_whole_word_count_equals_the_regex() -> None:
     for word, text in cases:
         assert whole_word_count(word, text) == len(re.findall(rf"\b{re.escape(word)}\b", text)), (word, text)
     assert whole_word_count("Northvale", cases[0][1]) == 2
+
+
+def test_squash_spaces_equals_the_substitution() -> None:
+    """The fast path (nothing to collapse: strip only) gives what the substitution gives."""
+    texts = ["", " ", "plain words here", "  two  spaces ", "tab\there", "nbsp\u00a0here",
+             "thin\u2009space", "narrow\u202fnbsp", "em\u2003space", "  \t \u00a0 ", "\nline\n",
+             "a single space at the end ", " £1.2m – “quoted” ", "zero\u200bwidth stays",
+             "ideographic\u3000space stays", "mixed \u00a0 run"]
+    rng = random.Random(7)
+    alphabet = "ab \t\u00a0\u2009\u202f\u3000\n."
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(500)]
+    for text in texts:
+        assert layout.squash_spaces(text) == layout._SPACES.sub(" ", text).strip(), repr(text)

@@ -25,6 +25,8 @@ LAYOUT_FILE = PATTERNS_DIR / "layout.yaml"
 
 _CID = re.compile(r"\(cid:(\d+)\)")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
+#: what ``_SPACES`` would change: a space character other than " ", or two in a row
+_ODD_SPACES = re.compile(r"[\t\u00a0\u2000-\u200a\u202f]|  ")
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,12 @@ def clean_glyphs_all(texts: Sequence[str], r: LayoutRules | None = None) -> list
 
 
 def squash_spaces(text: str) -> str:
-    """Collapse runs of horizontal white space to one space and strip the ends."""
+    """Collapse runs of horizontal white space to one space and strip the ends.
+
+    Most lines have single spaces only, which the substitution would replace one by one
+    with themselves; a search for anything else decides first (half the time per line)."""
+    if _ODD_SPACES.search(text) is None:
+        return text.strip()
     return _SPACES.sub(" ", text).strip()
 
 
