@@ -118,6 +118,28 @@ def test_save_load_round_trip(matcher, tmp_path):
         Matcher.load(tmp_path)
 
 
+def test_the_artefact_holds_no_memory_address(matcher, tmp_path):
+    """scikit-learn caches ``id(stop_words)`` on a vectoriser when fitting: a memory address,
+    different in every process, that made two fits of the same data save different bytes.
+    Saved without it (and given back to the live object), the same fit has one hash."""
+    parts = [t for _, t in matcher.vectoriser.transformer_list]
+    cached = [p for p in parts if "_stop_words_id" in vars(p)]
+    assert cached, "the fitted vectoriser no longer caches the id: drop _PROCESS_ID_ATTRS"
+    matcher.save(tmp_path / "a")
+    kept = [p._stop_words_id for p in cached]
+    for p in cached:
+        p._stop_words_id += 4096  # as another process would have it
+    try:
+        matcher.save(tmp_path / "b")
+        assert [p._stop_words_id for p in cached] == [k + 4096 for k in kept]  # given back
+    finally:
+        for p, value in zip(cached, kept, strict=True):
+            p._stop_words_id = value
+    assert (tmp_path / "b" / ARTEFACT).read_bytes() == (tmp_path / "a" / ARTEFACT).read_bytes()
+    claims = [ClaimInput("c1", "Over 700 carers received a carers assessment.", ("Supporting Carers",))]
+    assert Matcher.load(tmp_path / "a").link(claims, min_score=0.0) == matcher.link(claims, min_score=0.0)
+
+
 def test_load_refuses_an_older_artefact_format(matcher, tmp_path):
     """A cache written before the artefact became a gzipped pickle names matcher.joblib: it is
     refused with a reason (the caller refits), never unpickled with the wrong reader."""

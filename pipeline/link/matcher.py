@@ -45,6 +45,8 @@ import hashlib
 import json
 import logging
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
@@ -149,6 +151,26 @@ def _default_gate() -> tuple[float, float, float, float, float]:
 
 def _default_min_score() -> float:
     return float(_shipped()["min_score"])
+
+
+#: Attributes scikit-learn sets to an object's ``id()``: a memory address, meaningless in
+#: another process, that made two saves of one fit differ byte for byte.
+_PROCESS_ID_ATTRS = ("_stop_words_id",)
+
+
+@contextmanager
+def _without_process_ids(vectoriser: Any) -> Iterator[None]:
+    """The vectoriser (a FeatureUnion or one vectoriser) without its memory-address caches
+    while it is pickled; put back after. Without one, scikit-learn checks its stop words once
+    more at the next use, which changes nothing else."""
+    parts = [t for _, t in getattr(vectoriser, "transformer_list", [])] or [vectoriser]
+    taken = [(part, name, part.__dict__.pop(name)) for part in parts
+             for name in _PROCESS_ID_ATTRS if name in getattr(part, "__dict__", {})]
+    try:
+        yield
+    finally:
+        for part, name, value in taken:
+            setattr(part, name, value)
 
 
 @dataclass
@@ -463,19 +485,22 @@ class Matcher:
 
         A plain pickle, not joblib: joblib reads back through pure-Python unpickling, which took
         about a second per run (most of loading the matcher); the C unpickler takes 0.02 s. The
-        gzip header carries no time stamp, so the same fit writes the same bytes (and hash).
+        gzip header carries no time stamp and the pickle no memory address (see
+        :func:`_without_process_ids`), so the same fit writes the same bytes (and hash) in any
+        process.
         """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         artefact = directory / ARTEFACT
-        payload = pickle.dumps({"plan_aims": self.plan_aims, "labels": self.labels,
-                                "vectoriser": self.vectoriser, "clf": self.clf,
-                                "profiles": self.profiles, "elements": self.elements,
-                                "phrases": self.phrases, "topic_profile": self.profile,
-                                "lexicon": self.lex.source,
-                                "off_topic": (self.lex.off_topic_min_share,
-                                              self.lex.off_topic_min_claims)},
-                               protocol=pickle.HIGHEST_PROTOCOL)
+        with _without_process_ids(self.vectoriser):
+            payload = pickle.dumps({"plan_aims": self.plan_aims, "labels": self.labels,
+                                    "vectoriser": self.vectoriser, "clf": self.clf,
+                                    "profiles": self.profiles, "elements": self.elements,
+                                    "phrases": self.phrases, "topic_profile": self.profile,
+                                    "lexicon": self.lex.source,
+                                    "off_topic": (self.lex.off_topic_min_share,
+                                                  self.lex.off_topic_min_claims)},
+                                   protocol=pickle.HIGHEST_PROTOCOL)
         artefact.write_bytes(gzip.compress(payload, compresslevel=6, mtime=0))
         sidecar = {
             **self.meta,  # provenance from fitting (inputs, examples, gold hashes); refreshed below
