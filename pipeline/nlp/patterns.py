@@ -739,28 +739,61 @@ class TextView:
 # --- first-character guards: skip the positions where a regex cannot start -----------------
 
 class _NoGuard(Exception):
-    """The regex starts with something a first-character class cannot describe."""
+    """The regex starts with something a character class cannot describe."""
 
 
 _CATEGORY_CLASS = {} if _sre_c is None else {
     _sre_c.CATEGORY_DIGIT: r"\d", _sre_c.CATEGORY_SPACE: r"\s"}
 
 
-def _first_chars(seq: Any) -> tuple[list[str], bool]:
-    """The character-class items one of which every match of ``seq`` starts with, and whether
-    ``seq`` can match the empty string (then the caller adds what may follow)."""
-    items: list[str] = []
+@dataclass
+class _Lead:
+    """How the matches of a piece of a regex begin: the character-class items their first
+    character is one of, those their second is one of (``None``: cannot be told), whether
+    a match can be empty and whether it can be one character long."""
+
+    first: list[str]
+    second: list[str] | None
+    empty: bool
+    single: bool
+
+
+#: A zero-width item (``\\b``, ``^``, a look-around): it consumes nothing.
+_ZERO_WIDTH = _Lead([], [], True, False)
+
+
+def _lead(seq: Any) -> _Lead:
+    """The :class:`_Lead` of a sequence of parse-tree items. It reads items only while the
+    match so far can be shorter than two characters; an item whose first character cannot
+    be described raises :class:`_NoGuard` where it is needed for the first character and
+    makes the second unknown where it is needed only for the second."""
+    lead = _Lead([], [], True, False)
     for op, av in seq:
-        first, nullable = _first_chars_of(op, av)
-        items += first
-        if not nullable:
-            return items, False
-    return items, True
+        if not (lead.empty or lead.single):
+            break  # two characters are consumed: what follows starts later
+        try:
+            item = _lead_of(op, av)
+        except _NoGuard:
+            if lead.empty:
+                raise
+            lead.second = None  # needed for the second character only
+            lead.single = False  # (stop here: the second character is not told)
+            break
+        second = lead.second
+        if second is not None:
+            if lead.single:
+                second = second + item.first
+            if lead.empty:
+                second = None if item.second is None else second + item.second
+        lead = _Lead(lead.first + item.first if lead.empty else lead.first, second,
+                     lead.empty and item.empty,
+                     (lead.single and item.empty) or (lead.empty and item.single))
+    return lead
 
 
-def _first_chars_of(op: Any, av: Any) -> tuple[list[str], bool]:
+def _lead_of(op: Any, av: Any) -> _Lead:
     if op is _sre_c.LITERAL:
-        return [re.escape(chr(av))], False
+        return _Lead([re.escape(chr(av))], [], False, True)
     if op is _sre_c.IN:
         items = []
         for o, a in av:
@@ -772,23 +805,27 @@ def _first_chars_of(op: Any, av: Any) -> tuple[list[str], bool]:
                 items.append(_CATEGORY_CLASS[a])
             else:  # a negated set, a wide range or \w: it filters out too little to pay
                 raise _NoGuard
-        return items, False
+        return _Lead(items, [], False, True)
     if op is _sre_c.SUBPATTERN:
-        return _first_chars(av[-1])
+        return _lead(av[-1])
     if op is _sre_c.ATOMIC_GROUP:
-        return _first_chars(av)
+        return _lead(av)
     if op is _sre_c.BRANCH:
-        items, nullable = [], False
-        for branch in av[1]:
-            first, empty = _first_chars(branch)
-            items += first
-            nullable = nullable or empty
-        return items, nullable
+        branches = [_lead(branch) for branch in av[1]]
+        seconds = [b.second for b in branches]
+        return _Lead([c for b in branches for c in b.first],
+                     None if None in seconds else [c for s in seconds for c in s or ()],
+                     any(b.empty for b in branches), any(b.single for b in branches))
     if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT):
-        first, empty = _first_chars(av[2])
-        return first, empty or av[0] == 0
+        low, high, sub = av
+        one = _lead(sub)
+        second = one.second
+        if second is not None and one.single and high >= 2:
+            second = second + one.first  # a one-character copy, then the next copy
+        # a single character only from one single-character copy (the others empty)
+        return _Lead(one.first, second, one.empty or low == 0, one.single)
     if op in (_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT):
-        return [], True  # zero width: the match starts with what follows
+        return _ZERO_WIDTH  # the match starts with what follows
     raise _NoGuard  # any character, a back-reference...
 
 
@@ -842,6 +879,13 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     every match starts with a character of the class (case-insensitive, so a superset), and
     it adds no group. Measured over a third of the corpus's body texts, the shipped patterns
     and cues took 10 s guarded against 17 s unguarded, with the same matches.
+
+    When every match is two characters or more and the second can be told, the look-ahead
+    names it too (``(?=(?i:[...][...]))``): one letter of the first class stands at half the
+    positions of English text, a letter pair of month names or "the end of" at far fewer.
+    Over the corpus's texts the dates' range, month and month-with-short-year patterns
+    searched in 0.12, 0.058 and 0.023 s with the first class alone, 0.10, 0.033, 0.012 s
+    with both; the shipped patterns and cues together 0.86 -> 0.74 s.
     """
     if _sre_p is None:
         return regex
@@ -852,10 +896,15 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     if _scanned_fast(tree):
         return regex
     try:
-        items, nullable = _first_chars(tree)
+        lead = _lead(tree)
     except Exception:  # _NoGuard: no first-character class
-        items, nullable = [], True
-    guard = "" if nullable or not items else "(?=(?i:[" + "".join(dict.fromkeys(items)) + "]))"
+        lead = _Lead([], None, True, False)
+    guard = ""
+    if lead.first and not lead.empty:
+        guard = "[" + "".join(dict.fromkeys(lead.first)) + "]"
+        if lead.second and not lead.single:  # every match is two characters or more
+            guard += "[" + "".join(dict.fromkeys(lead.second)) + "]"
+        guard = "(?=(?i:" + guard + "))"
     # the regex tests a word boundary where it starts, but only after look-behinds (which
     # run at every position): testing it first turns the inside of words away at once
     if _boundary_after_lookarounds(tree):
