@@ -613,6 +613,9 @@ class PrefilterSet:
         #: the bits of each way, for the regexes with ways, by index
         self._ways = {i: tuple(map(bits, f.ways)) for i, f in enumerate(self.filters)
                       if f.ways is not None}
+        #: every bit: ``self._all ^ met`` are the sets not met (``~met``, a negative number,
+        #: costs more in each ``&``)
+        self._all = (1 << len(set_bits)) - 1
         word_bits: dict[str, int] = {}
         self._digit_bits = 0
         for (words, digit), bit in set_bits.items():
@@ -646,13 +649,14 @@ class PrefilterSet:
         if self._automaton is not None:
             for bits in {v for _, v in self._automaton.iter(hay)}:
                 met |= bits
-        passing = [i for need, i in self._needs if need & met == need]
+        # a regex may match when none of the bits of its groups is missing
+        missing = self._all ^ met
+        passing = [i for need, i in self._needs if not need & missing]
         ways = self._ways
         if not ways:
             return passing
-        # a way holds when none of its bits is missing: ``~met & way`` is 0 (read in C by
-        # map and min, not by a generator per regex)
-        missing = ~met
+        # and a way holds when none of its bits is missing: ``missing & way`` is 0 (read in
+        # C by map and min, not by a generator per regex)
         return [i for i in passing if i not in ways or not min(map(missing.__and__, ways[i]))]
 
 
