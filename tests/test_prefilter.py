@@ -398,8 +398,14 @@ def test_prefilter_group_answers_as_a_set_per_list() -> None:
 
 
 SECOND_CHAR_SHAPES = [
-    # (source, the guard's classes: first, second or None when only the first is told)
+    # (source, the guard's classes: the first, then the others every match has and can be
+    # told, or None when there are none)
     (r"(?:x|y)?ab", ("[xya]", "[ab]")),
+    (r"(?:jan|feb)\.?", ("[jf]", "[ae][nb]")),
+    (r"ab?cd", ("[a]", "[bc][cd]")),
+    (r"(?:the|a)\s+\w", ("[ta]", r"[h\s]")),  # the third of "a b": \w, not told
+    (r"(?:xy){2,}", ("[x]", "[y][x]")),
+    (r"(?:a?b?){3}c", ("[abc]", None)),  # "c" alone is a match
     (r"(?:ab|c)d", ("[ac]", "[bd]")),
     (r"(?:a|bc)", ("[ab]", None)),  # "a" is one character long: no second class
     (r"(?<!q)a{1,3}b", ("[a]", "[ab]")),
@@ -413,9 +419,9 @@ SECOND_CHAR_SHAPES = [
 
 @pytest.mark.parametrize(("source", "classes"), SECOND_CHAR_SHAPES)
 def test_second_character_guard_of_simple_shapes(source: str, classes) -> None:
-    """Every match two characters or more: the guard names the second character as well;
-    a match that can be one character long, or a second that cannot be told, keeps the
-    first-character guard alone. Either way the matches are the regex's own."""
+    """The guard names the first characters every match has, up to GUARD_CHARS, while they
+    can be told: a match that can be one character long, or a second that cannot be told,
+    keeps the first-character guard alone. Either way the matches are the regex's own."""
     first, second = classes
     plain = re.compile(source, re.IGNORECASE)  # (letters under IGNORECASE: re scans slowly)
     guarded = first_char_guarded(plain)

@@ -750,54 +750,68 @@ _CATEGORY_CLASS = {} if _sre_c is None else {
     _sre_c.CATEGORY_DIGIT: r"\d", _sre_c.CATEGORY_SPACE: r"\s"}
 
 
-@dataclass
+#: How many leading characters a start guard names, each by a class (see
+#: :func:`first_char_guarded`).
+GUARD_CHARS = 3
+
+#: Character-class items (``None``: the characters cannot be told).
+_Items = list[str] | None
+
+
+@dataclass(frozen=True)
 class _Lead:
-    """How the matches of a piece of a regex begin: the character-class items their first
-    character is one of, those their second is one of (``None``: cannot be told), whether
-    a match can be empty and whether it can be one character long."""
+    """How the matches of a piece of a regex begin: ``classes[p]``, the character-class items
+    the character at position ``p`` (of the first :data:`GUARD_CHARS`) is one of, in the
+    matches longer than ``p``; ``short``, the lengths under :data:`GUARD_CHARS` a match can
+    have (a superset where a character cannot be told)."""
 
-    first: list[str]
-    second: list[str] | None
-    empty: bool
-    single: bool
+    classes: tuple[_Items, ...]
+    short: frozenset[int]
 
 
-#: A zero-width item (``\\b``, ``^``, a look-around): it consumes nothing.
-_ZERO_WIDTH = _Lead([], [], True, False)
+def _union(a: _Items, b: _Items) -> _Items:
+    return None if a is None or b is None else a + b
+
+
+#: The empty match (of a zero-width item, ``\\b``, ``^`` or a look-around, or of nothing).
+_EMPTY = _Lead(([],) * GUARD_CHARS, frozenset({0}))  # (lists never changed in place)
+
+
+def _then(a: _Lead, b: _Lead) -> _Lead:
+    """The lead of a match of ``a`` followed by one of ``b``."""
+    classes = list(a.classes)
+    for length in a.short:  # b's characters start where a match of a can end
+        for p in range(length, GUARD_CHARS):
+            classes[p] = _union(classes[p], b.classes[p - length])
+    return _Lead(tuple(classes), frozenset(la + lb for la in a.short for lb in b.short
+                                           if la + lb < GUARD_CHARS))
 
 
 def _lead(seq: Any) -> _Lead:
-    """The :class:`_Lead` of a sequence of parse-tree items. It reads items only while the
-    match so far can be shorter than two characters; an item whose first character cannot
-    be described raises :class:`_NoGuard` where it is needed for the first character and
-    makes the second unknown where it is needed only for the second."""
-    lead = _Lead([], [], True, False)
+    """The :class:`_Lead` of a sequence of parse-tree items, read only while a match so far
+    can be shorter than :data:`GUARD_CHARS`. An item whose characters cannot be described
+    raises :class:`_NoGuard` where it may give the first character; further on, every
+    position from where it may start is unknown (and the lengths so far stand for the
+    rest: more items only lengthen a match)."""
+    lead = _EMPTY
     for op, av in seq:
-        if not (lead.empty or lead.single):
-            break  # two characters are consumed: what follows starts later
+        if not lead.short:
+            break  # GUARD_CHARS characters are consumed: what follows starts later
         try:
             item = _lead_of(op, av)
         except _NoGuard:
-            if lead.empty:
+            if 0 in lead.short:
                 raise
-            lead.second = None  # needed for the second character only
-            lead.single = False  # (stop here: the second character is not told)
-            break
-        second = lead.second
-        if second is not None:
-            if lead.single:
-                second = second + item.first
-            if lead.empty:
-                second = None if item.second is None else second + item.second
-        lead = _Lead(lead.first + item.first if lead.empty else lead.first, second,
-                     lead.empty and item.empty,
-                     (lead.single and item.empty) or (lead.empty and item.single))
+            start = min(lead.short)
+            return _Lead(tuple(c if p < start else None for p, c in enumerate(lead.classes)),
+                         lead.short)
+        lead = _then(lead, item)
     return lead
 
 
 def _lead_of(op: Any, av: Any) -> _Lead:
     if op is _sre_c.LITERAL:
-        return _Lead([re.escape(chr(av))], [], False, True)
+        return _Lead(([re.escape(chr(av))], *([],) * (GUARD_CHARS - 1)), frozenset({1}))
     if op is _sre_c.IN:
         items = []
         for o, a in av:
@@ -809,27 +823,29 @@ def _lead_of(op: Any, av: Any) -> _Lead:
                 items.append(_CATEGORY_CLASS[a])
             else:  # a negated set, a wide range or \w: it filters out too little to pay
                 raise _NoGuard
-        return _Lead(items, [], False, True)
+        return _Lead((items, *([],) * (GUARD_CHARS - 1)), frozenset({1}))
     if op is _sre_c.SUBPATTERN:
         return _lead(av[-1])
     if op is _sre_c.ATOMIC_GROUP:
         return _lead(av)
     if op is _sre_c.BRANCH:
         branches = [_lead(branch) for branch in av[1]]
-        seconds = [b.second for b in branches]
-        return _Lead([c for b in branches for c in b.first],
-                     None if None in seconds else [c for s in seconds for c in s or ()],
-                     any(b.empty for b in branches), any(b.single for b in branches))
+        classes = branches[0].classes
+        for b in branches[1:]:
+            classes = tuple(map(_union, classes, b.classes))
+        return _Lead(classes, frozenset().union(*(b.short for b in branches)))
     if op in (_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT, _sre_c.POSSESSIVE_REPEAT):
         low, high, sub = av
         one = _lead(sub)
-        second = one.second
-        if second is not None and one.single and high >= 2:
-            second = second + one.first  # a one-character copy, then the next copy
-        # a single character only from one single-character copy (the others empty)
-        return _Lead(one.first, second, one.empty or low == 0, one.single)
+        optional = _Lead(one.classes, one.short | {0})
+        # the copies that can start inside the first GUARD_CHARS characters: at most that
+        # many of them are not empty, and empty ones add nothing
+        lead = _EMPTY
+        for i in range(min(high, GUARD_CHARS)):
+            lead = _then(lead, one if i < low else optional)
+        return lead
     if op in (_sre_c.AT, _sre_c.ASSERT, _sre_c.ASSERT_NOT):
-        return _ZERO_WIDTH  # the match starts with what follows
+        return _EMPTY  # the match starts with what follows
     raise _NoGuard  # any character, a back-reference...
 
 
@@ -884,12 +900,13 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     it adds no group. Measured over a third of the corpus's body texts, the shipped patterns
     and cues took 10 s guarded against 17 s unguarded, with the same matches.
 
-    When every match is two characters or more and the second can be told, the look-ahead
-    names it too (``(?=(?i:[...][...]))``): one letter of the first class stands at half the
-    positions of English text, a letter pair of month names or "the end of" at far fewer.
-    Over the corpus's texts the dates' range, month and month-with-short-year patterns
-    searched in 0.12, 0.058 and 0.023 s with the first class alone, 0.10, 0.033, 0.012 s
-    with both; the shipped patterns and cues together 0.86 -> 0.74 s.
+    The look-ahead names the second and third characters as well (``(?=(?i:[...][...]))``),
+    as many of the first :data:`GUARD_CHARS` as every match has and can be told: one letter
+    of the first class stands at half the positions of English text, a letter pair or three
+    of month names or "the end of" at far fewer. Over the corpus's texts the dates' range,
+    month and month-with-short-year patterns searched in 0.12, 0.058 and 0.023 s with the
+    first class alone, 0.10, 0.033, 0.012 s with two; the shipped patterns and cues together
+    0.86 s with one class, 0.74 s with two; the mention patterns 0.69 -> 0.65 s with three.
     """
     if _sre_p is None:
         return regex
@@ -902,13 +919,14 @@ def first_char_guarded(regex: re.Pattern[str]) -> re.Pattern[str]:
     try:
         lead = _lead(tree)
     except Exception:  # _NoGuard: no first-character class
-        lead = _Lead([], None, True, False)
-    guard = ""
-    if lead.first and not lead.empty:
-        guard = "[" + "".join(dict.fromkeys(lead.first)) + "]"
-        if lead.second and not lead.single:  # every match is two characters or more
-            guard += "[" + "".join(dict.fromkeys(lead.second)) + "]"
-        guard = "(?=(?i:" + guard + "))"
+        lead = _EMPTY
+    classes: list[str] = []
+    # the characters every match has (as long as the shortest), while they can be told
+    for items in lead.classes[:min(lead.short, default=GUARD_CHARS)]:
+        if not items:
+            break
+        classes.append("[" + "".join(dict.fromkeys(items)) + "]")
+    guard = "(?=(?i:" + "".join(classes) + "))" if classes else ""
     # the regex tests a word boundary where it starts, but only after look-behinds (which
     # run at every position): testing it first turns the inside of words away at once
     if _boundary_after_lookarounds(tree):
