@@ -3,6 +3,7 @@ cannot match. Sentences here are invented."""
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -394,3 +395,40 @@ def test_prefilter_group_answers_as_a_set_per_list() -> None:
     for text in texts:
         for part, one in reversed(list(zip(parts, alone, strict=True))):
             assert part.passing(text) == one.passing(TextView(text)), text
+
+
+SECOND_CHAR_SHAPES = [
+    # (source, the guard's classes: the first, then the others every match has and can be
+    # told, or None when there are none)
+    (r"(?:x|y)?ab", ("[xya]", "[ab]")),
+    (r"(?:jan|feb)\.?", ("[jf]", "[ae][nb]")),
+    (r"ab?cd", ("[a]", "[bc][cd]")),
+    (r"(?:the|a)\s+\w", ("[ta]", r"[h\s]")),  # the third of "a b": \w, not told
+    (r"(?:xy){2,}", ("[x]", "[y][x]")),
+    (r"(?:a?b?){3}c", ("[abc]", None)),  # "c" alone is a match
+    (r"(?:ab|c)d", ("[ac]", "[bd]")),
+    (r"(?:a|bc)", ("[ab]", None)),  # "a" is one character long: no second class
+    (r"(?<!q)a{1,3}b", ("[a]", "[ab]")),
+    (r"(?=z)\bab?c", ("[a]", "[bc]")),
+    (r"a\w+", ("[a]", None)),  # \w says too little: the first character alone
+    (r"(?:ab)?(?:cd)?e", ("[ace]", None)),  # "e" alone is a match
+    (r"(?:a?)+bc", ("[ab]", "[abc]")),
+    (r"(?:\d|xy)\s?z", (r"[\dx]", r"[y\sz]")),
+]
+
+
+@pytest.mark.parametrize(("source", "classes"), SECOND_CHAR_SHAPES)
+def test_second_character_guard_of_simple_shapes(source: str, classes) -> None:
+    """The guard names the first characters every match has, up to GUARD_CHARS, while they
+    can be told: a match that can be one character long, or a second that cannot be told,
+    keeps the first-character guard alone. Either way the matches are the regex's own."""
+    first, second = classes
+    plain = re.compile(source, re.IGNORECASE)  # (letters under IGNORECASE: re scans slowly)
+    guarded = first_char_guarded(plain)
+    assert guarded.pattern.startswith(f"(?=(?i:{first}{second or ''}))"), guarded.pattern
+    rng = random.Random(source)
+    texts = ["".join(rng.choice("abcdexyzqABXZ 1\u212a") for _ in range(rng.randint(0, 30)))
+             for _ in range(400)]
+    for text in texts:
+        assert ([(m.span(), m.groups()) for m in guarded.finditer(text)]
+                == [(m.span(), m.groups()) for m in plain.finditer(text)]), (source, text)
